@@ -1,0 +1,485 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Milter.Protocol.Commands;
+using Milter.Protocol.Framing;
+using Milter.Protocol.Negotiation;
+using Milter.Protocol.Responses;
+using Milter.Protocol.Transport;
+
+namespace Milter.Protocol.Client;
+
+/// <summary>
+/// The MTA side of the milter protocol: negotiates, sends commands with their macro packets the way Sendmail
+/// 8.17 (default) or Postfix does, honours the negotiated <c>NO*</c>/<c>NR*</c> steps, and raises a
+/// <see cref="MilterProtocolException"/> when the milter answers where it must not, with a response not allowed
+/// at that step, or not in time. Not thread-safe: one command at a time, as an MTA does.
+/// </summary>
+public sealed class MilterClient : IAsyncDisposable
+{
+    private static readonly IReadOnlyList<KeyValuePair<string, string>> NoMacros = [];
+    private readonly IDuplexPipe _transport;
+    private readonly MilterClientOptions _options;
+    private readonly IAsyncDisposable? _owned;
+    private string _lastUnanswered = "connect";
+    private bool _connectionVerdict;
+
+    public MilterClient(IDuplexPipe transport, MilterClientOptions? options = null)
+        : this(transport, options, null)
+    {
+    }
+
+    private MilterClient(IDuplexPipe transport, MilterClientOptions? options, IAsyncDisposable? owned)
+    {
+        _transport = transport;
+        _options = options ?? new MilterClientOptions();
+        _owned = owned;
+    }
+
+    /// <summary>The milter's negotiation answer, after <see cref="NegotiateAsync"/>.</summary>
+    public OptionNegotiationReply? NegotiationReply { get; private set; }
+
+    /// <summary>The agreed options, after <see cref="NegotiateAsync"/>.</summary>
+    public NegotiatedOptions Negotiated { get; private set; } = NegotiatedOptions.Initial;
+
+    public MilterClientOptions Options => _options;
+
+    /// <summary>Connects to a milter listening on a socket spec (<c>inet:PORT@HOST</c>, <c>unix:PATH</c>…).</summary>
+    public static async Task<MilterClient> ConnectAsync(string socketSpec, MilterClientOptions? options, CancellationToken cancellationToken)
+    {
+        SocketTransport transport = await SocketTransport.ConnectAsync(MilterSocketSpec.Parse(socketSpec), cancellationToken).ConfigureAwait(false);
+        return new MilterClient(transport, options, transport);
+    }
+
+    /// <summary>OPTNEG: offers the configured version, actions and steps; checks the answer is a subset.</summary>
+    public async Task<OptionNegotiationReply> NegotiateAsync(CancellationToken cancellationToken)
+    {
+        var offer = new OptionNegotiationCommand(_options.Version, _options.OfferedActions, _options.OfferedFlags);
+        offer.Write(_transport.Output);
+        (byte code, byte[] data) = await SendAndReadAsync("OPTNEG", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        if (code != (byte)MilterResponseCode.OptionNegotiation)
+        {
+            throw Unexpected(code, "OPTNEG");
+        }
+
+        OptionNegotiationReply reply = OptionNegotiationReply.Parse(data);
+        if (reply.Version < ProtocolLimits.MinimumProtocolVersion || reply.Version > _options.Version)
+        {
+            throw new MilterProtocolException(ProtocolViolation.NegotiationFailed, $"milter answered version {reply.Version} to an offer of {_options.Version}");
+        }
+
+        MilterActions extraActions = reply.Actions & ~_options.OfferedActions;
+        MilterProtocolFlags extraFlags = reply.Flags & ~_options.OfferedFlags;
+        if (extraActions != 0 || extraFlags != 0)
+        {
+            throw new MilterProtocolException(
+                ProtocolViolation.NegotiationFailed,
+                $"milter asked for what was not offered: actions 0x{(uint)extraActions:X}, steps 0x{(uint)extraFlags:X}");
+        }
+
+        int maxData = (reply.Flags & MilterProtocolFlags.MaxDataSize1M) != 0 ? ProtocolLimits.MaxDataSize1M
+            : (reply.Flags & MilterProtocolFlags.MaxDataSize256K) != 0 ? ProtocolLimits.MaxDataSize256K
+            : ProtocolLimits.DefaultMaxDataSize;
+        NegotiationReply = reply;
+        Negotiated = new NegotiatedOptions(reply.Version, reply.Actions, reply.Flags, _options.OfferedActions, _options.OfferedFlags, maxData);
+        return reply;
+    }
+
+    /// <summary>CONNECT with an IP client, written the way the flavor writes it (Sendmail: <c>IPv6:</c> prefix).</summary>
+    public ValueTask<MilterReply> ConnectAsync(string hostname, IPAddress address, ushort port, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        string text = v6 && _options.Flavor == MtaFlavor.Sendmail ? "IPv6:" + address : address.ToString();
+        return ConnectAsync(hostname, v6 ? ConnectFamily.Inet6 : ConnectFamily.Inet, port, text, macros, cancellationToken);
+    }
+
+    /// <summary>CONNECT with explicit family and address text.</summary>
+    public async ValueTask<MilterReply> ConnectAsync(string hostname, ConnectFamily family, ushort port, string address, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        var command = new ConnectCommand(hostname, family, port, address);
+        MilterReply reply = await StepAsync('C', MilterProtocolFlags.NoConnect, MilterProtocolFlags.NoReplyConnect, macros, o => command.Write(o), "CONNECT", cancellationToken).ConfigureAwait(false);
+        _connectionVerdict = reply.Kind == MilterReplyKind.Answered && reply.Code != MilterResponseCode.Continue;
+        return reply;
+    }
+
+    public async ValueTask<MilterReply> HeloAsync(string name, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        var command = new HeloCommand(name);
+        MilterReply reply = await StepAsync('H', MilterProtocolFlags.NoHelo, MilterProtocolFlags.NoReplyHelo, macros, o => command.Write(o), "HELO", cancellationToken).ConfigureAwait(false);
+        _connectionVerdict |= reply.Kind == MilterReplyKind.Answered && reply.Code != MilterResponseCode.Continue;
+        return reply;
+    }
+
+    public ValueTask<MilterReply> MailAsync(string sender, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
+        StepAsync('M', MilterProtocolFlags.NoMail, MilterProtocolFlags.NoReplyMail, macros, o => EnvelopeCommand.Write(o, MilterCommandCode.Mail, sender, arguments ?? []), "MAIL", cancellationToken);
+
+    public ValueTask<MilterReply> RcptAsync(string recipient, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
+        StepAsync('R', MilterProtocolFlags.NoRcpt, MilterProtocolFlags.NoReplyRcpt, macros, o => EnvelopeCommand.Write(o, MilterCommandCode.Rcpt, recipient, arguments ?? []), "RCPT", cancellationToken);
+
+    public ValueTask<MilterReply> DataAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
+        Negotiated.Version < 4
+            ? ValueTask.FromResult(MilterReply.NotSent)
+            : StepAsync('T', MilterProtocolFlags.NoData, MilterProtocolFlags.NoReplyData, macros, o => MilterFrameWriter.WriteEmpty(o, (byte)MilterCommandCode.Data), "DATA", cancellationToken);
+
+    public ValueTask<MilterReply> HeaderAsync(string name, string value, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        var command = new HeaderCommand(name, value);
+        return StepAsync('L', MilterProtocolFlags.NoHeaders, MilterProtocolFlags.NoReplyHeader, macros, o => command.Write(o), "HEADER", cancellationToken);
+    }
+
+    public ValueTask<MilterReply> EndOfHeadersAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
+        StepAsync('N', MilterProtocolFlags.NoEndOfHeaders, MilterProtocolFlags.NoReplyEndOfHeaders, macros, o => MilterFrameWriter.WriteEmpty(o, (byte)MilterCommandCode.EndOfHeaders), "EOH", cancellationToken);
+
+    /// <summary>Sends the body in chunks of at most 65535 bytes; returns the first non-continue reply, else the last one.</summary>
+    public async ValueTask<MilterReply> BodyAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        MilterReply last = MilterReply.NotSent;
+        while (!body.IsEmpty)
+        {
+            ReadOnlyMemory<byte> chunk = body[..Math.Min(body.Length, ProtocolLimits.ChunkSize)];
+            body = body[chunk.Length..];
+            last = await StepAsync('B', MilterProtocolFlags.NoBody, MilterProtocolFlags.NoReplyBody, null, o => MilterFrameWriter.WriteFrame(o, (byte)MilterCommandCode.Body, chunk.Span), "BODY", cancellationToken).ConfigureAwait(false);
+            if (last.Kind == MilterReplyKind.Answered && last.Code != MilterResponseCode.Continue)
+            {
+                break;
+            }
+        }
+
+        return last;
+    }
+
+    /// <summary>One BODY packet exactly as given, without chunking (to test oversize handling).</summary>
+    public ValueTask<MilterReply> RawBodyAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default) =>
+        StepAsync('B', MilterProtocolFlags.None, MilterProtocolFlags.NoReplyBody, null, o => MilterFrameWriter.WriteFrame(o, (byte)MilterCommandCode.Body, chunk.Span), "BODY", cancellationToken);
+
+    /// <summary>BODYEOB: collects the changes and PROGRESS packets, then the final reply. Postfix flavor sends ABORT afterwards.</summary>
+    public async Task<EndOfMessageResult> EndOfMessageAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        WriteMacros('E', macros);
+        MilterFrameWriter.WriteEmpty(_transport.Output, (byte)MilterCommandCode.EndOfMessage);
+        var modifications = new List<MessageModification>();
+        int progress = 0;
+        using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        total.CancelAfter(_options.EndOfMessageTimeout);
+        bool first = true;
+        while (true)
+        {
+            (byte code, byte[] data) = first
+                ? await SendAndReadAsync("EOM", _options.ReadTimeout, total.Token).ConfigureAwait(false)
+                : await ReadFrameAsync("EOM", _options.ReadTimeout, total.Token).ConfigureAwait(false);
+            first = false;
+            var response = (MilterResponseCode)code;
+            if (response == MilterResponseCode.Progress)
+            {
+                progress++;
+                continue;
+            }
+
+            if (MessageModification.IsModification(response))
+            {
+                MessageModification change = MessageModification.Parse(response, data);
+                if (!Negotiated.Has(change.RequiredAction))
+                {
+                    throw new MilterProtocolException(
+                        ProtocolViolation.UnexpectedResponse,
+                        $"milter sent {response} ('{(char)code}') without the {change.RequiredAction} action it did not negotiate");
+                }
+
+                modifications.Add(change);
+                continue;
+            }
+
+            MilterReply reply = ToFinalReply(code, data, "EOM", endOfMessage: true) with { ProgressCount = progress };
+            if (_options.Flavor == MtaFlavor.Postfix)
+            {
+                // Postfix's mail_reset() sends ABORT after every message, completed or not.
+                await AbortAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new EndOfMessageResult(reply, modifications);
+        }
+    }
+
+    public ValueTask<MilterReply> UnknownAsync(string line, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (Negotiated.Version < 3)
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        var command = new UnknownCommand(line);
+        return StepAsync('U', MilterProtocolFlags.NoUnknown, MilterProtocolFlags.NoReplyUnknown, macros, o => command.Write(o), "UNKNOWN", cancellationToken);
+    }
+
+    /// <summary>A macro packet on its own (never answered).</summary>
+    public async ValueTask SendMacrosAsync(char stage, IReadOnlyList<KeyValuePair<string, string>> macros, CancellationToken cancellationToken = default)
+    {
+        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        MacroCommand.Write(_transport.Output, (byte)stage, macros);
+        await FlushNoReplyAsync("MACRO", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>ABORT (never answered).</summary>
+    public ValueTask AbortAsync(CancellationToken cancellationToken = default) => SendNoReplyAsync(MilterCommandCode.Abort, "ABORT", cancellationToken);
+
+    /// <summary>QUIT_NC: the connection stays open for another SMTP session (never answered).</summary>
+    public ValueTask QuitNewConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        _connectionVerdict = false;
+        return SendNoReplyAsync(MilterCommandCode.QuitNewConnection, "QUIT_NC", cancellationToken);
+    }
+
+    /// <summary>
+    /// QUIT and close. Postfix closes without QUIT after a connection-level verdict, and so does this client in
+    /// the Postfix flavor.
+    /// </summary>
+    public async ValueTask QuitAsync(CancellationToken cancellationToken = default)
+    {
+        if (!(_options.Flavor == MtaFlavor.Postfix && _connectionVerdict))
+        {
+            await SendNoReplyAsync(MilterCommandCode.Quit, "QUIT", cancellationToken).ConfigureAwait(false);
+        }
+
+        await _transport.Output.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes raw bytes (for malformed-input tests) and flushes.</summary>
+    public async ValueTask SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        await _transport.Output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one raw response packet (for tests that sent raw bytes).</summary>
+    public async Task<(MilterResponseCode Code, byte[] Data)> ReadResponseAsync(CancellationToken cancellationToken = default)
+    {
+        (byte code, byte[] data) = await ReadFrameAsync("raw", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        return ((MilterResponseCode)code, data);
+    }
+
+    /// <summary>True when the milter closed the connection (reads end of stream within <paramref name="wait"/>).</summary>
+    public async Task<bool> IsClosedByPeerAsync(TimeSpan wait)
+    {
+        using var cts = new CancellationTokenSource(wait);
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _transport.Input.ReadAsync(cts.Token).ConfigureAwait(false);
+                _transport.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<MilterReply> StepAsync(
+        char stage,
+        MilterProtocolFlags notSentFlag,
+        MilterProtocolFlags noReplyFlag,
+        IReadOnlyList<KeyValuePair<string, string>>? macros,
+        Action<IBufferWriter<byte>> write,
+        string what,
+        CancellationToken cancellationToken)
+    {
+        if (notSentFlag != MilterProtocolFlags.None && Negotiated.Has(notSentFlag))
+        {
+            return MilterReply.NotSent;
+        }
+
+        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        WriteMacros(stage, macros);
+        write(_transport.Output);
+        if (Negotiated.Has(noReplyFlag))
+        {
+            await FlushNoReplyAsync(what, cancellationToken).ConfigureAwait(false);
+            return MilterReply.NoReply;
+        }
+
+        (byte code, byte[] data) = await SendAndReadAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        List<MessageModification>? quarantines = null;
+        while (_options.Flavor == MtaFlavor.Postfix && code is (byte)MilterResponseCode.Progress or (byte)MilterResponseCode.Quarantine)
+        {
+            // Postfix accepts PROGRESS and QUARANTINE at any step.
+            if (code == (byte)MilterResponseCode.Quarantine)
+            {
+                (quarantines ??= []).Add(MessageModification.Parse(MilterResponseCode.Quarantine, data));
+            }
+
+            (code, data) = await ReadFrameAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ToFinalReply(code, data, what, endOfMessage: false);
+    }
+
+    private void WriteMacros(char stage, IReadOnlyList<KeyValuePair<string, string>>? macros)
+    {
+        macros ??= _options.Macros.TryGetValue(stage, out IReadOnlyList<KeyValuePair<string, string>>? configured) ? configured : null;
+        bool habitual = _options.Flavor == MtaFlavor.Postfix ? "CHMRTNELBU".Contains(stage, StringComparison.Ordinal) : "CHMRE".Contains(stage, StringComparison.Ordinal);
+        if (macros is not null || habitual)
+        {
+            MacroCommand.Write(_transport.Output, (byte)stage, macros ?? NoMacros);
+        }
+    }
+
+    private MilterReply ToFinalReply(byte code, byte[] data, string what, bool endOfMessage)
+    {
+        var response = (MilterResponseCode)code;
+        switch (response)
+        {
+            case MilterResponseCode.Continue:
+            case MilterResponseCode.Accept:
+            case MilterResponseCode.Reject:
+            case MilterResponseCode.TempFail:
+            case MilterResponseCode.Discard:
+                return new MilterReply(response, null, MilterReplyKind.Answered);
+            case MilterResponseCode.Skip when !endOfMessage && Negotiated.Has(MilterProtocolFlags.Skip):
+                return new MilterReply(response, null, MilterReplyKind.Answered);
+            case MilterResponseCode.Shutdown when _options.Flavor == MtaFlavor.Postfix:
+                return new MilterReply(response, null, MilterReplyKind.Answered);
+            case MilterResponseCode.ReplyCode:
+                string text = ReplyText(data, what);
+                return new MilterReply(response, text, MilterReplyKind.Answered);
+            default:
+                throw Unexpected(code, what);
+        }
+    }
+
+    private string ReplyText(byte[] data, string what)
+    {
+        int nul = Array.IndexOf(data, (byte)0);
+        if (nul < 0)
+        {
+            throw new MilterProtocolException(ProtocolViolation.MissingNul, $"{what}: REPLYCODE text is not NUL-terminated");
+        }
+
+        string text = Encoding.Latin1.GetString(data, 0, nul);
+        string? problem = _options.Flavor == MtaFlavor.Postfix
+            ? SmtpReply.Validate(text)
+            : text.Length < 3 || text[0] is not ('4' or '5') ? "first digit must be 4 or 5 and the code 3 characters" : null;
+        if (problem is not null)
+        {
+            throw new MilterProtocolException(ProtocolViolation.InvalidReply, $"{what}: invalid REPLYCODE \"{text}\": {problem}");
+        }
+
+        return text;
+    }
+
+    private MilterProtocolException Unexpected(byte code, string what)
+    {
+        string detail = code switch
+        {
+            (byte)MilterResponseCode.Progress => " (Sendmail accepts PROGRESS only at end of message)",
+            (byte)MilterResponseCode.Shutdown => " (Sendmail 8.17 treats SHUTDOWN as an error)",
+            (byte)MilterResponseCode.Skip => " (SKIP was not negotiated or is not allowed here)",
+            (byte)MilterResponseCode.ConnectionFailure => " (no MTA accepts CONN_FAIL)",
+            _ when MessageModification.IsModification((MilterResponseCode)code) => " (message changes are allowed only at end of message)",
+            _ => string.Empty,
+        };
+        return new MilterProtocolException(ProtocolViolation.UnexpectedResponse, $"milter answered {what} with '{(char)code}'{detail}");
+    }
+
+    private async ValueTask SendNoReplyAsync(MilterCommandCode code, string what, CancellationToken cancellationToken)
+    {
+        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        MilterFrameWriter.WriteEmpty(_transport.Output, (byte)code);
+        await FlushNoReplyAsync(what, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask FlushNoReplyAsync(string what, CancellationToken cancellationToken)
+    {
+        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _lastUnanswered = what;
+    }
+
+    /// <summary>Data waiting before a command is sent answers something that must not be answered.</summary>
+    private async ValueTask CheckNoStrayResponseAsync()
+    {
+        if (!_transport.Input.TryRead(out ReadResult result))
+        {
+            return;
+        }
+
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        _transport.Input.AdvanceTo(buffer.Start, buffer.Start);
+        if (buffer.Length >= ProtocolLimits.HeaderBytes)
+        {
+            byte code = buffer.Slice(4, 1).FirstSpan[0];
+            throw new MilterProtocolException(ProtocolViolation.UnexpectedResponse, $"milter sent '{(char)code}' where no reply was due (after {_lastUnanswered})");
+        }
+
+        if (result.IsCompleted && buffer.IsEmpty)
+        {
+            throw new MilterProtocolException(ProtocolViolation.EndOfStreamMidFrame, $"milter closed the connection (after {_lastUnanswered})");
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private async ValueTask<(byte Code, byte[] Data)> SendAndReadAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadFrameAsync(what, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<(byte Code, byte[] Data)> ReadFrameAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        PipeReader input = _transport.Input;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        linked.CancelAfter(timeout);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new MilterProtocolException(ProtocolViolation.Timeout, $"milter did not answer {what} within {timeout}");
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (MilterFrameReader.TryReadFrame(ref buffer, ProtocolLimits.MaxDataSize1M * 1024, MilterFrameReader.IsResponseCode, out byte code, out ReadOnlySequence<byte> data))
+            {
+                byte[] copy = data.ToArray();
+                input.AdvanceTo(buffer.Start);
+                _lastUnanswered = what;
+                return (code, copy);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                throw new MilterProtocolException(
+                    buffer.IsEmpty ? ProtocolViolation.UnexpectedResponse : ProtocolViolation.EndOfStreamMidFrame,
+                    $"milter closed the connection instead of answering {what}");
+            }
+        }
+    }
+}

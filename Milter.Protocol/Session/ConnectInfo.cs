@@ -1,0 +1,19 @@
+using System.Net;
+using Milter.Protocol.Commands;
+
+namespace Milter.Protocol.Session;
+
+/// <summary>The SMTP client of the current session, copied out of the CONNECT packet.</summary>
+/// <param name="Hostname">Reverse-DNS name or <c>[1.2.3.4]</c>.</param>
+/// <param name="Family">Address family.</param>
+/// <param name="Port">Client port (0 when unknown or UNIX).</param>
+/// <param name="Address">The address text as the MTA sent it (Sendmail prefixes IPv6 with <c>IPv6:</c>).</param>
+/// <param name="IPAddress">The parsed address for families 4 and 6, prefix removed; null otherwise.</param>
+public sealed record ConnectInfo(string Hostname, ConnectFamily Family, ushort Port, string Address, IPAddress? IPAddress)
+{
+    internal static ConnectInfo From(in ConnectCommand command)
+    {
+        command.TryGetIPAddress(out IPAddress? ip);
+        return new ConnectInfo(command.Hostname.ToString(), command.Family, command.Port, command.Address.ToString(), ip);
+    }
+}

@@ -1,0 +1,249 @@
+#!/bin/bash
+# Private Sendmail 8.17 on 127.0.0.1 in front of a milter, for end-to-end tests.
+# Needs root, Debian packages sendmail-bin sendmail-cf m4 swaks util-linux iproute2
+# (see .ci/install-deps.sh).  See README.md next to this script.
+#
+#   sendmail-rig.sh start WORKDIR SMTP_PORT MILTER_SPEC [EXTRA_MC_FILE]
+#       Build WORKDIR/sendmail.cf from sendmail-test.mc.in, start `sendmail -bD`
+#       inside a private mount+UTS namespace (hostname mta.test.example, private
+#       /etc/hosts, resolv.conf, nsswitch.conf, service.switch), wait for the
+#       220 greeting.  Exit 0 when ready; non-zero (log printed) on failure.
+#       MILTER_SPEC: e.g. inet:9901@127.0.0.1.  EXTRA_MC_FILE: m4 lines put
+#       before the MAILER lines (@WORKDIR@ etc. are substituted in it too).
+#       Writes WORKDIR/sendmail.pid (daemon pid), sendmail.mntns, smtp.port,
+#       sendmail.log (daemon stdout/stderr).
+#   sendmail-rig.sh stop WORKDIR
+#       TERM the daemon and every process left in its namespace, KILL after
+#       10 s, wait for the SMTP port to close.  Exit 0 also if not running.
+#   sendmail-rig.sh swaks WORKDIR SWAKS_ARGS...
+#       Run swaks in the daemon's namespaces (same /etc/hosts, no DNS).  Adds
+#       --server 127.0.0.1:SMTP_PORT and --local-interface 127.0.0.5 unless
+#       given.  Exit status is swaks'.
+#
+# Environment: SENDMAIL (default /usr/sbin/sendmail-mta), SENDMAIL_CF_M4
+# (default /usr/share/sendmail/cf/m4/cf.m4), SENDMAIL_RIG_TIMEOUT (start wait,
+# default 20 s), SENDMAIL_RIG_TRACE=1 (SMTP transcript in WORKDIR/smtp-trace.log).
+set -u
+umask 022
+
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+HERE=$(dirname "$SELF")
+TEMPLATE=$HERE/sendmail-test.mc.in
+SENDMAIL=${SENDMAIL:-/usr/sbin/sendmail-mta}
+[ -x "$SENDMAIL" ] || SENDMAIL=/usr/sbin/sendmail
+CF_M4=${SENDMAIL_CF_M4:-/usr/share/sendmail/cf/m4/cf.m4}
+MTA_NAME=mta.test.example
+
+die() { echo "sendmail-rig: $*" >&2; exit 1; }
+
+usage() {
+    sed -n '4,22p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+
+# absolute path of an existing directory
+absdir() { (cd "$1" 2>/dev/null && pwd); }
+
+# process alive (and not a zombie)?
+alive() {
+    local st
+    [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$st" ] && [ "$st" != Z ]
+}
+
+port_listening() {
+    if command -v ss >/dev/null 2>&1; then
+        [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
+# first line the server sends on 127.0.0.1:PORT (then QUIT)
+greeting() {
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        IFS= read -r -t 4 line <&3 || exit 1
+        printf "QUIT\r\n" >&3
+        printf "%s\n" "$line"' _ "$1" 2>/dev/null | tr -d '\r'
+}
+
+# pids of all processes whose mount namespace is $1 (e.g. mnt:[4026532177])
+ns_pids() {
+    local p ns
+    for p in /proc/[0-9]*; do
+        ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+        [ "$ns" = "$1" ] && echo "${p#/proc/}"
+    done
+}
+
+show_log() {
+    local w=$1
+    echo "----- $w/sendmail.log" >&2
+    cat "$w/sendmail.log" >&2 2>/dev/null
+    [ -s "$w/m4.log" ] && { echo "----- $w/m4.log" >&2; cat "$w/m4.log" >&2; }
+    echo "-----" >&2
+}
+
+# ---------------------------------------------------------------- namespace
+# Runs as: unshare --mount --uts --propagation private SELF __ns WORKDIR
+# The pid stays the same through unshare -> this shell -> exec sendmail.
+ns_main() {
+    local w=$1 f
+    echo $$ > "$w/sendmail.pid"
+    readlink /proc/self/ns/mnt > "$w/sendmail.mntns"
+    for f in hosts resolv.conf nsswitch.conf; do
+        mount --bind "$w/etc/$f" "/etc/$f" || { echo "bind mount /etc/$f failed"; exit 1; }
+    done
+    if [ -e /etc/mail/service.switch ]; then
+        mount --bind "$w/service.switch" /etc/mail/service.switch || exit 1
+    fi
+    hostname "$MTA_NAME" 2>/dev/null || echo "$MTA_NAME" > /proc/sys/kernel/hostname || exit 1
+    "$SENDMAIL" -C "$w/sendmail.cf" -bi || { echo "newaliases (-bi) failed"; exit 1; }
+    set -- -C "$w/sendmail.cf" -bD
+    [ "${SENDMAIL_RIG_TRACE:-0}" = 1 ] && set -- "$@" -X "$w/smtp-trace.log"
+    exec "$SENDMAIL" "$@"
+}
+
+# ---------------------------------------------------------------- start
+do_start() {
+    [ $# -ge 3 ] && [ $# -le 4 ] || usage
+    local w=$1 port=$2 spec=$3 extra=${4:-} v
+    [ "$(id -u)" = 0 ] || die "must run as root (mount/UTS namespace, sendmail)"
+    case $port in ''|*[!0-9]*) die "bad SMTP_PORT '$port'";; esac
+    case $spec in *[\`\'\",]*|'') die "bad MILTER_SPEC '$spec'";; esac
+    for v in unshare nsenter setsid m4 timeout; do
+        command -v "$v" >/dev/null 2>&1 || die "'$v' not found (run .ci/install-deps.sh)"
+    done
+    [ -x "$SENDMAIL" ] || die "sendmail not found (install sendmail-bin)"
+    [ -r "$CF_M4" ] || die "$CF_M4 not found (install sendmail-cf)"
+    [ -r "$TEMPLATE" ] || die "template $TEMPLATE missing"
+    [ -z "$extra" ] || [ -r "$extra" ] || die "EXTRA_MC_FILE '$extra' not readable"
+    [ -n "$extra" ] && extra=$(cd "$(dirname "$extra")" && pwd)/$(basename "$extra")
+
+    mkdir -p "$w" || die "cannot create $w"
+    w=$(absdir "$w")
+    case $w in *[\`\'\"\ ,]*) die "WORKDIR '$w' must not contain quotes, blanks or commas";; esac
+    if [ -s "$w/sendmail.pid" ] && alive "$(cat "$w/sendmail.pid")"; then
+        die "already running in $w (pid $(cat "$w/sendmail.pid")); stop it first"
+    fi
+    port_listening "$port" && die "port 127.0.0.1:$port is already in use"
+    rm -f "$w/sendmail.pid" "$w/sendmail-mta.pid" "$w/sendmail.mntns" "$w/sendmail.log" "$w/m4.log"
+
+    # private files (the daemon sees them over /etc via bind mounts)
+    mkdir -p "$w/mqueue" "$w/etc" && chmod 700 "$w/mqueue" || die "cannot populate $w"
+    printf '127.0.0.1\t%s mta localhost\n127.0.0.5\tclient.test.example\n127.0.0.6\treject.example\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+        "$MTA_NAME" > "$w/etc/hosts"
+    printf 'nameserver 127.0.0.1\n' > "$w/etc/resolv.conf"
+    printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' \
+        'networks: files' 'protocols: files' 'services: files' > "$w/etc/nsswitch.conf"
+    printf 'hosts\tfiles\naliases\tfiles\npasswd\tfiles\n' > "$w/service.switch"
+    printf 'postmaster: root\nMAILER-DAEMON: postmaster\n' > "$w/aliases"
+    : > "$w/local-host-names"
+    : > "$w/statistics"
+    if [ -r /etc/mail/helpfile ]; then cp /etc/mail/helpfile "$w/helpfile"; else : > "$w/helpfile"; fi
+
+    # sendmail.mc: insert EXTRA_MC_FILE, then substitute placeholders
+    {
+        if [ -n "$extra" ]; then
+            sed -e "/@EXTRA_MC@/r $extra" -e '/@EXTRA_MC@/d' "$TEMPLATE"
+        else
+            sed -e '/@EXTRA_MC@/d' "$TEMPLATE"
+        fi
+    } | sed -e "s|@WORKDIR@|$(sed_escape "$w")|g" \
+            -e "s|@SMTP_PORT@|$port|g" \
+            -e "s|@MILTER_SPEC@|$(sed_escape "$spec")|g" > "$w/sendmail.mc" \
+        || die "cannot write $w/sendmail.mc"
+    m4 "$CF_M4" "$w/sendmail.mc" > "$w/sendmail.cf" 2> "$w/m4.log" \
+        || { show_log "$w"; die "m4 failed building $w/sendmail.cf"; }
+    echo "$port" > "$w/smtp.port"
+
+    # Daemon: own session, stdio to files so a caller's pipes are never held.
+    setsid unshare --mount --uts --propagation private -- "$SELF" __ns "$w" \
+        < /dev/null > "$w/sendmail.log" 2>&1 &
+    local launcher=$! pid="" deadline g="" grace=10
+    deadline=$(( $(date +%s) + ${SENDMAIL_RIG_TIMEOUT:-20} ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        [ -z "$pid" ] && [ -s "$w/sendmail.pid" ] && pid=$(cat "$w/sendmail.pid")
+        if [ -n "$pid" ] && ! alive "$pid"; then
+            show_log "$w"; rm -f "$w/sendmail.pid"; die "sendmail exited during start-up"
+        fi
+        # (if setsid had to fork, the launcher exits at once: allow 2 s grace)
+        if [ -z "$pid" ] && ! alive "$launcher" && [ $((grace -= 1)) -le 0 ]; then
+            show_log "$w"; die "namespace launcher failed (unshare needs root)"
+        fi
+        if [ -n "$pid" ] && port_listening "$port"; then
+            g=$(greeting "$port")
+            case $g in
+                220*) echo "sendmail-rig: ready on 127.0.0.1:$port (pid $pid): $g"; return 0;;
+            esac
+        fi
+        sleep 0.2
+    done
+    show_log "$w"
+    echo "sendmail-rig: last greeting: ${g:-none}" >&2
+    do_stop "$w" >/dev/null 2>&1
+    die "no 220 greeting on 127.0.0.1:$port within ${SENDMAIL_RIG_TIMEOUT:-20} s"
+}
+
+# ---------------------------------------------------------------- stop
+do_stop() {
+    [ $# -eq 1 ] || usage
+    local w pid ns port i pids
+    w=$(absdir "$1") || { echo "sendmail-rig: no such WORKDIR $1"; return 0; }
+    pid=$(cat "$w/sendmail.pid" 2>/dev/null)
+    ns=$(cat "$w/sendmail.mntns" 2>/dev/null)
+    port=$(cat "$w/smtp.port" 2>/dev/null)
+    # never signal a recycled pid: it must still be in the rig's namespace
+    if [ -n "$pid" ] && alive "$pid" && [ -n "$ns" ] && [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$ns" ]; then
+        kill -TERM "$pid" 2>/dev/null
+        for i in $(seq 50); do alive "$pid" || break; sleep 0.2; done
+    fi
+    # leftovers in the private namespace (SMTP children, nsenter'd swaks, ...)
+    if [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/mnt)" ]; then
+        pids=$(ns_pids "$ns")
+        if [ -n "$pids" ]; then
+            kill -TERM $pids 2>/dev/null
+            for i in $(seq 10); do pids=$(ns_pids "$ns"); [ -z "$pids" ] && break; sleep 0.2; done
+            [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+        fi
+    fi
+    if [ -n "$port" ]; then
+        for i in $(seq 50); do port_listening "$port" || break; sleep 0.2; done
+        port_listening "$port" && { echo "sendmail-rig: port $port still open" >&2; return 1; }
+    fi
+    rm -f "$w/sendmail.pid" "$w/sendmail.mntns"
+    echo "sendmail-rig: stopped${pid:+ (pid $pid)}"
+    return 0
+}
+
+# ---------------------------------------------------------------- swaks
+do_swaks() {
+    [ $# -ge 1 ] || usage
+    local w pid port a have_server=0 have_li=0
+    w=$(absdir "$1") || die "no such WORKDIR $1"
+    shift
+    pid=$(cat "$w/sendmail.pid" 2>/dev/null)
+    port=$(cat "$w/smtp.port" 2>/dev/null)
+    alive "$pid" || die "sendmail not running in $w"
+    command -v swaks >/dev/null 2>&1 || die "swaks not found"
+    for a in "$@"; do
+        case $a in
+            -s|--server|--server=*) have_server=1;;
+            -li|--local-interface|--local-interface=*) have_li=1;;
+        esac
+    done
+    [ $have_li = 1 ] || set -- --local-interface 127.0.0.5 "$@"
+    [ $have_server = 1 ] || set -- --server "127.0.0.1:$port" "$@"
+    exec nsenter --target "$pid" --mount --uts -- swaks "$@"
+}
+
+case ${1:-} in
+    start) shift; do_start "$@";;
+    stop)  shift; do_stop "$@";;
+    swaks) shift; do_swaks "$@";;
+    __ns)  shift; ns_main "$@";;
+    *)     usage;;
+esac

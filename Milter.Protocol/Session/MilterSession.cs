@@ -58,8 +58,10 @@ public sealed class MilterSession
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         PipeReader input = _transport.Input;
+        // One timer for every read, reset after each (TryReset drops registrations, so the server's token is
+        // not linked to it: it cancels the pending read instead).
         using var readTimeout = new CancellationTokenSource();
-        using var readToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, readTimeout.Token);
+        using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
         string reason = "end of stream";
         bool partial = false;
         try
@@ -70,9 +72,9 @@ public sealed class MilterSession
                 try
                 {
                     readTimeout.CancelAfter(partial ? _options.FrameTimeout : _options.IdleTimeout);
-                    result = await input.ReadAsync(readToken.Token).ConfigureAwait(false);
+                    result = await input.ReadAsync(readTimeout.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (readTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new MilterProtocolException(
                         ProtocolViolation.Timeout,
@@ -82,7 +84,7 @@ public sealed class MilterSession
                 readTimeout.TryReset();
                 if (result.IsCanceled)
                 {
-                    reason = "graceful stop";
+                    reason = cancellationToken.IsCancellationRequested ? "closed by the server" : "graceful stop";
                     return;
                 }
 
@@ -348,9 +350,9 @@ public sealed class MilterSession
             response = MilterResponse.Continue;
         }
 
-        ApplyVerdict(code, response);
         if (_context.Options.Has(noReplyFlag))
         {
+            // The MTA does not wait for this step: a verdict cannot reach it, so the message goes on.
             if (response.Code != MilterResponseCode.Continue)
             {
                 Log.NoReplyDropped(_logger, _context.ConnectionId, code, response);
@@ -358,6 +360,8 @@ public sealed class MilterSession
 
             return;
         }
+
+        ApplyVerdict(code, response);
 
         await WriteResponseAsync(response, cancellationToken).ConfigureAwait(false);
     }

@@ -1,0 +1,108 @@
+using System.Net;
+using FluentAssertions;
+using Milter.Protocol.Client;
+using Milter.Protocol.Responses;
+using Milter.Protocol.Session;
+using Milter.Protocol.Tests.Support;
+using NUnit.Framework;
+using static Milter.Protocol.Tests.Support.Frames;
+
+namespace Milter.Protocol.Tests;
+
+/// <summary>Bad input closes that one connection with one log line naming the reason; nothing is answered to bytes that could not be parsed.</summary>
+public class MalformedInputTests
+{
+    private static readonly byte[] Open = Concat(OptNeg(), Connect4(), Frame('H', Z("x")));
+
+    public static IEnumerable<TestCaseData> BadInputs()
+    {
+        yield return new TestCaseData(Concat(U32(0), Connect4()), ProtocolViolation.ZeroLength).SetName("ZeroLength_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('B', new byte[65536])), ProtocolViolation.FrameTooLarge).SetName("BodyOverMaximum_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, U32(0xFFFFFFFF)), ProtocolViolation.FrameTooLarge).SetName("FourGigabyteLength_ClosesWithoutAllocating");
+        yield return new TestCaseData(Concat(Open, Frame('Z', Raw("junk"))), ProtocolViolation.UnknownCode).SetName("UnknownCommand_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('L', Z("Subject"), Raw("abc"))), ProtocolViolation.MissingNul).SetName("HeaderWithoutNul_ClosesTheConnection");
+        yield return new TestCaseData(Concat(OptNeg(), Frame('C', Z("h"), Raw("4"), new byte[] { 0 })), ProtocolViolation.Truncated).SetName("TruncatedConnect_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('B', Raw("x"))), ProtocolViolation.OutOfOrder).SetName("BodyBeforeMail_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('L', Z("A"), Z("b")), Frame('E')), ProtocolViolation.OutOfOrder).SetName("EndOfMessageWithoutEndOfHeaders_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('R', Z("<e@f>"))), ProtocolViolation.OutOfOrder).SetName("RcptAfterData_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Connect4()), ProtocolViolation.OutOfOrder).SetName("ConnectBeforeNegotiation_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, OptNeg()), ProtocolViolation.OutOfOrder).SetName("SecondNegotiation_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Connect4()), ProtocolViolation.OutOfOrder).SetName("SecondConnectWithoutQuitNc_ClosesTheConnection");
+        yield return new TestCaseData(Concat(OptNeg(1)), ProtocolViolation.NegotiationFailed).SetName("VersionOneMta_ClosesTheConnection");
+        yield return new TestCaseData(Raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ProtocolViolation.FrameTooLarge).SetName("HttpGarbage_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>"))[..7]), ProtocolViolation.EndOfStreamMidFrame).SetName("EndOfStreamMidFrame_ClosesTheConnection");
+    }
+
+    [TestCaseSource(nameof(BadInputs))]
+    public async Task BadInput(byte[] bytes, ProtocolViolation violation)
+    {
+        var log = new ListLogger();
+        var handler = new ScriptedHandler();
+        await using var c = new InMemoryConnection(handler, logger: log);
+        await c.MtaSide.Output.WriteAsync(bytes);
+        await c.MtaSide.Output.CompleteAsync();
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
+
+        log.Entries.Where(e => e.EventId == 1000).Should().ContainSingle()
+            .Which.Message.Should().Contain(violation.ToString());
+        c.Session.Context.InEndOfMessage.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task PeerStallingMidFrame_IsClosedAfterTheFrameTimeout()
+    {
+        var log = new ListLogger();
+        await using var c = new InMemoryConnection(new ScriptedHandler(), sessionOptions: new MilterSessionOptions { FrameTimeout = TimeSpan.FromMilliseconds(200) }, logger: log);
+        await c.MtaSide.Output.WriteAsync(OptNeg().AsMemory(0, 7));
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
+        log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("mid-packet");
+    }
+
+    [Test]
+    public async Task SilentPeer_IsClosedAfterTheIdleTimeout()
+    {
+        var log = new ListLogger();
+        await using var c = new InMemoryConnection(new ScriptedHandler(), sessionOptions: new MilterSessionOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) }, logger: log);
+        await c.Client.NegotiateAsync(default);
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
+        log.Warnings.Should().ContainSingle().Which.Should().Contain("no packet");
+    }
+
+    [Test]
+    public async Task SlowHandler_ClosesTheConnectionAfterTheHandlerTimeout_AndCallsClose()
+    {
+        var log = new ListLogger();
+        var handler = new ScriptedHandler { Delay = call => call.StartsWith("MAIL", StringComparison.Ordinal) ? Task.Delay(5000) : Task.CompletedTask };
+        await using var c = new InMemoryConnection(handler, sessionOptions: new MilterSessionOptions { HandlerTimeout = TimeSpan.FromMilliseconds(200) }, logger: log);
+        await c.OpenAsync();
+        Func<Task> mail = async () => await c.Client.MailAsync("<a@b>");
+        await mail.Should().ThrowAsync<MilterProtocolException>();
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
+        log.Warnings.Should().ContainSingle().Which.Should().Contain("did not answer Mail");
+        handler.Calls.Should().EndWith(["ABORT", "CLOSE"]);
+    }
+
+    [Test]
+    public async Task ThrowingHandler_ClosesTheConnectionWithAnErrorLine()
+    {
+        var log = new ListLogger();
+        var handler = new ScriptedHandler { Delay = call => call.StartsWith("HELO", StringComparison.Ordinal) ? throw new InvalidOperationException("boom") : Task.CompletedTask };
+        await using var c = new InMemoryConnection(handler, logger: log);
+        await c.Client.NegotiateAsync(default);
+        await c.Client.ConnectAsync("h", IPAddress.Loopback, 1);
+        Func<Task> helo = async () => await c.Client.HeloAsync("x");
+        await helo.Should().ThrowAsync<MilterProtocolException>();
+        log.Entries.Should().Contain(e => e.EventId == 1002 && e.Message.Contains("Helo", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public async Task MacroPackets_AreNeverAnswered_EvenEmptyOrForUnknownStages()
+    {
+        await using var c = new InMemoryConnection(new ScriptedHandler());
+        await c.OpenAsync();
+        await c.Client.SendMacrosAsync('H', []);
+        await c.Client.SendMacrosAsync('L', [new("i", "x")]);
+        await c.Client.SendMacrosAsync('Z', [new("x", "y")]);
+        (await c.Client.MailAsync("<a@b>")).IsContinue.Should().BeTrue("no reply to MACRO is in the way");
+    }
+}

@@ -208,7 +208,7 @@ public sealed class MilterServer : IAsyncDisposable
 
     private async Task RemoveStaleSocketAsync(string path, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
+        if (!Path.Exists(path))
         {
             return;
         }

@@ -1,9 +1,91 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Milter.Host.Adapters;
+using Milter.Host.Listening;
+using Milter.Host.Options;
+using Milter.Host.Rules;
+using Milter.Policy;
+using Milter.Policy.Access;
+using Milter.Protocol.Session;
 
 namespace Milter.Host.Cli;
 
-/// <summary><c>milter run</c>: placeholder until the host lands.</summary>
+/// <summary><c>milter run</c>: serve the policy to Sendmail/Postfix until SIGTERM; SIGHUP reloads the rules.</summary>
 internal static class RunCommand
 {
-    public static Command Create() => new("run", "Run the milter (being written)");
+    public static Command Create()
+    {
+        var listen = new Option<string?>("--listen") { Description = "Socket in Sendmail syntax: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH (default inet:8890@127.0.0.1)" };
+        var config = new Option<string?>("--config") { Description = "JSON configuration file" };
+        var rules = new RuleFlags();
+        var command = new Command("run", "Run the milter (defaults: loopback listener inet:8890@127.0.0.1, the example rules)");
+        command.Options.Add(listen);
+        command.Options.Add(config);
+        rules.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder([]);
+            if (parse.GetValue(config) is { } configFile)
+            {
+                if (!File.Exists(configFile))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"milter run: config file {configFile} not found");
+                    return 2;
+                }
+
+                builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            }
+
+            var flags = new Dictionary<string, string?>();
+            if (parse.GetValue(listen) is { } spec)
+            {
+                if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(spec, out _, out string? error))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"milter run: --listen: {error}");
+                    return 2;
+                }
+
+                flags[ListenerOptions.Section + ":Listen"] = spec;
+            }
+
+            RuleFilesOptions files = rules.Read(parse);
+            flags[RuleFilesOptions.Section + ":Access"] = files.Access;
+            flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
+            flags[RuleFilesOptions.Section + ":LocalDomains"] = files.LocalDomains;
+            builder.Configuration.AddInMemoryCollection(flags.Where(f => f.Value is not null)); // flags win
+
+            builder.Services.AddSystemd();
+            builder.Services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section);
+            builder.Services.AddOptions<RuleFilesOptions>().BindConfiguration(RuleFilesOptions.Section);
+            builder.Services.AddSingleton(new RuleSetHolder(null));
+            builder.Services.AddSingleton<RuleReloader>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), new PolicyOptions()));
+            builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
+            {
+                PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
+                ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Decisions");
+                return () => new PolicyMilterHandler(engine, logger);
+            });
+            builder.Services.AddHostedService<MilterListenerService>();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+
+            using IHost host = builder.Build();
+            try
+            {
+                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Net.Sockets.SocketException or FormatException or OptionsValidationException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"milter run: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
 }

@@ -1,0 +1,24 @@
+namespace Milter.Host.Options;
+
+/// <summary>Settings under <c>Milter:Listener</c>.</summary>
+public sealed class ListenerOptions
+{
+    public const string Section = "Milter:Listener";
+
+    /// <summary>Socket in Sendmail's <c>S=</c> syntax; the default is loopback only.</summary>
+    public string Listen { get; set; } = "inet:8890@127.0.0.1";
+
+    /// <summary>Mode of a unix socket file, octal (e.g. "660").</summary>
+    public string SocketMode { get; set; } = "660";
+
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Seconds a handler may take for one step before the connection is closed.</summary>
+    public double HandlerTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Seconds the MTA may stay silent between packets.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 7210;
+
+    /// <summary>Seconds sessions may take to reach QUIT at shutdown before they are closed.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 30;
+}

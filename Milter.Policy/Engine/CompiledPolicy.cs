@@ -1,0 +1,116 @@
+using Milter.Policy.Access;
+using Milter.Policy.Model;
+
+namespace Milter.Policy.Engine;
+
+/// <summary>An immutable snapshot of <see cref="PolicyOptions"/> with replies parsed and extra class members built.</summary>
+internal sealed class CompiledPolicy
+{
+    public CompiledPolicy(PolicyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RelayEntireDomain = options.RelayEntireDomain;
+        RelayHostsOnly = options.RelayHostsOnly;
+        BlocklistRecipients = options.BlocklistRecipients;
+        DelayChecks = options.DelayChecks;
+        LookupDotDomain = options.LookupDotDomain;
+        RelayToFullAddress = options.RelayToFullAddress;
+        AccessSkip = options.AccessSkip;
+        LooseRelayCheck = options.LooseRelayCheck;
+        AcceptUnqualifiedSenders = options.AcceptUnqualifiedSenders;
+        TraceLookups = options.TraceLookups;
+        TrustedMechanisms = new HashSet<string>(options.TrustedAuthMechanisms.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim()),
+            StringComparer.OrdinalIgnoreCase);
+
+        var extra = HostClass.NewMap();
+        Add(extra, "localhost", 'w', "built-in");
+        if (!string.IsNullOrWhiteSpace(options.HostName))
+        {
+            Add(extra, options.HostName.Trim().TrimEnd('.'), 'w', "PolicyOptions.HostName");
+        }
+
+        foreach (var own in options.OwnAddresses)
+        {
+            if (!ClientAddress.TryParse(own, out var address))
+            {
+                throw new ArgumentException($"OwnAddresses: '{own}' is not an IP address", nameof(options));
+            }
+
+            Add(extra, "[" + address + "]", 'w', "PolicyOptions.OwnAddresses");
+        }
+
+        ExtraLocalNames = new HostClass('w', extra);
+
+        var domains = HostClass.NewMap();
+        foreach (var domain in options.LocalDomains)
+        {
+            Add(domains, domain.Trim().TrimEnd('.'), 'm', "PolicyOptions.LocalDomains");
+        }
+
+        if (domains.Count == 0 && options.HostName?.Trim().TrimEnd('.') is { } host && host.IndexOf('.', StringComparison.Ordinal) is var dot and > 0)
+        {
+            Add(domains, host[(dot + 1)..], 'm', "PolicyOptions.HostName");
+        }
+
+        LocalDomains = new HostClass('m', domains);
+
+        var replies = options.Replies ?? new ReplyTexts();
+        AccessDenied = ParseReply(replies.AccessDenied, nameof(ReplyTexts.AccessDenied));
+        RecipientRejected = ParseReply(replies.RecipientRejected, nameof(ReplyTexts.RecipientRejected));
+        RelayDenied = TrustedMechanisms.Count > 0
+            ? ParseReply(replies.RelayDeniedAuthRequired, nameof(ReplyTexts.RelayDeniedAuthRequired))
+            : ParseReply(replies.RelayDenied, nameof(ReplyTexts.RelayDenied));
+        TemporaryFailure = ParseReply(replies.TemporaryFailure, nameof(ReplyTexts.TemporaryFailure));
+    }
+
+    public bool RelayEntireDomain { get; }
+    public bool RelayHostsOnly { get; }
+    public bool BlocklistRecipients { get; }
+    public DelayChecksMode DelayChecks { get; }
+    public bool LookupDotDomain { get; }
+    public bool RelayToFullAddress { get; }
+    public bool AccessSkip { get; }
+    public bool LooseRelayCheck { get; }
+    public bool AcceptUnqualifiedSenders { get; }
+    public bool TraceLookups { get; }
+    public HashSet<string> TrustedMechanisms { get; }
+
+    /// <summary>Class w members that do not come from local-host-names: localhost, $j, [own addresses].</summary>
+    public HostClass ExtraLocalNames { get; }
+
+    /// <summary>Class m.</summary>
+    public HostClass LocalDomains { get; }
+
+    public SmtpReply AccessDenied { get; }
+    public SmtpReply RecipientRejected { get; }
+    public SmtpReply RelayDenied { get; }
+    public SmtpReply TemporaryFailure { get; }
+
+    public static readonly SmtpReply UserAddressRequired = new(553, "5.1.1", "User address required");
+    public static readonly SmtpReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
+
+    public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
+
+    internal static SmtpReply ParseReply(string text, string name)
+    {
+        var span = text.AsSpan().Trim();
+        if (span.Length >= 5 && int.TryParse(span[..3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+            && code is >= 400 and < 600 && span[3] == ' ')
+        {
+            var rest = span[4..];
+            var space = rest.IndexOf(' ');
+            var head = space < 0 ? rest : rest[..space];
+            if (AccessValueParser.IsEnhancedCode(head))
+            {
+                return new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString());
+            }
+
+            return new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
+        }
+
+        throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
+    }
+
+    private static void Add(Dictionary<string, ClassEntry> map, string name, char className, string source) =>
+        map.TryAdd(name, new ClassEntry(name.ToLowerInvariant(), className, source, 0));
+}

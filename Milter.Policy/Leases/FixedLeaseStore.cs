@@ -1,0 +1,11 @@
+using System.Net;
+
+namespace Milter.Policy.Leases;
+
+/// <summary>Answers the same status for every address (test cases: <c>lease yes|no|down</c>).</summary>
+public sealed class FixedLeaseStore(LeaseStatus status) : ILeaseStore
+{
+    public LeaseStatus Status { get; } = status;
+
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => new(Status);
+}

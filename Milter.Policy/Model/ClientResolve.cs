@@ -1,0 +1,12 @@
+namespace Milter.Policy.Model;
+
+/// <summary>Sendmail's <c>{client_resolve}</c> macro (not sent to milters by default; spec §1.10).</summary>
+public enum ClientResolve
+{
+    /// <summary>Macro not available: a bracketed client name counts as unresolved, any other name as resolved.</summary>
+    Unknown,
+    Ok,
+    Fail,
+    Forged,
+    Temp,
+}

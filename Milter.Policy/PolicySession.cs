@@ -1,0 +1,171 @@
+using Milter.Policy.Access;
+using Milter.Policy.Engine;
+using Milter.Policy.Model;
+using Milter.Policy.Tracing;
+
+namespace Milter.Policy;
+
+/// <summary>
+/// The policy state of one SMTP connection: evaluates each stage in Sendmail's order and remembers what later
+/// stages need (the connect verdict to deliver, the sender, the AUTH facts). Not thread-safe (one per connection).
+/// </summary>
+public sealed partial class PolicySession
+{
+    private readonly PolicyEngine _engine;
+    private readonly CompiledPolicy _policy;
+    private readonly bool _trace;
+    private Verdict _connect;
+    private bool _connected;
+    private EnvelopeAddress _sender;
+    private bool _hasSender;
+    private AuthFacts _auth;
+
+    internal PolicySession(PolicyEngine engine, ClientFacts client, bool trace)
+    {
+        _engine = engine;
+        _policy = engine.Policy;
+        Client = client;
+        _trace = trace;
+    }
+
+    public ClientFacts Client { get; }
+
+    /// <summary>HELO/EHLO argument as last given (informational: Sendmail has no HELO access check).</summary>
+    public string? HeloName { get; private set; }
+
+    /// <summary>The verdict computed at connect (what <see cref="Connect"/> returned).</summary>
+    public Verdict ConnectVerdict => _connect;
+
+    /// <summary>
+    /// check_relay (spec §1.6): <c>Connect:</c> walk on the client name, then on the address (CIDR extension included).
+    /// The adapter must answer <c>SMFIR_CONTINUE</c> at connect whatever this returns: a refusal is
+    /// <see cref="Verdict.IsDeferred"/> and returned again by <see cref="Helo"/>, <see cref="Mail"/> and <see cref="RcptAsync"/> (spec §1.11).
+    /// </summary>
+    public Verdict Connect()
+    {
+        var rules = _engine.Rules.Current;
+        var trace = NewTrace();
+        _connected = true;
+        if (_policy.DelayChecks != DelayChecksMode.Off)
+        {
+            _connect = Built(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
+            return _connect;
+        }
+
+        _connect = CheckRelay(rules, PolicyStage.Connect, trace);
+        if (_connect.Blocks)
+        {
+            _connect = _connect.Deferred();
+        }
+
+        return _connect;
+    }
+
+    /// <summary>HELO/EHLO: delivers a connect-stage refusal (Sendmail keeps it as <c>nullserver</c> for later commands).</summary>
+    public Verdict Helo(string? helo)
+    {
+        HeloName = helo;
+        EnsureConnected();
+        if (_connect.IsRefusal)
+        {
+            return _connect.At(PolicyStage.Helo);
+        }
+
+        var rules = _engine.Rules.Current;
+        return Built(PolicyStage.Helo, VerdictAction.Continue, "no HELO check in Sendmail's access rules", rules, NewTrace());
+    }
+
+    /// <summary>
+    /// MAIL FROM: check_mail (spec §1.6) on the sender as the client wrote it (<c>&lt;&gt;</c> included).
+    /// <paramref name="auth"/> = <c>{auth_type}</c>/<c>{auth_authen}</c>, sent with envfrom; used at RCPT.
+    /// </summary>
+    public Verdict Mail(string? sender, AuthFacts auth = default)
+    {
+        EnsureConnected();
+        _sender = EnvelopeAddress.Parse(sender);
+        _hasSender = true;
+        _auth = auth;
+        if (_connect.IsRefusal)
+        {
+            return _connect.At(PolicyStage.Mail);
+        }
+
+        var rules = _engine.Rules.Current;
+        var trace = NewTrace();
+        if (_policy.DelayChecks != DelayChecksMode.Off)
+        {
+            return Built(PolicyStage.Mail, VerdictAction.Continue, "From: check deferred to RCPT (delay_checks)", rules, trace);
+        }
+
+        var verdict = CheckMail(rules, PolicyStage.Mail, _sender, trace, out _);
+        if (!verdict.Blocks && _connect.Blocks)
+        {
+            // Connect: DISCARD / QUARANTINE applies to every message of the connection.
+            return _connect.At(PolicyStage.Mail);
+        }
+
+        return verdict;
+    }
+
+    /// <summary>
+    /// RCPT TO: delayed checks (if configured), then check_rcpt: Rcpt_ok and Relay_ok in Sendmail's order (spec §1.7).
+    /// Completes synchronously unless the lease store goes asynchronous.
+    /// </summary>
+    public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken ct = default)
+    {
+        EnsureConnected();
+        if (_connect.IsRefusal)
+        {
+            return new ValueTask<Verdict>(_connect.At(PolicyStage.Rcpt));
+        }
+
+        var rules = _engine.Rules.Current;
+        var trace = NewTrace();
+        var rcpt = EnvelopeAddress.Parse(recipient);
+        if (_policy.DelayChecks != DelayChecksMode.Off && DelayedChecks(rules, rcpt, trace) is { } delayed)
+        {
+            return new ValueTask<Verdict>(delayed);
+        }
+
+        return CheckRcptAsync(rules, rcpt, trace, ct);
+    }
+
+    /// <summary>End of a transaction (RSET, end of message): the sender is forgotten, AUTH facts stay.</summary>
+    public void Reset()
+    {
+        _sender = default;
+        _hasSender = false;
+    }
+
+    private void EnsureConnected()
+    {
+        if (!_connected)
+        {
+            Connect();
+        }
+    }
+
+    private PolicyTrace? NewTrace() => _trace ? new PolicyTrace() : null;
+
+    private Lookup NewLookup(RuleSet rules, PolicyTrace? trace) => new(rules, trace, _policy.AccessSkip);
+
+    private static Verdict Built(PolicyStage stage, VerdictAction action, string reason, RuleSet rules, PolicyTrace? trace,
+        SmtpReply? reply = null, PolicyRule? rule = null) =>
+        new(stage, action, reply, null, rule, reason, rules.Version, trace);
+
+    private static Verdict Refuse(PolicyStage stage, SmtpReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
+        new(stage, reply.IsTemporary ? VerdictAction.TempFail : VerdictAction.Reject, reply, null, rule, reason, rules.Version, trace);
+
+    /// <summary>Maps an access hit to a verdict (spec §1.5); <paramref name="reject"/> is the REJECT text of this tag.</summary>
+    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace) =>
+        entry.Action switch
+        {
+            AccessAction.Ok => Built(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),
+            AccessAction.Relay => Built(stage, VerdictAction.Accept, "access RELAY (implicit OK)", rules, trace, rule: entry),
+            AccessAction.Reject => Refuse(stage, reject, "access REJECT", rules, trace, entry),
+            AccessAction.Discard => new Verdict(stage, VerdictAction.Discard, null, null, entry, "access DISCARD", rules.Version, trace),
+            AccessAction.Quarantine => new Verdict(stage, VerdictAction.Quarantine, null, entry.QuarantineReason, entry, "access QUARANTINE", rules.Version, trace),
+            AccessAction.Error => Refuse(stage, entry.Reply, "access ERROR", rules, trace, entry),
+            _ => Refuse(stage, entry.Reply, "value not understood by the rules (553 5.3.0)", rules, trace, entry),
+        };
+}

@@ -167,8 +167,20 @@ public sealed class MilterSession
         return _scratch.AsMemory(0, length);
     }
 
-    /// <summary>Handles one command; false ends the connection.</summary>
+    /// <summary>Handles one command; false ends the connection. A handler that throws synchronously is a handler failure too.</summary>
     private async ValueTask<bool> DispatchAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DispatchCoreAsync(code, data, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException))
+        {
+            throw new HandlerFailedException(code, ex);
+        }
+    }
+
+    private async ValueTask<bool> DispatchCoreAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (_state == SessionState.AwaitNegotiation && code is not (MilterCommandCode.OptionNegotiation or MilterCommandCode.Macro))
         {

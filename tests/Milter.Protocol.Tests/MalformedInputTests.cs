@@ -105,4 +105,24 @@ public class MalformedInputTests
         await c.Client.SendMacrosAsync('Z', [new("x", "y")]);
         (await c.Client.MailAsync("<a@b>")).IsContinue.Should().BeTrue("no reply to MACRO is in the way");
     }
+
+    private sealed class SynchronouslyThrowingHandler : Milter.Protocol.Session.IMilterHandler
+    {
+        public ValueTask<MilterResponse> EndOfMessageAsync(MilterContext context, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("thrown before any await");
+    }
+
+    [Test]
+    public async Task HandlerThrowingSynchronously_IsLoggedAtItsCommand_AndTheSessionEndsCleanly()
+    {
+        var log = new ListLogger();
+        await using var c = new InMemoryConnection(new SynchronouslyThrowingHandler(), logger: log);
+        await c.OpenAsync();
+        await c.Client.MailAsync("<a@b>");
+        await c.Client.RcptAsync("<c@d>");
+        Func<Task> eom = () => c.Client.EndOfMessageAsync();
+        await eom.Should().ThrowAsync<MilterProtocolException>();
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5)); // completes, does not throw
+        log.Entries.Should().Contain(e => e.EventId == 1002 && e.Message.Contains("EndOfMessage", StringComparison.Ordinal));
+    }
 }

@@ -107,24 +107,34 @@ public sealed class ReferenceFilter : IMilterHandler
                 return Answer(MilterResponse.Reply("550", "5.7.1", "first line", "second line"));
             case "discard":
                 return Answer(MilterResponse.Discard);
-            case "quarantine":
+            case "quarantine" when Granted(context, MilterActions.Quarantine):
                 context.Quarantine("ref-test");
                 break;
         }
 
-        if (_replace)
+        // Like refmilter.c (libmilter's smfi_* fail quietly there): a change whose action the MTA did not grant
+        // (an old-version offer such as miltertest's v2 0x0F) is left out, the rest still goes out.
+        if (_replace && Granted(context, MilterActions.ChangeBody))
         {
             context.ReplaceBody("replaced body\r\n"u8);
         }
 
-        if (_subject is not null)
+        if (_subject is not null && Granted(context, MilterActions.ChangeHeaders))
         {
             context.ChangeHeader("Subject", 1, "[ref] " + _subject);
         }
 
-        context.AddHeader("X-Ref-Milter", "ok " + string.Join(' ', _macros));
-        context.InsertHeader(0, "X-Ref-First", "inserted");
-        context.AddRecipient("<bcc@example.net>");
+        if (Granted(context, MilterActions.AddHeaders))
+        {
+            context.AddHeader("X-Ref-Milter", "ok " + string.Join(' ', _macros));
+            context.InsertHeader(0, "X-Ref-First", "inserted");
+        }
+
+        if (Granted(context, MilterActions.AddRecipients))
+        {
+            context.AddRecipient("<bcc@example.net>");
+        }
+
         return Answer(_action == "continue" ? MilterResponse.Continue : MilterResponse.Accept);
     }
 
@@ -153,6 +163,8 @@ public sealed class ReferenceFilter : IMilterHandler
             }
         }
     }
+
+    private static bool Granted(MilterContext context, MilterActions action) => context.Options.Has(action);
 
     private static ValueTask<MilterResponse> Answer(MilterResponse response) => new(response);
 }

@@ -1,0 +1,63 @@
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>
+/// What the tests build or locate once per run: the reference filter (built with this project, built here if
+/// missing), the C libmilter twin (compiled into a temp directory) and the run's temp directory.
+/// </summary>
+internal static class Artifacts
+{
+    private static readonly Lazy<string> TempRootDirectory = new(() => Directory.CreateTempSubdirectory("milter-interop-").FullName);
+    private static readonly Lazy<Task<string>> ReferenceFilter = new(FindOrBuildReferenceFilterAsync);
+    private static readonly Lazy<Task<string>> RefMilter = new(BuildRefMilterAsync);
+
+    /// <summary>A private temp directory for this test run, deleted by <see cref="Cleanup"/>.</summary>
+    public static string TempRoot => TempRootDirectory.Value;
+
+    /// <summary>Path of <c>reference-filter.dll</c> (run it with <c>dotnet</c>).</summary>
+    public static Task<string> ReferenceFilterDllAsync() => ReferenceFilter.Value;
+
+    /// <summary>Path of the compiled <c>refmilter</c> (tests/interop/refmilter.c on libmilter).</summary>
+    public static Task<string> RefMilterExecutableAsync() => RefMilter.Value;
+
+    public static string NewTempDirectory(string prefix) => Directory.CreateDirectory(Path.Combine(TempRoot, prefix + Guid.NewGuid().ToString("N")[..8])).FullName;
+
+    public static void Cleanup()
+    {
+        if (TempRootDirectory.IsValueCreated && Directory.Exists(TempRootDirectory.Value))
+        {
+            Directory.Delete(TempRootDirectory.Value, recursive: true);
+        }
+    }
+
+    private static async Task<string> FindOrBuildReferenceFilterAsync()
+    {
+        string project = Path.Combine(RepoLayout.Root, "tests", "Milter.ReferenceFilter");
+        string dll = Path.Combine(project, "bin", RepoLayout.Configuration, "net10.0", "reference-filter.dll");
+        if (!File.Exists(dll))
+        {
+            ProcessResult build = await ProcessRunner.RunAsync(
+                Tools.DotnetHost(), ["build", Path.Combine(project, "Milter.ReferenceFilter.csproj"), "-c", RepoLayout.Configuration, "-v", "q", "-nologo"], TimeSpan.FromMinutes(3)).ConfigureAwait(false);
+            if (build.ExitCode != 0 || !File.Exists(dll))
+            {
+                throw new InvalidOperationException($"building the reference filter failed:\n{build}");
+            }
+        }
+
+        return dll;
+    }
+
+    private static async Task<string> BuildRefMilterAsync()
+    {
+        Tools.Require("gcc", "gcc");
+        Tools.RequireFile("/usr/include/libmilter/mfapi.h", "libmilter headers (Debian package 'libmilter-dev')");
+        string output = NewTempDirectory("refmilter-");
+        ProcessResult build = await ProcessRunner.RunAsync("/bin/sh", [Path.Combine(RepoLayout.InteropDirectory, "build-refmilter.sh"), output], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        string exe = Path.Combine(output, "refmilter");
+        if (build.ExitCode != 0 || !File.Exists(exe))
+        {
+            throw new InvalidOperationException($"build-refmilter.sh failed:\n{build}");
+        }
+
+        return exe;
+    }
+}

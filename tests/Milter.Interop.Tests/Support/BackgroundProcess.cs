@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>
+/// A long-running program (a milter under test) whose stdout/stderr lines are collected. Disposing kills it and
+/// its children if it is still running, so a failed test never leaves a process behind.
+/// </summary>
+internal sealed class BackgroundProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly object _gate = new();
+    private readonly string _command;
+
+    private BackgroundProcess(Process process, string command)
+    {
+        _process = process;
+        _command = command;
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything printed so far (stderr lines prefixed with <c>!</c>).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    public static BackgroundProcess Start(string program, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var started = new BackgroundProcess(process, program + " " + string.Join(' ', info.ArgumentList));
+        process.OutputDataReceived += (_, e) => started.Add(e.Data, string.Empty);
+        process.ErrorDataReceived += (_, e) => started.Add(e.Data, "!");
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"could not start {started._command}");
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return started;
+    }
+
+    /// <summary>Waits for an output line matching <paramref name="pattern"/>; fails if the program exits first or the time runs out.</summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (_gate)
+            {
+                foreach (string line in _lines)
+                {
+                    Match match = pattern.Match(line.TrimStart('!'));
+                    if (match.Success)
+                    {
+                        return match;
+                    }
+                }
+            }
+
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drain the output events
+                throw new InvalidOperationException($"{_command} exited with {_process.ExitCode} before printing /{pattern}/:\n{Output}");
+            }
+
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{_command} printed no line matching /{pattern}/ within {timeout}:\n{Output}");
+            }
+
+            await Task.Delay(25).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SIGTERM, then SIGKILL if the program is still running after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        await ProcessRunner.RunAsync("/bin/kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        using var deadline = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Reported by the test that owns it; nothing more can be done here.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // exited meanwhile
+        }
+    }
+
+    private void Add(string? line, string prefix)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _lines.Add(prefix + line);
+        }
+    }
+}

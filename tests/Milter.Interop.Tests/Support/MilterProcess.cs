@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>A milter under test running as its own process on a loopback port.</summary>
+internal sealed partial class MilterProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private readonly BackgroundProcess _process;
+
+    private MilterProcess(BackgroundProcess process, string name, int port)
+    {
+        _process = process;
+        Name = name;
+        Port = port;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    /// <summary>Socket spec in Sendmail syntax, <c>inet:PORT@127.0.0.1</c>.</summary>
+    public string Spec => $"inet:{Port}@127.0.0.1";
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => _process.Output;
+
+    /// <summary>Our reference filter (Milter.Protocol); it binds port 0 and prints the port it got.</summary>
+    public static async Task<MilterProcess> StartReferenceFilterAsync()
+    {
+        string dll = await Artifacts.ReferenceFilterDllAsync().ConfigureAwait(false);
+        BackgroundProcess process = BackgroundProcess.Start(Tools.DotnetHost(), [dll, "-q", "inet:0@127.0.0.1"]);
+        try
+        {
+            Match listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout).ConfigureAwait(false);
+            return new MilterProcess(process, "reference-filter", int.Parse(listening.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The C libmilter twin; libmilter needs the port up front, so a free one is picked (retried if taken meanwhile).</summary>
+    public static async Task<MilterProcess> StartRefMilterAsync()
+    {
+        string exe = await Artifacts.RefMilterExecutableAsync().ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreePort.Next();
+            BackgroundProcess process = BackgroundProcess.Start(exe, [$"inet:{port}@127.0.0.1"]);
+            try
+            {
+                await process.WaitForLineAsync(RefMilterListening(), StartTimeout).ConfigureAwait(false);
+                return new MilterProcess(process, "refmilter (libmilter)", port);
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await process.DisposeAsync().ConfigureAwait(false); // port taken between probe and bind: try another
+            }
+            catch
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Graceful stop (SIGTERM), killed after 10 s.</summary>
+    public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(10));
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    [GeneratedRegex(@"^listening inet:(\d+)@127\.0\.0\.1$")]
+    private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"^refmilter: listening on inet:\d+@127\.0\.0\.1$")]
+    private static partial Regex RefMilterListening();
+}

@@ -1,0 +1,38 @@
+using System.Reflection;
+
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>Where the repository's files are, found from the test assembly (never from a fixed path).</summary>
+internal static class RepoLayout
+{
+    private static readonly Lazy<string> RootDirectory = new(FindRoot);
+
+    /// <summary>The directory holding <c>Milter.sln</c>.</summary>
+    public static string Root => RootDirectory.Value;
+
+    public static string InteropDirectory => Path.Combine(Root, "tests", "interop");
+
+    public static string LuaDirectory => Path.Combine(InteropDirectory, "lua");
+
+    public static string SendmailRig => Path.Combine(Root, "tests", "e2e", "sendmail-rig.sh");
+
+    /// <summary><c>../shared/conformance</c> next to the repository (read-only in CI).</summary>
+    public static string SharedConformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
+
+    /// <summary>The build configuration of this test assembly (Debug/Release), used to find sibling build outputs.</summary>
+    public static string Configuration =>
+        typeof(RepoLayout).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Milter.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no directory above {AppContext.BaseDirectory} contains Milter.sln");
+    }
+}

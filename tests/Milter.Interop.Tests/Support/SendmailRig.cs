@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>
+/// tests/e2e/sendmail-rig.sh: a private Sendmail 8.17 on a free loopback port with one milter (<c>F=T</c>), in
+/// its own mount/UTS namespace; swaks runs inside that namespace. Needs root.
+/// </summary>
+internal sealed class SendmailRig : IAsyncDisposable
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+    private bool _running;
+
+    private SendmailRig(string workDirectory, int port)
+    {
+        WorkDirectory = workDirectory;
+        Port = port;
+    }
+
+    public string WorkDirectory { get; }
+
+    public int Port { get; }
+
+    public string QueueDirectory => Path.Combine(WorkDirectory, "mqueue");
+
+    public static async Task<SendmailRig> StartAsync(string milterSpec)
+    {
+        Tools.RequireRoot("the Sendmail rig runs in a private mount/UTS namespace");
+        Tools.RequireFile("/usr/sbin/sendmail-mta", "sendmail (Debian package 'sendmail-bin')");
+        Tools.RequireFile("/usr/share/sendmail/cf/m4/cf.m4", "sendmail m4 files (Debian package 'sendmail-cf')");
+        Tools.Require("swaks", "swaks");
+        Tools.Require("m4", "m4");
+        Tools.Require("unshare", "util-linux");
+        Tools.Require("nsenter", "util-linux");
+        var rig = new SendmailRig(Artifacts.NewTempDirectory("sendmail-rig-"), FreePort.Next());
+        ProcessResult start = await rig.RunAsync("start", rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec).ConfigureAwait(false);
+        if (start.ExitCode != 0)
+        {
+            // whatever was started goes (stop succeeds also when nothing runs)
+            ProcessResult stop = await rig.RunAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
+            throw new InvalidOperationException($"sendmail-rig.sh start failed:\n{start}\n{stop}");
+        }
+
+        rig._running = true;
+        return rig;
+    }
+
+    /// <summary>swaks against the rig (from 127.0.0.5 unless <c>--local-interface</c> is given).</summary>
+    public async Task<SwaksTranscript> SwaksAsync(params string[] arguments)
+    {
+        ProcessResult result = await RunAsync(["swaks", WorkDirectory, "--timeout", "20", .. arguments]).ConfigureAwait(false);
+        return new SwaksTranscript(result);
+    }
+
+    /// <summary>The queued control file (<c>qf</c>) and data file (<c>df</c>) of an accepted message.</summary>
+    public (string Control, string Data) ReadQueued(string queueId) =>
+        (File.ReadAllText(Path.Combine(QueueDirectory, "qf" + queueId), System.Text.Encoding.Latin1),
+         File.ReadAllText(Path.Combine(QueueDirectory, "df" + queueId), System.Text.Encoding.Latin1));
+
+    public IReadOnlyList<string> QueuedIds() =>
+        Directory.Exists(QueueDirectory)
+            ? Directory.GetFiles(QueueDirectory, "qf*").Select(f => Path.GetFileName(f)[2..]).Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_running)
+        {
+            _running = false;
+            ProcessResult stop = await RunAsync("stop", WorkDirectory).ConfigureAwait(false);
+            if (stop.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"sendmail-rig.sh stop failed:\n{stop}");
+            }
+        }
+    }
+
+    private Task<ProcessResult> RunAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync("/bin/bash", [RepoLayout.SendmailRig, .. arguments], CommandTimeout);
+}

@@ -10,16 +10,16 @@
 # CPU pinning (default when taskset exists and there are >= 2 CPUs): both filters on MILTER_CPU, the load tool
 # on LOAD_CPU, for both targets alike, so that neither filter competes with the load generator.
 #
-# Settings (environment): DURATION=10 WARMUP=2 CONCURRENCY="1 8 64 512" TRANSPORTS="inet unix" IDLE=1000
-#   PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
+# Settings (environment): DURATION=10 WARMUP=5 CONCURRENCY="1 8 64 512" TRANSPORTS="inet unix" IDLE=1000
+#   (IDLE=0 skips the memory measurement)  PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
 #   OUR_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1"  environment of our filter (see the report)
-#   BENCH_ENV=""                                               environment of the load tool
+#   BENCH_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" environment of the load tool (same for both targets)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-2}
+WARMUP=${WARMUP:-5}
 CONCURRENCY=${CONCURRENCY:-"1 8 64 512"}
 TRANSPORTS=${TRANSPORTS:-"inet unix"}
 IDLE=${IDLE:-1000}
@@ -27,7 +27,7 @@ PIN=${PIN:-1}
 MILTER_CPU=${MILTER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUR_ENV=${OUR_ENV-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1}
-BENCH_ENV=${BENCH_ENV-}
+BENCH_ENV=${BENCH_ENV-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/milter-compare.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -111,12 +111,13 @@ run() {
     --warmup "$WARMUP" --json >"$file.tmp" 2>"$OUT/$transport-c$conc-$name.err" &
   local bench=$!
   sleep "$WARMUP"
-  t0=$(cpu_ticks "$pid")
+  t0=$(cpu_ticks "$pid") l0=$(cpu_ticks "$bench")
   sleep "$DURATION"
-  t1=$(cpu_ticks "$pid")
+  t1=$(cpu_ticks "$pid") l1=$(cpu_ticks "$bench")
   wait "$bench" || true
-  jq --argjson ticks $((t1 - t0)) --argjson hz "$CLK_TCK" --argjson secs "$DURATION" \
-    '. + { milterCpuPercent: ($ticks / $hz / $secs * 100), milterCpuMicrosPerSession: (if .sessions > 0 then $ticks / $hz * 1e6 / .sessions else 0 end) }' \
+  jq --argjson ticks $((t1 - t0)) --argjson load $((l1 - l0)) --argjson hz "$CLK_TCK" --argjson secs "$DURATION" \
+    '. + { milterCpuPercent: ($ticks / $hz / $secs * 100), loadToolCpuPercent: ($load / $hz / $secs * 100),
+           milterCpuMicrosPerSession: (if .sessions > 0 then $ticks / $hz * 1e6 / .sessions else 0 end) }' \
     "$file.tmp" >"$file"
   rm -f "$file.tmp"
 }
@@ -149,9 +150,10 @@ for transport in $TRANSPORTS; do
 done
 
 # Idle memory: fresh filters, a short warm-up (code paths, JIT, allocator), RSS, N idle connections, RSS.
-echo "== idle connections: $IDLE per filter"
 declare -A IDLE_KIB
+[ "$IDLE" -gt 0 ] && echo "== idle connections: $IDLE per filter"
 for name in ours libmilter; do
+  [ "$IDLE" -gt 0 ] || break
   spec="inet:$(free_port)@127.0.0.1"
   start "$name" "$spec"; pid=$STARTED_PID
   env $BENCH_ENV "${BENCH[@]}" --target "$spec" --sessions 500 --warmup 0 --concurrency 8 >/dev/null
@@ -165,7 +167,7 @@ for name in ours libmilter; do
   done
   sleep 2
   after=$(rss_kib "$pid")
-  kill -INT "$holder" 2>/dev/null || true
+  kill -TERM "$holder" 2>/dev/null || true
   wait "$holder" || true
   IDLE_KIB[$name]="$before $after"
   echo "   $name: $(head -1 "$OUT/idle-$name.txt"); RSS $before KiB -> $after KiB"
@@ -175,9 +177,10 @@ done
 # Report.
 {
   echo
-  echo "Sessions/s and session latency (ms); CPU = the filter's CPU over the measured window. Ratio = ours / libmilter."
-  printf '%-5s %5s | %9s %8s %8s %5s %7s | %9s %8s %8s %5s %7s | %7s %8s %8s\n' \
-    tr conc "ours s/s" p50 p99 cpu% "us/sess" "lib s/s" p50 p99 cpu% "us/sess" "s/s x" "p99 x" "cpu/s x"
+  echo "Sessions/s and session latency (ms); cpu% = the filter's CPU, load% = the load tool's, over the measured window."
+  echo "us/sess = the filter's CPU time per session. Ratios (x) = ours / libmilter."
+  printf '%-5s %5s | %9s %8s %8s %5s %7s %5s | %9s %8s %8s %5s %7s %5s | %7s %8s %8s\n' \
+    tr conc "ours s/s" p50 p99 cpu% "us/sess" load% "lib s/s" p50 p99 cpu% "us/sess" load% "s/s x" "p99 x" "cpu/s x"
   for transport in $TRANSPORTS; do
     for conc in $CONCURRENCY; do
       o="$OUT/$transport-c$conc-ours.json" l="$OUT/$transport-c$conc-libmilter.json"
@@ -185,14 +188,14 @@ done
         def ms(x): (x / 1000);
         .[0] as $o | .[1] as $l |
         [$tr, $c,
-         $o.sessionsPerSecond, ms($o.latencyMicroseconds.session.p50), ms($o.latencyMicroseconds.session.p99), $o.milterCpuPercent, $o.milterCpuMicrosPerSession,
-         $l.sessionsPerSecond, ms($l.latencyMicroseconds.session.p50), ms($l.latencyMicroseconds.session.p99), $l.milterCpuPercent, $l.milterCpuMicrosPerSession,
+         $o.sessionsPerSecond, ms($o.latencyMicroseconds.session.p50), ms($o.latencyMicroseconds.session.p99), $o.milterCpuPercent, $o.milterCpuMicrosPerSession, $o.loadToolCpuPercent,
+         $l.sessionsPerSecond, ms($l.latencyMicroseconds.session.p50), ms($l.latencyMicroseconds.session.p99), $l.milterCpuPercent, $l.milterCpuMicrosPerSession, $l.loadToolCpuPercent,
          (if $l.sessionsPerSecond > 0 then $o.sessionsPerSecond / $l.sessionsPerSecond else 0 end),
          (if $l.latencyMicroseconds.session.p99 > 0 then $o.latencyMicroseconds.session.p99 / $l.latencyMicroseconds.session.p99 else 0 end),
          (if $o.milterCpuMicrosPerSession > 0 then $l.milterCpuMicrosPerSession / $o.milterCpuMicrosPerSession else 0 end),
          $o.errors, $l.errors] | @tsv' "$o" "$l" |
-        awk -F'\t' '{ printf "%-5s %5s | %9.0f %8.2f %8.2f %5.0f %7.0f | %9.0f %8.2f %8.2f %5.0f %7.0f | %7.2f %8.2f %8.2f%s\n",
-          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ($16 + $17 > 0 ? "  errors " $16 "/" $17 : "") }'
+        awk -F'\t' '{ printf "%-5s %5s | %9.0f %8.2f %8.2f %5.0f %7.0f %5.0f | %9.0f %8.2f %8.2f %5.0f %7.0f %5.0f | %7.2f %8.2f %8.2f%s\n",
+          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, ($18 + $19 > 0 ? "  errors " $18 "/" $19 : "") }'
     done
   done
   echo "(p99 x < 1: ours is better; cpu/s x = libmilter CPU per session / ours, > 1: ours is cheaper)"
@@ -208,8 +211,9 @@ done
     done
   done
   echo
-  echo "Idle connections ($IDLE, negotiated + CONNECT + HELO, inet): resident memory growth"
+  [ "$IDLE" -gt 0 ] && echo "Idle connections ($IDLE, negotiated + CONNECT + HELO, inet): resident memory growth"
   for name in ours libmilter; do
+    [ "$IDLE" -gt 0 ] || break
     read -r before after <<<"${IDLE_KIB[$name]}"
     awk -v n="$name" -v b="$before" -v a="$after" -v c="$IDLE" \
       'BEGIN { printf "  %-9s RSS %7d KiB -> %7d KiB: %+6.1f KiB per idle connection\n", n, b, a, (a - b) / c }'

@@ -27,7 +27,7 @@ internal static class BenchCommand
         var sessions = new Option<long?>("--sessions", "-n") { Description = "Measure this many sessions (instead of --duration)" };
         sessions.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<long?>() is < 1)
+            if (Value<long?>(r) is < 1)
             {
                 r.AddError("--sessions must be at least 1");
             }
@@ -35,7 +35,7 @@ internal static class BenchCommand
         var duration = new Option<double?>("--duration", "-d") { Description = "Seconds to measure (default 10); with --idle-connections, seconds to hold them (default: until interrupted)" };
         duration.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is <= 0)
+            if (Value<double?>(r) is <= 0)
             {
                 r.AddError("--duration must be positive");
             }
@@ -43,7 +43,7 @@ internal static class BenchCommand
         var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured sessions first", DefaultValueFactory = _ => 2 };
         warmup.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double>() < 0)
+            if (Value<double>(r) < 0)
             {
                 r.AddError("--warmup must not be negative");
             }
@@ -52,7 +52,7 @@ internal static class BenchCommand
         var bodySize = new Option<int>("--body-size") { Description = "Body bytes per message (sent in 65535-byte chunks)", DefaultValueFactory = _ => 10240 };
         bodySize.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 0)
+            if (Value<int>(r) < 0)
             {
                 r.AddError("--body-size must not be negative");
             }
@@ -61,7 +61,7 @@ internal static class BenchCommand
         var idle = new Option<int?>("--idle-connections") { Description = "Instead of load: open N negotiated, connected idle connections and hold them (for memory measurement)" };
         idle.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1)
+            if (Value<int?>(r) is < 1)
             {
                 r.AddError("--idle-connections must be at least 1");
             }
@@ -111,11 +111,24 @@ internal static class BenchCommand
         return command;
     }
 
+    // Validators run even when the value did not convert; the parser reports that error itself.
+    private static T? Value<T>(OptionResult result)
+    {
+        try
+        {
+            return result.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
     private static Option<int> Positive(Option<int> option)
     {
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            if (Value<int>(r) < 1 && r.Tokens.Count > 0 && int.TryParse(r.Tokens[0].Value, out _))
             {
                 r.AddError($"{r.Option.Name} must be at least 1");
             }

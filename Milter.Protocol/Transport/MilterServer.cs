@@ -181,7 +181,9 @@ public sealed class MilterServer : IAsyncDisposable
             long id = Interlocked.Increment(ref _nextId);
             var transport = new SocketTransport(socket);
             var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, id.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // The session starts on this thread once registered (no thread-pool hop per connection: the MTA's
+            // OPTNEG is usually waiting already), and returns here at its first read that has to wait.
+            var start = new TaskCompletionSource();
             Task task = RunSessionAsync(id, session, transport, start.Task);
             _sessions[id] = (session, task);
             start.SetResult();

@@ -6,6 +6,7 @@ var root = new RootCommand("milter: a mail-policy milter for Sendmail and Postfi
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
+root.Subcommands.Add(RulesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -20,11 +20,13 @@ internal static class RunCommand
     public static Command Create()
     {
         var listen = new Option<string?>("--listen") { Description = "Socket in Sendmail syntax: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH (default inet:8890@127.0.0.1)" };
-        var config = new Option<string?>("--config") { Description = "JSON configuration file" };
+        var config = new Option<string?>("--config") { Description = "JSON configuration file (settings: README)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "state directory (rules status; default /var/lib/milter for root, ~/.local/state/milter otherwise)" };
         var rules = new RuleFlags();
         var command = new Command("run", "Run the milter (defaults: loopback listener inet:8890@127.0.0.1, the example rules)");
         command.Options.Add(listen);
         command.Options.Add(config);
+        command.Options.Add(stateDir);
         rules.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,6 +54,7 @@ internal static class RunCommand
                 flags[ListenerOptions.Section + ":Listen"] = spec;
             }
 
+            flags[StateDirectory.Key] = parse.GetValue(stateDir);
             RuleFilesOptions files = rules.Read(parse);
             flags[RuleFilesOptions.Section + ":Access"] = files.Access;
             flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
@@ -64,7 +67,23 @@ internal static class RunCommand
             builder.Services.AddSingleton(new RuleSetHolder(null));
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), new PolicyOptions()));
+            var policy = new PolicySettings();
+            builder.Configuration.GetSection(PolicySettings.Section).Bind(policy);
+            var listener = new ListenerOptions();
+            builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
+            List<string> problems = [.. policy.Validate(), .. listener.Validate()];
+            if (problems.Count > 0)
+            {
+                foreach (string problem in problems)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"milter run: {problem}");
+                }
+
+                return 2;
+            }
+
+            builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {
                 PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();

@@ -21,4 +21,31 @@ public sealed class ListenerOptions
 
     /// <summary>Seconds sessions may take to reach QUIT at shutdown before they are closed.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 30;
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(Listen, out _, out string? error))
+        {
+            yield return $"{Section}:Listen: {error}";
+        }
+
+        bool octal = SocketMode.Length is >= 3 and <= 4 && SocketMode.All(c => c is >= '0' and <= '7');
+        if (!octal)
+        {
+            yield return $"{Section}:SocketMode: '{SocketMode}' is not an octal mode like 660";
+        }
+
+        if (MaxConnections < 1)
+        {
+            yield return $"{Section}:MaxConnections: must be at least 1, not {MaxConnections}";
+        }
+
+        foreach ((string name, double value) in new[] { (nameof(HandlerTimeoutSeconds), HandlerTimeoutSeconds), (nameof(IdleTimeoutSeconds), IdleTimeoutSeconds), (nameof(ShutdownTimeoutSeconds), ShutdownTimeoutSeconds) })
+        {
+            if (!(value > 0))
+            {
+                yield return $"{Section}:{name}: must be a positive number of seconds, not {value}";
+            }
+        }
+    }
 }

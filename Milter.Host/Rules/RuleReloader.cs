@@ -11,10 +11,11 @@ namespace Milter.Host.Rules;
 /// Loads the rule files at start and again when one changes or on SIGHUP. A new rule set replaces the old one
 /// atomically; a broken file is reported as <c>file:line: reason</c> and the last good rules stay in force.
 /// </summary>
-internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, ILogger<RuleReloader> logger) : IHostedService, IDisposable
+internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, StatePaths state, ILogger<RuleReloader> logger) : IHostedService, IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly RuleSetLoader _loader = new(); // one loader: rule set versions count up across reloads
     private PosixSignalRegistration? _hangup;
     private Timer? _debounce;
 
@@ -25,10 +26,9 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
         try
         {
             RuleFilesOptions files = options.Value;
-            var loader = new RuleSetLoader();
             RuleSetLoadResult result = files.UsesEmbeddedExamples
-                ? loader.LoadEmbeddedExamples()
-                : loader.LoadFiles(files.Access, files.RelayDomains, files.LocalDomains);
+                ? _loader.LoadEmbeddedExamples()
+                : _loader.LoadFiles(files.Access, files.RelayDomains, files.LocalDomains);
             foreach (LoadDiagnostic warning in result.Warnings)
             {
                 Log.RuleWarning(logger, warning.ToString());
@@ -42,16 +42,43 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
                 }
 
                 Log.ReloadRefused(logger, why, holder.Current?.Version ?? 0);
+                WriteStatus(result.Errors.Select(e => e.ToString()).ToList());
                 return false;
             }
 
             holder.Swap(result.RuleSet);
+            WriteStatus([]);
             Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => s.ToString())));
             return true;
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private void WriteStatus(IReadOnlyList<string> errors)
+    {
+        RuleSet? current = holder.Current;
+        if (current is null)
+        {
+            return;
+        }
+
+        var status = new RulesStatus(
+            Environment.ProcessId,
+            current.Version,
+            current.LoadedAt,
+            current.Sources.Select(s => new RulesStatusSource(s.Kind, s.Name, s.Lines, s.Entries, s.Sha256)).ToList(),
+            errors.Count > 0 ? DateTimeOffset.UtcNow : null,
+            errors);
+        try
+        {
+            status.Write(state.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.StatusNotWritten(logger, state.Directory, ex.Message);
         }
     }
 
@@ -125,6 +152,9 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
         [LoggerMessage(3102, LogLevel.Warning, "{Diagnostic}")]
         public static partial void RuleWarning(ILogger logger, string diagnostic);
+
+        [LoggerMessage(3104, LogLevel.Warning, "Rules status not written to {Directory}: {Reason}")]
+        public static partial void StatusNotWritten(ILogger logger, string directory, string reason);
 
         [LoggerMessage(3103, LogLevel.Error, "Rules not reloaded ({Why}): errors above; version {Version} stays in force")]
         public static partial void ReloadRefused(ILogger logger, string why, long version);

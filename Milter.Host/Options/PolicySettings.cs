@@ -1,0 +1,113 @@
+using System.Net;
+using Milter.Policy;
+
+namespace Milter.Host.Options;
+
+/// <summary>
+/// Settings under <c>Milter:Policy</c>: Sendmail's features and the texts an admin may change. Each maps onto
+/// <see cref="PolicyOptions"/>; <see cref="Validate"/> names the setting that is wrong.
+/// </summary>
+public sealed class PolicySettings
+{
+    public const string Section = "Milter:Policy";
+
+    /// <summary>FEATURE(relay_entire_domain): class R domains relay for every host below them.</summary>
+    public bool RelayEntireDomain { get; set; }
+
+    /// <summary>FEATURE(relay_hosts_only): relay lookups match whole host names only.</summary>
+    public bool RelayHostsOnly { get; set; }
+
+    /// <summary>FEATURE(blocklist_recipients): To: entries may refuse local recipients.</summary>
+    public bool BlocklistRecipients { get; set; }
+
+    /// <summary>FEATURE(delay_checks): Off, On, Friend or Hater.</summary>
+    public string DelayChecks { get; set; } = "Off";
+
+    /// <summary>FEATURE(lookupdotdomain).</summary>
+    public bool LookupDotDomain { get; set; }
+
+    /// <summary>FEATURE(relaytofulladdress).</summary>
+    public bool RelayToFullAddress { get; set; }
+
+    /// <summary>The SKIP value in the access file (Debian builds have it).</summary>
+    public bool AccessSkip { get; set; } = true;
+
+    /// <summary>FEATURE(loose_relay_check).</summary>
+    public bool LooseRelayCheck { get; set; }
+
+    /// <summary>FEATURE(accept_unqualified_senders).</summary>
+    public bool AcceptUnqualifiedSenders { get; set; }
+
+    /// <summary>SMTP AUTH mechanisms that grant relaying (Sendmail's TRUST_AUTH_MECH); empty = AUTH grants nothing.</summary>
+    public string[] TrustedAuthMechanisms { get; set; } = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5"];
+
+    /// <summary>This server's own addresses: clients connecting from them may relay, as Sendmail allows.</summary>
+    public string[] OwnAddresses { get; set; } = [];
+
+    /// <summary>The host's name (<c>$j</c>); default: the machine's name.</summary>
+    public string? HostName { get; set; }
+
+    /// <summary>Class m: the local domains.</summary>
+    public string[] LocalDomains { get; set; } = [];
+
+    /// <summary>Reply texts, each <c>ddd d.d.d text</c>.</summary>
+    public ReplySettings Replies { get; set; } = new();
+
+    /// <summary>Record every lookup of every live decision (costs allocations; check/test always trace).</summary>
+    public bool TraceLookups { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Enum.TryParse(DelayChecks, ignoreCase: true, out DelayChecksMode _))
+        {
+            yield return $"{Section}:DelayChecks: '{DelayChecks}' is not one of Off, On, Friend, Hater";
+        }
+
+        for (int i = 0; i < OwnAddresses.Length; i++)
+        {
+            if (!IPAddress.TryParse(OwnAddresses[i], out _))
+            {
+                yield return $"{Section}:OwnAddresses:{i}: '{OwnAddresses[i]}' is not an IP address";
+            }
+        }
+
+        for (int i = 0; i < TrustedAuthMechanisms.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(TrustedAuthMechanisms[i]) || TrustedAuthMechanisms[i].Any(char.IsWhiteSpace))
+            {
+                yield return $"{Section}:TrustedAuthMechanisms:{i}: '{TrustedAuthMechanisms[i]}' is not a SASL mechanism name";
+            }
+        }
+
+        foreach ((string name, string value) in Replies.All())
+        {
+            if (!ReplySettings.IsReply(value))
+            {
+                yield return $"{Section}:Replies:{name}: '{value}' is not 'ddd d.d.d text' with a 4xx or 5xx code and a matching class";
+            }
+        }
+    }
+
+    public PolicyOptions ToPolicyOptions()
+    {
+        var options = new PolicyOptions
+        {
+            RelayEntireDomain = RelayEntireDomain,
+            RelayHostsOnly = RelayHostsOnly,
+            BlocklistRecipients = BlocklistRecipients,
+            DelayChecks = Enum.Parse<DelayChecksMode>(DelayChecks, ignoreCase: true),
+            LookupDotDomain = LookupDotDomain,
+            RelayToFullAddress = RelayToFullAddress,
+            AccessSkip = AccessSkip,
+            LooseRelayCheck = LooseRelayCheck,
+            AcceptUnqualifiedSenders = AcceptUnqualifiedSenders,
+            TrustedAuthMechanisms = TrustedAuthMechanisms,
+            OwnAddresses = OwnAddresses,
+            HostName = HostName,
+            LocalDomains = LocalDomains,
+            TraceLookups = TraceLookups,
+        };
+        Replies.ApplyTo(options.Replies);
+        return options;
+    }
+}

@@ -14,13 +14,15 @@ public class RunCommandTests
 {
     private static Process? _milter;
     private static string _spec = string.Empty;
+    private static string _stateDir = string.Empty;
 
     [OneTimeSetUp]
     public static async Task StartMilter()
     {
         int port = MilterProgram.FreePort();
         _spec = $"inet:{port}@127.0.0.1";
-        _milter = MilterProgram.Start("run", "--listen", _spec);
+        _stateDir = Directory.CreateTempSubdirectory("milter-run-test").FullName;
+        _milter = MilterProgram.Start("run", "--listen", _spec, "--state-dir", _stateDir);
         for (int i = 0; i < 100; i++)
         {
             try
@@ -42,6 +44,10 @@ public class RunCommandTests
     {
         _milter?.Kill(entireProcessTree: true);
         _milter?.Dispose();
+        if (_stateDir.Length > 0)
+        {
+            Directory.Delete(_stateDir, recursive: true);
+        }
     }
 
     private static async Task<MilterClient> OpenAsync(string ip)

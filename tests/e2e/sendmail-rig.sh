@@ -12,6 +12,10 @@
 #       before the MAILER lines (@WORKDIR@ etc. are substituted in it too).
 #       Writes WORKDIR/sendmail.pid (daemon pid), sendmail.mntns, smtp.port,
 #       sendmail.log (daemon stdout/stderr).
+#   sendmail-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC SNIPPET_FILE
+#       Same, from sendmail-policy.mc.in (no milter or promiscuous_relay of its
+#       own) with SNIPPET_FILE (sendmail-mc-snippets/milter-authoritative-relay.m4)
+#       pasted as shipped except its INPUT_MAIL_FILTER S= value, set to MILTER_SPEC.
 #   sendmail-rig.sh stop WORKDIR
 #       TERM the daemon and every process left in its namespace, KILL after
 #       10 s, wait for the SMTP port to close.  Exit 0 also if not running.
@@ -29,6 +33,7 @@ umask 022
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 HERE=$(dirname "$SELF")
 TEMPLATE=$HERE/sendmail-test.mc.in
+POLICY_TEMPLATE=$HERE/sendmail-policy.mc.in
 SENDMAIL=${SENDMAIL:-/usr/sbin/sendmail-mta}
 [ -x "$SENDMAIL" ] || SENDMAIL=/usr/sbin/sendmail
 CF_M4=${SENDMAIL_CF_M4:-/usr/share/sendmail/cf/m4/cf.m4}
@@ -37,7 +42,7 @@ MTA_NAME=mta.test.example
 die() { echo "sendmail-rig: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '4,22p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,26p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -70,12 +75,22 @@ greeting() {
         printf "%s\n" "$line"' _ "$1" 2>/dev/null | tr -d '\r'
 }
 
-# pids of all processes whose mount namespace is $1 (e.g. mnt:[4026532177])
+# Is process $1 in this rig's namespace?  $2: the namespace (e.g. mnt:[4026532177]),
+# $3: device:inode of WORKDIR/etc/hosts.  The namespace name alone is not enough: the
+# kernel reuses a freed namespace's number at once, so after this rig's namespace is gone
+# another rig (a parallel test) may get the same mnt:[N].  Only this rig's namespace has
+# WORKDIR/etc/hosts bind-mounted over /etc/hosts.
+in_rig() {
+    [ -n "$2" ] && [ -n "$3" ] || return 1
+    [ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$2" ] || return 1
+    [ "$(stat -L -c %d:%i "/proc/$1/root/etc/hosts" 2>/dev/null)" = "$3" ]
+}
+
+# pids of all processes in this rig's namespace (arguments as in_rig's $2 $3)
 ns_pids() {
-    local p ns
+    local p
     for p in /proc/[0-9]*; do
-        ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
-        [ "$ns" = "$1" ] && echo "${p#/proc/}"
+        in_rig "${p#/proc/}" "$1" "$2" && echo "${p#/proc/}"
     done
 }
 
@@ -188,25 +203,41 @@ do_start() {
     die "no 220 greeting on 127.0.0.1:$port within ${SENDMAIL_RIG_TIMEOUT:-20} s"
 }
 
+# ---------------------------------------------------------------- start-policy
+# The snippet is used as shipped; only the S= socket of its INPUT_MAIL_FILTER line
+# (S=inet:8890@127.0.0.1 in the shipped file) becomes S=@MILTER_SPEC@ (filled in by do_start).
+do_start_policy() {
+    [ $# -eq 4 ] || usage
+    local w=$1 snippet=$4
+    [ -r "$snippet" ] || die "SNIPPET_FILE '$snippet' not readable"
+    [ "$(grep -c "^INPUT_MAIL_FILTER(.*S=" "$snippet")" = 1 ] \
+        || die "SNIPPET_FILE '$snippet' must have exactly one INPUT_MAIL_FILTER line with S="
+    mkdir -p "$w" || die "cannot create $w"
+    sed -e "/^INPUT_MAIL_FILTER(/s/S=[^,']*/S=@MILTER_SPEC@/" "$snippet" > "$w/policy-snippet.m4" \
+        || die "cannot write $w/policy-snippet.m4"
+    TEMPLATE=$POLICY_TEMPLATE do_start "$1" "$2" "$3" "$w/policy-snippet.m4"
+}
+
 # ---------------------------------------------------------------- stop
 do_stop() {
     [ $# -eq 1 ] || usage
-    local w pid ns port i pids
+    local w pid ns id port i pids
     w=$(absdir "$1") || { echo "sendmail-rig: no such WORKDIR $1"; return 0; }
     pid=$(cat "$w/sendmail.pid" 2>/dev/null)
     ns=$(cat "$w/sendmail.mntns" 2>/dev/null)
+    id=$(stat -c %d:%i "$w/etc/hosts" 2>/dev/null)
     port=$(cat "$w/smtp.port" 2>/dev/null)
-    # never signal a recycled pid: it must still be in the rig's namespace
-    if [ -n "$pid" ] && alive "$pid" && [ -n "$ns" ] && [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$ns" ]; then
+    # never signal a recycled pid (or another rig's process): it must be in this rig's namespace
+    if [ -n "$pid" ] && alive "$pid" && in_rig "$pid" "$ns" "$id"; then
         kill -TERM "$pid" 2>/dev/null
         for i in $(seq 50); do alive "$pid" || break; sleep 0.2; done
     fi
     # leftovers in the private namespace (SMTP children, nsenter'd swaks, ...)
     if [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/mnt)" ]; then
-        pids=$(ns_pids "$ns")
+        pids=$(ns_pids "$ns" "$id")
         if [ -n "$pids" ]; then
             kill -TERM $pids 2>/dev/null
-            for i in $(seq 10); do pids=$(ns_pids "$ns"); [ -z "$pids" ] && break; sleep 0.2; done
+            for i in $(seq 10); do pids=$(ns_pids "$ns" "$id"); [ -z "$pids" ] && break; sleep 0.2; done
             [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
         fi
     fi
@@ -242,6 +273,7 @@ do_swaks() {
 
 case ${1:-} in
     start) shift; do_start "$@";;
+    start-policy) shift; do_start_policy "$@";;
     stop)  shift; do_stop "$@";;
     swaks) shift; do_swaks "$@";;
     __ns)  shift; ns_main "$@";;

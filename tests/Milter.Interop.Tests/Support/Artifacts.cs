@@ -9,6 +9,7 @@ internal static class Artifacts
     private static readonly Lazy<string> TempRootDirectory = new(() => Directory.CreateTempSubdirectory("milter-interop-").FullName);
     private static readonly Lazy<Task<string>> ReferenceFilter = new(FindOrBuildReferenceFilterAsync);
     private static readonly Lazy<Task<string>> RefMilter = new(BuildRefMilterAsync);
+    private static readonly Lazy<Task<string>> MilterHost = new(FindOrBuildMilterHostAsync);
 
     /// <summary>A private temp directory for this test run, deleted by <see cref="Cleanup"/>.</summary>
     public static string TempRoot => TempRootDirectory.Value;
@@ -18,6 +19,9 @@ internal static class Artifacts
 
     /// <summary>Path of the compiled <c>refmilter</c> (tests/interop/refmilter.c on libmilter).</summary>
     public static Task<string> RefMilterExecutableAsync() => RefMilter.Value;
+
+    /// <summary>Path of our program, <c>milter.dll</c> (Milter.Host; run it with <c>dotnet</c>).</summary>
+    public static Task<string> MilterHostDllAsync() => MilterHost.Value;
 
     public static string NewTempDirectory(string prefix) => Directory.CreateDirectory(Path.Combine(TempRoot, prefix + Guid.NewGuid().ToString("N")[..8])).FullName;
 
@@ -29,17 +33,23 @@ internal static class Artifacts
         }
     }
 
-    private static async Task<string> FindOrBuildReferenceFilterAsync()
+    private static Task<string> FindOrBuildReferenceFilterAsync() =>
+        FindOrBuildAsync(Path.Combine(RepoLayout.Root, "tests", "Milter.ReferenceFilter"), "Milter.ReferenceFilter.csproj", "reference-filter.dll");
+
+    private static Task<string> FindOrBuildMilterHostAsync() =>
+        FindOrBuildAsync(Path.Combine(RepoLayout.Root, "Milter.Host"), "Milter.Host.csproj", "milter.dll");
+
+    // Normally built with this project (ProjectReference, ReferenceOutputAssembly=false); built here if missing.
+    private static async Task<string> FindOrBuildAsync(string project, string projectFile, string assembly)
     {
-        string project = Path.Combine(RepoLayout.Root, "tests", "Milter.ReferenceFilter");
-        string dll = Path.Combine(project, "bin", RepoLayout.Configuration, "net10.0", "reference-filter.dll");
+        string dll = Path.Combine(project, "bin", RepoLayout.Configuration, "net10.0", assembly);
         if (!File.Exists(dll))
         {
             ProcessResult build = await ProcessRunner.RunAsync(
-                Tools.DotnetHost(), ["build", Path.Combine(project, "Milter.ReferenceFilter.csproj"), "-c", RepoLayout.Configuration, "-v", "q", "-nologo"], TimeSpan.FromMinutes(3)).ConfigureAwait(false);
+                Tools.DotnetHost(), ["build", Path.Combine(project, projectFile), "-c", RepoLayout.Configuration, "-v", "q", "-nologo"], TimeSpan.FromMinutes(3)).ConfigureAwait(false);
             if (build.ExitCode != 0 || !File.Exists(dll))
             {
-                throw new InvalidOperationException($"building the reference filter failed:\n{build}");
+                throw new InvalidOperationException($"building {projectFile} failed:\n{build}");
             }
         }
 

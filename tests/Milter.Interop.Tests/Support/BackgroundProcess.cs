@@ -36,7 +36,19 @@ internal sealed class BackgroundProcess : IAsyncDisposable
         }
     }
 
-    public static BackgroundProcess Start(string program, IEnumerable<string> arguments)
+    /// <summary>Number of output lines so far (stdout and stderr); a start index for <see cref="WaitForLineAsync"/>.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lines.Count;
+            }
+        }
+    }
+
+    public static BackgroundProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -48,6 +60,11 @@ internal sealed class BackgroundProcess : IAsyncDisposable
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -65,15 +82,18 @@ internal sealed class BackgroundProcess : IAsyncDisposable
         return started;
     }
 
-    /// <summary>Waits for an output line matching <paramref name="pattern"/>; fails if the program exits first or the time runs out.</summary>
-    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
+    /// <summary>
+    /// Waits for an output line matching <paramref name="pattern"/>, looking only at lines from index
+    /// <paramref name="fromLine"/> on (see <see cref="LineCount"/>); fails if the program exits first or the time runs out.
+    /// </summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine = 0)
     {
         var stopwatch = Stopwatch.StartNew();
         while (true)
         {
             lock (_gate)
             {
-                foreach (string line in _lines)
+                foreach (string line in _lines.Skip(fromLine))
                 {
                     Match match = pattern.Match(line.TrimStart('!'));
                     if (match.Success)

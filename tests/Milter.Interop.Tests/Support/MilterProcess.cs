@@ -27,6 +27,42 @@ internal sealed partial class MilterProcess : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>Process id (for signals such as SIGHUP).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Output lines so far: pass it to <see cref="WaitForLineAsync"/> to look only at what comes next.</summary>
+    public int LineCount => _process.LineCount;
+
+    /// <summary>Our program: <c>dotnet milter.dll run</c> on a free loopback port with the given rule files; ready once the port accepts connections.</summary>
+    public static async Task<MilterProcess> StartPolicyMilterAsync(string access, string relayDomains, string localDomains, string stateDirectory)
+    {
+        string dll = await Artifacts.MilterHostDllAsync().ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreePort.Next();
+            BackgroundProcess process = BackgroundProcess.Start(
+                Tools.DotnetHost(),
+                [dll, "run", "--listen", $"inet:{port}@127.0.0.1", "--access", access, "--relay-domains", relayDomains, "--local-domains", localDomains],
+                new Dictionary<string, string> { ["Milter__StateDirectory"] = stateDirectory }); // its status file stays in the test's temp dir
+            try
+            {
+                await WaitUntilListeningAsync(process, port, StartTimeout).ConfigureAwait(false);
+                return new MilterProcess(process, "milter run", port);
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await process.DisposeAsync().ConfigureAwait(false); // port taken between probe and bind: try another
+            }
+            catch
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    public Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine = 0) => _process.WaitForLineAsync(pattern, timeout, fromLine);
+
     /// <summary>Our reference filter (Milter.Protocol); it binds port 0 and prints the port it got.</summary>
     public static async Task<MilterProcess> StartReferenceFilterAsync()
     {
@@ -73,6 +109,38 @@ internal sealed partial class MilterProcess : IAsyncDisposable
     public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(10));
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static async Task WaitUntilListeningAsync(BackgroundProcess process, int port, TimeSpan timeout)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"milter run exited before listening on port {port}:\n{process.Output}");
+            }
+
+            using (var probe = new System.Net.Sockets.TcpClient())
+            {
+                try
+                {
+                    await probe.ConnectAsync(System.Net.IPAddress.Loopback, port).ConfigureAwait(false);
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // not yet
+                }
+            }
+
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"milter run is not listening on port {port} after {timeout}:\n{process.Output}");
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
 
     [GeneratedRegex(@"^listening inet:(\d+)@127\.0\.0\.1$")]
     private static partial Regex ListeningLine();

@@ -16,6 +16,9 @@ internal static class RepoLayout
 
     public static string SendmailRig => Path.Combine(Root, "tests", "e2e", "sendmail-rig.sh");
 
+    /// <summary>The shipped sendmail.mc lines for milter-authoritative relay control.</summary>
+    public static string AuthoritativeRelaySnippet => Path.Combine(Root, "sendmail-mc-snippets", "milter-authoritative-relay.m4");
+
     /// <summary><c>../shared/conformance</c> next to the repository (read-only in CI).</summary>
     public static string SharedConformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
 

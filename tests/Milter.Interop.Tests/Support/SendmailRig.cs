@@ -23,7 +23,19 @@ internal sealed class SendmailRig : IAsyncDisposable
 
     public string QueueDirectory => Path.Combine(WorkDirectory, "mqueue");
 
-    public static async Task<SendmailRig> StartAsync(string milterSpec)
+    public static Task<SendmailRig> StartAsync(string milterSpec) => StartAsync("start", milterSpec);
+
+    /// <summary>
+    /// The rig configured from a shipped sendmail.mc snippet (<c>sendmail-rig.sh start-policy</c>): the snippet is
+    /// pasted as shipped, only its <c>S=</c> socket is pointed at <paramref name="milterSpec"/>.
+    /// </summary>
+    public static Task<SendmailRig> StartWithSnippetAsync(string milterSpec, string snippetFile) => StartAsync("start-policy", milterSpec, snippetFile);
+
+    public string BuiltMc => File.ReadAllText(Path.Combine(WorkDirectory, "sendmail.mc"));
+
+    public string BuiltCf => File.ReadAllText(Path.Combine(WorkDirectory, "sendmail.cf"));
+
+    private static async Task<SendmailRig> StartAsync(string mode, string milterSpec, params string[] extra)
     {
         Tools.RequireRoot("the Sendmail rig runs in a private mount/UTS namespace");
         Tools.RequireFile("/usr/sbin/sendmail-mta", "sendmail (Debian package 'sendmail-bin')");
@@ -33,12 +45,12 @@ internal sealed class SendmailRig : IAsyncDisposable
         Tools.Require("unshare", "util-linux");
         Tools.Require("nsenter", "util-linux");
         var rig = new SendmailRig(Artifacts.NewTempDirectory("sendmail-rig-"), FreePort.Next());
-        ProcessResult start = await rig.RunAsync("start", rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec).ConfigureAwait(false);
+        ProcessResult start = await rig.RunAsync([mode, rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec, .. extra]).ConfigureAwait(false);
         if (start.ExitCode != 0)
         {
             // whatever was started goes (stop succeeds also when nothing runs)
             ProcessResult stop = await rig.RunAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
-            throw new InvalidOperationException($"sendmail-rig.sh start failed:\n{start}\n{stop}");
+            throw new InvalidOperationException($"sendmail-rig.sh {mode} failed:\n{start}\n{stop}");
         }
 
         rig._running = true;

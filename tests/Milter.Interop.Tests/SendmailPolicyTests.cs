@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Milter.Interop.Tests.Support;
+using NUnit.Framework;
+
+namespace Milter.Interop.Tests;
+
+/// <summary>
+/// The deployment end to end: a real Sendmail 8.17 configured from the shipped
+/// <c>sendmail-mc-snippets/milter-authoritative-relay.m4</c> (only its <c>S=</c> socket changed), our program
+/// (<c>milter run</c>) with rule files written here, and swaks connecting from several 127.0.0.x addresses. The tests
+/// assert the SMTP replies the client sees and what Sendmail queued. Rules: <see cref="PolicyStack.BaseAccess"/>,
+/// relay-domains <c>relayed.example</c>, local-host-names <c>local.test.example</c>; the rig's /etc/hosts names
+/// 127.0.0.5 <c>client.test.example</c> and 127.0.0.6 <c>reject.example</c>, 127.0.0.7 and 127.0.0.8 have no name.
+/// </summary>
+[TestFixture]
+[Category("Sendmail")]
+public sealed partial class SendmailPolicyTests
+{
+    private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(5);
+    private PolicyStack? _stack;
+
+    private SendmailRig Rig => _stack!.Rig;
+
+    private MilterProcess Milter => _stack!.Milter;
+
+    [OneTimeSetUp]
+    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+    }
+
+    [Test]
+    [Order(1)]
+    public void Config_IsTheShippedSnippet_WithOnlyTheSocketPointedAtOurMilter()
+    {
+        string[] mc = Rig.BuiltMc.Split('\n');
+        foreach (string line in File.ReadAllLines(RepoLayout.AuthoritativeRelaySnippet))
+        {
+            string expected = line.StartsWith("INPUT_MAIL_FILTER(", StringComparison.Ordinal)
+                ? SocketValue().Replace(line, "S=" + Milter.Spec)
+                : line;
+            mc.Should().Contain(expected, "the .mc carries the snippet as shipped (only S= differs)");
+        }
+
+        mc.Count(l => l.StartsWith("INPUT_MAIL_FILTER(", StringComparison.Ordinal)).Should().Be(1, "the policy template adds no milter of its own");
+        mc.Count(l => l.StartsWith("FEATURE(`promiscuous_relay')", StringComparison.Ordinal)).Should().Be(1, "promiscuous_relay comes from the snippet only");
+        string[] cf = Rig.BuiltCf.Split('\n');
+        cf.Should().Contain("O InputMailFilters=policy");
+        cf.Should().ContainSingle(l => l.StartsWith('X'))
+            .Which.Should().Be($"Xpolicy, S={Milter.Spec}, F=T, T=C:10s;S:10s;R:10s;E:30s");
+        cf.Should().Contain("O Milter.macros.connect=j, _, {daemon_name}, {if_name}, {if_addr}, {client_addr}, {client_name}, {client_resolve}");
+        cf.Should().Contain("O Milter.macros.envfrom=i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}");
+        cf.Should().Contain("O Milter.macros.envrcpt=i, {rcpt_mailer}, {rcpt_host}, {rcpt_addr}");
+    }
+
+    [Test]
+    [Order(2)]
+    public async Task RejectedClient_ConnectByName_GetsAccessDeniedAtMail_NothingQueued()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript smtp = await SendAsync("127.0.0.6", "u@local.test.example");
+
+        // The milter defers the connect verdict (Sendmail would drop its text, spec §1.11) and answers it at HELO;
+        // Sendmail keeps that answer and gives it for MAIL, as it does for its own check_relay.
+        smtp.ServerLines.Should().NotBeEmpty("{0}", smtp);
+        smtp.ServerLines[0].Should().StartWith("220 mta.test.example ESMTP ", "{0}", smtp);
+        smtp.ServerLines.Should().Contain("250-mta.test.example Hello reject.example [127.0.0.6], pleased to meet you", "{0}", smtp);
+        smtp.ServerLines.Should().Contain("550 5.7.1 Access denied", "{0}", smtp);
+        smtp.ServerLines.Should().NotContain(l => l.StartsWith("250 2.1.", StringComparison.Ordinal) || l.StartsWith("354", StringComparison.Ordinal), "{0}", smtp);
+        smtp.AcceptedQueueId.Should().BeNull();
+        Rig.QueuedIds().Should().HaveCount(queued, "nothing may be queued for a rejected client");
+    }
+
+    [Test]
+    [Order(3)]
+    public async Task RelayToRemote_FromAClientWithoutRelayRights_IsDenied_NothingQueued()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript smtp = await SendAsync("127.0.0.5", "x@remote.example");
+
+        smtp.ServerLines.Should().Contain("250 2.1.0 <sender@sender.example>... Sender ok", "{0}", smtp);
+        smtp.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. Proper authentication required.", "{0}", smtp);
+        smtp.AcceptedQueueId.Should().BeNull("{0}", smtp);
+        Rig.QueuedIds().Should().HaveCount(queued, "a refused relay must not be queued");
+    }
+
+    [Test]
+    [Order(4)]
+    public async Task LocalDomain_FromAnyClient_IsAcceptedAndQueued()
+    {
+        SwaksTranscript smtp = await SendAsync("127.0.0.5", "u@local.test.example");
+
+        smtp.ServerLines.Should().Contain("250 2.1.5 <u@local.test.example>... Recipient ok", "{0}", smtp);
+        AssertQueuedFor(smtp, "u@local.test.example");
+    }
+
+    [Test]
+    [Order(5)]
+    public async Task RelayDomainsEntry_AndItsSubdomains_AreRelayedAndQueued()
+    {
+        SwaksTranscript smtp = await SendAsync("127.0.0.5", "u@relayed.example,v@mx.relayed.example");
+
+        smtp.ServerLines.Should().ContainInOrder(
+            ["250 2.1.5 <u@relayed.example>... Recipient ok", "250 2.1.5 <v@mx.relayed.example>... Recipient ok"], "{0}", smtp);
+        AssertQueuedFor(smtp, "u@relayed.example", "v@mx.relayed.example");
+    }
+
+    [Test]
+    [Order(6)]
+    public async Task ConnectRelayAddress_RelaysToAnyDomain_Queued()
+    {
+        SwaksTranscript smtp = await SendAsync("127.0.0.7", "x@remote.example");
+
+        smtp.ServerLines.Should().Contain("250-mta.test.example Hello [127.0.0.7], pleased to meet you", "127.0.0.7 has no name:\n{0}", smtp);
+        smtp.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "{0}", smtp);
+        AssertQueuedFor(smtp, "x@remote.example");
+    }
+
+    [Test]
+    [Order(10)]
+    public async Task HotReload_AddedConnectRelay_TakesEffect_AndABrokenFileKeepsTheLastGoodRules()
+    {
+        // 127.0.0.8 has no name in the rig's /etc/hosts: Sendmail sends {client_resolve}=FAIL and the denial names it,
+        // as Sendmail's own Relay_ok does.
+        SwaksTranscript before = await SendAsync("127.0.0.8", "x@remote.example");
+        before.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. IP name lookup failed [127.0.0.8]", "{0}", before);
+
+        int mark = Milter.LineCount;
+        await File.WriteAllTextAsync(_stack!.AccessFile, PolicyStack.BaseAccess + "Connect:127.0.0.8\tRELAY\n");
+        await Milter.WaitForLineAsync(LoadedLine("file change"), ReloadTimeout, mark);
+
+        SwaksTranscript relayed = await SendAsync("127.0.0.8", "x@remote.example");
+        relayed.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "{0}", relayed);
+        AssertQueuedFor(relayed, "x@remote.example");
+
+        // Line 4 starts with a blank: makemap's "syntax error (leading space)". The 127.0.0.8 line is gone from this
+        // version, so a partly applied file would deny 127.0.0.8 again.
+        mark = Milter.LineCount;
+        await File.WriteAllTextAsync(_stack.AccessFile, PolicyStack.BaseAccess + " Connect:127.0.0.9\tRELAY\n");
+        await Milter.WaitForLineAsync(RefusedLine("file change"), ReloadTimeout, mark);
+        string log = string.Join('\n', Milter.Output.Split('\n').Skip(mark));
+        log.Should().MatchRegex(@"(?m)(^|[\s/!])access:4: syntax error \(leading space\)\s*$", "the error is reported as file:line: reason");
+
+        SwaksTranscript still = await SendAsync("127.0.0.8", "x@remote.example");
+        still.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "the last good rules stay in force:\n{0}", still);
+        AssertQueuedFor(still, "x@remote.example");
+        SwaksTranscript stillRejected = await SendAsync("127.0.0.6", "u@local.test.example");
+        stillRejected.ServerLines.Should().Contain("550 5.7.1 Access denied", "{0}", stillRejected);
+    }
+
+    [Test]
+    [Order(11)]
+    public async Task Sighup_ReloadsTheRules_WithAHigherVersion()
+    {
+        int mark = Milter.LineCount;
+        await File.WriteAllTextAsync(_stack!.AccessFile, PolicyStack.BaseAccess + "Connect:127.0.0.8\tRELAY\n");
+        Match byWatch = await Milter.WaitForLineAsync(LoadedLine("file change"), ReloadTimeout, mark);
+        long watched = long.Parse(byWatch.Groups[1].Value, CultureInfo.InvariantCulture);
+
+        mark = Milter.LineCount;
+        ProcessResult hup = await ProcessRunner.RunAsync("/bin/kill", ["-HUP", Milter.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+        hup.ExitCode.Should().Be(0, "{0}", hup);
+        Match bySignal = await Milter.WaitForLineAsync(LoadedLine("SIGHUP"), ReloadTimeout, mark);
+
+        long.Parse(bySignal.Groups[1].Value, CultureInfo.InvariantCulture).Should().BeGreaterThan(watched, "every load gets a new version:\n{0}", Milter.Output);
+        SwaksTranscript relayed = await SendAsync("127.0.0.8", "x@remote.example");
+        relayed.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "{0}", relayed);
+        Milter.HasExited.Should().BeFalse("SIGHUP reloads, it does not stop the milter");
+    }
+
+    internal static Task<SwaksTranscript> SendAsync(SendmailRig rig, string from, string to) =>
+        rig.SwaksAsync("--local-interface", from, "--from", "sender@sender.example", "--to", to, "--header", "Subject: policy e2e");
+
+    private static Regex LoadedLine(string why) => new($@"Rules loaded \({Regex.Escape(why)}\): version (\d+)\b");
+
+    private static Regex RefusedLine(string why) => new($@"Rules not reloaded \({Regex.Escape(why)}\)");
+
+    private Task<SwaksTranscript> SendAsync(string from, string to) => SendAsync(Rig, from, to);
+
+    private void AssertQueuedFor(SwaksTranscript smtp, params string[] recipients)
+    {
+        smtp.AcceptedQueueId.Should().NotBeNull("{0}", smtp);
+        Rig.QueuedIds().Should().Contain(smtp.AcceptedQueueId!);
+        string control = Rig.ReadQueued(smtp.AcceptedQueueId!).Control;
+        control.Split('\n').Where(l => l.StartsWith("RPFD:", StringComparison.Ordinal))
+            .Should().BeEquivalentTo(recipients.Select(r => $"RPFD:<{r}>"), "{0}", control);
+    }
+
+    [GeneratedRegex("S=[^,']*")]
+    private static partial Regex SocketValue();
+}
+
+/// <summary>
+/// <c>F=T</c> in the shipped snippet: with the milter stopped Sendmail tempfails, it never relays. Own fixture,
+/// because it stops the milter.
+/// </summary>
+[TestFixture]
+[Category("Sendmail")]
+public sealed class SendmailPolicyMilterDownTests
+{
+    private PolicyStack? _stack;
+
+    [OneTimeSetUp]
+    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task MilterStopped_RemoteRecipient_Tempfails451_NeverRelayed()
+    {
+        SendmailRig rig = _stack!.Rig;
+        SwaksTranscript up = await SendmailPolicyTests.SendAsync(rig, "127.0.0.7", "x@remote.example");
+        up.AcceptedQueueId.Should().NotBeNull("with the milter up 127.0.0.7 relays:\n{0}", up);
+
+        await _stack.Milter.StopAsync();
+        _stack.Milter.HasExited.Should().BeTrue();
+        SwaksTranscript down = await SendmailPolicyTests.SendAsync(rig, "127.0.0.7", "x@remote.example");
+
+        down.ServerLines.Should().Contain("451 4.3.2 Please try again later", "{0}", down);
+        down.ServerLines.Should().NotContain(l => l.StartsWith("250 2.1.5", StringComparison.Ordinal) || l.StartsWith("354", StringComparison.Ordinal) || l.StartsWith("250 2.0.0", StringComparison.Ordinal), "{0}", down);
+        rig.QueuedIds().Should().Equal([up.AcceptedQueueId!], "nothing may be queued without the milter");
+    }
+}

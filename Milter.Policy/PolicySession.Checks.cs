@@ -14,7 +14,7 @@ public sealed partial class PolicySession
         AccessEntry? hit = null;
         if (Client.Name.Length > 0)
         {
-            hit = AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, _policy.LookupDotDomain, exactOnly: false);
+            hit = ConnectNameWalk(lookup, exactOnly: false);
             if (lookup.IsSkip(hit))
             {
                 hit = null;
@@ -23,7 +23,7 @@ public sealed partial class PolicySession
 
         if (hit is null)
         {
-            hit = AccessWalks.Address(lookup, AccessWalks.Connect, Client.Address, tagOnly: false, cidr: true);
+            hit = ConnectAddressWalk(lookup);
             if (lookup.IsSkip(hit))
             {
                 return Built(stage, VerdictAction.Continue, "Connect: SKIP", rules, trace, rule: hit);

@@ -78,7 +78,7 @@ public sealed partial class PolicySession
         }
 
         var lookup = NewLookup(rules, trace);
-        var hit = AccessWalks.Address(lookup, AccessWalks.Connect, Client.Address, tagOnly: false, cidr: true);
+        var hit = ConnectAddressWalk(lookup);
         if (hit is { Action: AccessAction.Relay })
         {
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client address", rules, trace, rule: hit);
@@ -142,7 +142,7 @@ public sealed partial class PolicySession
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class R", rules, trace, rule: relay);
         }
 
-        var hit = AccessWalks.Domain(lookup, AccessWalks.Connect, name, tagOnly: false, _policy.LookupDotDomain, _policy.RelayHostsOnly);
+        var hit = ConnectNameWalk(lookup, _policy.RelayHostsOnly);
         return hit is { Action: AccessAction.Relay }
             ? Built(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client name", rules, trace, rule: hit)
             : null;

@@ -20,6 +20,13 @@ public sealed partial class PolicySession
     private bool _hasSender;
     private AuthFacts _auth;
 
+    // check_relay's walks on the client name and address, kept for Relay_ok at RCPT (same client, same snapshot).
+    private RuleSet? _walkedRules;
+    private AccessEntry? _nameHit;
+    private AccessEntry? _addressHit;
+    private bool _nameWalked;
+    private bool _addressWalked;
+
     internal PolicySession(PolicyEngine engine, ClientFacts client, bool trace)
     {
         _engine = engine;
@@ -46,6 +53,7 @@ public sealed partial class PolicySession
         var rules = _engine.Rules.Current;
         var trace = NewTrace();
         _connected = true;
+        _walkedRules = null;
         if (_policy.DelayChecks != DelayChecksMode.Off)
         {
             _connect = Built(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
@@ -148,6 +156,57 @@ public sealed partial class PolicySession
     private PolicyTrace? NewTrace() => _trace ? new PolicyTrace() : null;
 
     private Lookup NewLookup(RuleSet rules, PolicyTrace? trace) => new(rules, trace, _policy.AccessSkip);
+
+    /// <summary>
+    /// <c>Connect:</c> D walk on <c>{client_name}</c>. check_relay and Relay_ok walk the same keys; untraced, the second
+    /// walk reuses the first (a traced decision shows every probe, so it walks again).
+    /// </summary>
+    private AccessEntry? ConnectNameWalk(in Lookup lookup, bool exactOnly)
+    {
+        if (exactOnly || lookup.Trace is not null)
+        {
+            return AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, _policy.LookupDotDomain, exactOnly);
+        }
+
+        ForgetWalksUnless(lookup.Rules);
+        if (!_nameWalked)
+        {
+            _nameHit = AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, _policy.LookupDotDomain, exactOnly: false);
+            _nameWalked = true;
+        }
+
+        return _nameHit;
+    }
+
+    /// <summary><c>Connect:</c> A walk on <c>{client_addr}</c> (CIDR included), reused like <see cref="ConnectNameWalk"/>.</summary>
+    private AccessEntry? ConnectAddressWalk(in Lookup lookup)
+    {
+        if (lookup.Trace is not null)
+        {
+            return AccessWalks.Address(lookup, AccessWalks.Connect, Client.Address, tagOnly: false, cidr: true);
+        }
+
+        ForgetWalksUnless(lookup.Rules);
+        if (!_addressWalked)
+        {
+            _addressHit = AccessWalks.Address(lookup, AccessWalks.Connect, Client.Address, tagOnly: false, cidr: true);
+            _addressWalked = true;
+        }
+
+        return _addressHit;
+    }
+
+    private void ForgetWalksUnless(RuleSet rules)
+    {
+        if (!ReferenceEquals(_walkedRules, rules))
+        {
+            _walkedRules = rules;
+            _nameWalked = false;
+            _addressWalked = false;
+            _nameHit = null;
+            _addressHit = null;
+        }
+    }
 
     private static Verdict Built(PolicyStage stage, VerdictAction action, string reason, RuleSet rules, PolicyTrace? trace,
         SmtpReply? reply = null, PolicyRule? rule = null) =>

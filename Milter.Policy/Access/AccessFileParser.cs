@@ -23,42 +23,61 @@ internal sealed class AccessFileParser
         "tls_rcpt:", "try_tls:", "srv_features:", "clt_features:", "qgrp:", "authinfo:", "mta-sts:", "delay_tls_clt:",
     };
 
+    /// <summary>Distinct values kept for sharing; past this, values are parsed per line (a file of unique values).</summary>
+    private const int MaxSharedValues = 4096;
+
     private readonly Dictionary<string, AccessEntry> _exact = new(StringComparer.Ordinal);
     private readonly CidrTable _v4 = new(32);
     private readonly CidrTable _v6 = new(128);
     private readonly List<AccessEntry> _entries = [];
+    private readonly Dictionary<string, AccessRhs> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AccessRhs>.AlternateLookup<ReadOnlySpan<char>> _valuesBySpan;
+    private readonly HashSet<string> _tags = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _tagsBySpan;
     private readonly List<LoadDiagnostic> _diagnostics;
+    private readonly List<string> _lint = [];
 
-    public AccessFileParser(List<LoadDiagnostic> diagnostics) => _diagnostics = diagnostics;
+    public AccessFileParser(List<LoadDiagnostic> diagnostics)
+    {
+        _diagnostics = diagnostics;
+        _valuesBySpan = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+        _tagsBySpan = _tags.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Lines { get; private set; }
 
     public AccessTable Build() => new(_exact, _v4, _v6, _entries);
 
+    /// <summary>
+    /// One pass over the bytes: each <c>fgets</c> line is decoded into a stack buffer and parsed as a span, so a line
+    /// costs its key string and its entry; the value text is shared with every other line that has the same value.
+    /// </summary>
     public void Parse(PolicyFile file)
     {
-        var bytes = file.Content;
+        var bytes = file.Content.AsSpan();
+        var lines = bytes.Count((byte)'\n') + 1;
+        _exact.EnsureCapacity(_exact.Count + lines);
+        _entries.Capacity = Math.Max(_entries.Capacity, _entries.Count + lines);
+
+        // A line holds at most BufferSize - 1 bytes, and UTF-8 never decodes to more chars than bytes.
+        Span<char> chars = stackalloc char[BufferSize];
         var pos = 0;
         var lineNo = 0;
-        var lint = new List<string>();
         while (pos < bytes.Length)
         {
             lineNo++;
             var max = Math.Min(BufferSize - 1, bytes.Length - pos);
-            var newline = Array.IndexOf(bytes, (byte)'\n', pos, max);
-            int length;
+            var newline = bytes.Slice(pos, max).IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                length = newline - pos;
-                var line = bytes.AsSpan(pos, length);
-                pos = newline + 1;
-                ParseLine(file.Name, lineNo, Encoding.UTF8.GetString(line), lint);
+                var line = bytes.Slice(pos, newline);
+                pos += newline + 1;
+                ParseLine(file.Name, lineNo, chars[..Encoding.UTF8.GetChars(line, chars)]);
                 continue;
             }
 
-            length = max;
-            var chunk = bytes.AsSpan(pos, length);
-            pos += length;
+            var chunk = bytes.Slice(pos, max);
+            pos += max;
             if (pos < bytes.Length)
             {
                 // makemap: no newline in the buffer and not at EOF; the rest is read as the next "line".
@@ -66,13 +85,13 @@ internal sealed class AccessFileParser
                 continue;
             }
 
-            ParseLine(file.Name, lineNo, Encoding.UTF8.GetString(chunk), lint);
+            ParseLine(file.Name, lineNo, chars[..Encoding.UTF8.GetChars(chunk, chars)]);
         }
 
         Lines += lineNo;
     }
 
-    private void ParseLine(string file, int lineNo, string line, List<string> lint)
+    private void ParseLine(string file, int lineNo, ReadOnlySpan<char> line)
     {
         if (line.Length == 0 || line[0] == '#')
         {
@@ -97,29 +116,20 @@ internal sealed class AccessFileParser
             valueStart++;
         }
 
-        var key = AccessTable.AsciiLower(line[..keyEnd]);
+        var key = string.Create(keyEnd, line[..keyEnd], static (dst, src) => KeyText.CopyLower(src, dst));
         if (valueStart == line.Length)
         {
             Error(file, lineNo, $"no RHS for LHS {key}");
             return;
         }
 
-        var value = line[valueStart..];
+        var rhs = Rhs(line[valueStart..]);
+        var entry = new AccessEntry(key, Tag(key), rhs, file, lineNo);
+        var lint = _lint;
         lint.Clear();
-        var parsed = AccessValueParser.Parse(value, lint);
-        var entry = new AccessEntry(key, value, file, lineNo, parsed);
+        lint.AddRange(rhs.ValueWarnings);
         LintKey(entry, lint);
-        if (value.EndsWith('\r'))
-        {
-            lint.Add("line ends in CR (DOS line end): makemap stores the value with a trailing \\r");
-        }
-
-        var hash = value.IndexOf('#', StringComparison.Ordinal);
-        if (hash > 0 && AccessValueParser.IsSpace(value[hash - 1]))
-        {
-            lint.Add("'#' inside the value is not a comment: it is part of the value");
-        }
-
+        lint.AddRange(rhs.TrailingWarnings);
         if (TryParseCidr(entry, out var isV6, out var length, out var network, out var reason))
         {
             var table = isV6 ? _v6 : _v4;
@@ -145,6 +155,43 @@ internal sealed class AccessFileParser
         {
             _diagnostics.Add(new LoadDiagnostic(file, lineNo, warning, IsError: false));
         }
+    }
+
+    /// <summary>The shared parse of <paramref name="value"/> (parsed and kept on first sight).</summary>
+    private AccessRhs Rhs(ReadOnlySpan<char> value)
+    {
+        if (_valuesBySpan.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+
+        var rhs = AccessRhs.Parse(value.ToString());
+        if (_values.Count < MaxSharedValues)
+        {
+            _values.Add(rhs.Value, rhs);
+        }
+
+        return rhs;
+    }
+
+    /// <summary>The tag including its colon, one string per distinct tag; <c>IPv6:</c> starts an untagged address key.</summary>
+    private string Tag(string key)
+    {
+        var colon = key.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || key.StartsWith("ipv6:", StringComparison.Ordinal))
+        {
+            return string.Empty;
+        }
+
+        var tag = key.AsSpan(0, colon + 1);
+        if (_tagsBySpan.TryGetValue(tag, out var shared))
+        {
+            return shared;
+        }
+
+        var text = tag.ToString();
+        _tags.Add(text);
+        return text;
     }
 
     private static void LintKey(AccessEntry entry, List<string> lint)
@@ -219,8 +266,7 @@ internal sealed class AccessFileParser
         }
 
         var value = isV6 ? parsed.V6 : parsed.V4;
-        var table = new CidrTable(width);
-        network = value & table.Mask(length);
+        network = value & CidrTable.Mask(width, length);
         return true;
     }
 

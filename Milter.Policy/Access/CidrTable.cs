@@ -20,20 +20,27 @@ internal sealed class CidrTable
     /// <summary>Prefix lengths present, longest first.</summary>
     public ReadOnlySpan<int> LengthsDescending => _lengthsDescending;
 
-    public UInt128 Mask(int length) =>
-        length == 0 ? UInt128.Zero : (Width == 32 ? (UInt128)(uint.MaxValue << (32 - length)) : UInt128.MaxValue << (128 - length));
+    public UInt128 Mask(int length) => Mask(Width, length);
+
+    public static UInt128 Mask(int width, int length) =>
+        length == 0 ? UInt128.Zero : (width == 32 ? (UInt128)(uint.MaxValue << (32 - length)) : UInt128.MaxValue << (128 - length));
 
     /// <summary>Adds <paramref name="network"/>/<paramref name="length"/> (host bits already cleared); false on a duplicate.</summary>
     public bool TryAdd(int length, UInt128 network, AccessEntry entry, out AccessEntry? existing)
     {
-        var map = _byLength[length] ??= new Dictionary<UInt128, AccessEntry>();
+        var map = _byLength[length];
+        if (map is null)
+        {
+            map = _byLength[length] = new Dictionary<UInt128, AccessEntry>();
+            _lengthsDescending = [.. Enumerable.Range(0, Width + 1).Where(l => _byLength[l] is not null).OrderDescending()];
+        }
+
         if (map.TryGetValue(network, out existing))
         {
             return false;
         }
 
         map.Add(network, entry);
-        _lengthsDescending = [.. Enumerable.Range(0, Width + 1).Where(l => _byLength[l] is not null).OrderDescending()];
         return true;
     }
 

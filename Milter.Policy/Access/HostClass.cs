@@ -12,11 +12,19 @@ public sealed class HostClass
     private readonly Dictionary<string, ClassEntry> _names;
     private readonly Dictionary<string, ClassEntry>.AlternateLookup<ReadOnlySpan<char>> _byspan;
 
+    /// <summary>Bit n set = some member is n chars long. Classes are small and walks probe many lengths that none has.</summary>
+    private readonly ulong[] _lengths;
+
     internal HostClass(char name, Dictionary<string, ClassEntry> names)
     {
         Name = name;
         _names = names;
         _byspan = names.GetAlternateLookup<ReadOnlySpan<char>>();
+        _lengths = new ulong[(names.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max() >> 6) + 1];
+        foreach (var key in names.Keys)
+        {
+            _lengths[key.Length >> 6] |= 1UL << key.Length;
+        }
     }
 
     /// <summary>The class letter.</summary>
@@ -34,7 +42,9 @@ public sealed class HostClass
 
     internal ClassEntry? Find(ReadOnlySpan<char> name, PolicyTrace? trace)
     {
-        var hit = _byspan.TryGetValue(name, out var entry) ? entry : null;
+        // OrdinalIgnoreCase equality implies equal length.
+        var index = name.Length >> 6;
+        var hit = index < _lengths.Length && (_lengths[index] & (1UL << name.Length)) != 0 && _byspan.TryGetValue(name, out var entry) ? entry : null;
         trace?.Probe(TraceMaps.ForClass(Name), name, hit);
         return hit;
     }

@@ -3,11 +3,12 @@ namespace Milter.Policy.Access;
 /// <summary>A line of a policy file that can decide a verdict: an access entry or a class member.</summary>
 public abstract class PolicyRule
 {
+    private string? _location;
+
     private protected PolicyRule(string file, int line)
     {
         File = file;
         Line = line;
-        Location = line > 0 ? string.Concat(file, ":", line.ToString(System.Globalization.CultureInfo.InvariantCulture)) : file;
     }
 
     /// <summary>The file name as given to the loader.</summary>
@@ -17,7 +18,9 @@ public abstract class PolicyRule
     public int Line { get; }
 
     /// <summary><c>file:line</c> (just the source name for built-in members such as the host name).</summary>
-    public string Location { get; }
+    /// <remarks>Built on first use: a million-entry table should not carry a million location strings.</remarks>
+    public string Location => _location ??=
+        Line > 0 ? string.Concat(File, ":", Line.ToString(System.Globalization.CultureInfo.InvariantCulture)) : File;
 
     public override string ToString() => Location;
 }

@@ -18,7 +18,7 @@ internal static class AccessWalks
     private static AccessEntry? Pair(in Lookup lookup, ReadOnlySpan<char> tagged, int tagLength, bool tagOnly)
     {
         var hit = lookup.Find(tagged);
-        return hit is not null || tagOnly ? hit : lookup.Find(tagged[tagLength..]);
+        return hit is not null || tagOnly ? hit : lookup.FindBare(tagged[tagLength..]);
     }
 
     /// <summary>D walk: <c>host.sub.tld</c>, <c>sub.tld</c>, <c>tld</c> (with lookupdotdomain also <c>.sub.tld</c> …); literals by octet/group.</summary>

@@ -31,6 +31,14 @@ internal readonly struct Lookup
         return hit;
     }
 
+    /// <summary>The untagged probe after a tagged one: usually answered by <see cref="AccessTable.MayContain"/> alone.</summary>
+    public AccessEntry? FindBare(ReadOnlySpan<char> key)
+    {
+        var hit = _table.MayContain(key) ? _table.Find(key) : null;
+        Trace?.Probe(TraceMaps.Access, key, hit);
+        return hit;
+    }
+
     /// <summary>SKIP stops the walk and means "not found" (only with FEATURE(access_db, , skip)).</summary>
     public bool IsSkip(AccessEntry? entry) => entry is { Action: AccessAction.Skip } && SkipEnabled;
 }

@@ -115,8 +115,7 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
             var v = V4;
             for (var i = 3; i >= 0; i--)
             {
-                ((v >> (i * 8)) & 0xFF).TryFormat(destination[pos..], out var n, default, System.Globalization.CultureInfo.InvariantCulture);
-                pos += n;
+                pos += WriteDecimal((v >> (i * 8)) & 0xFF, destination[pos..]);
                 if (i > 0)
                 {
                     destination[pos++] = '.';
@@ -135,9 +134,7 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
         pos = 5;
         for (var g = 7; g >= 0; g--)
         {
-            var group = (ushort)(_bits >> (g * 16));
-            group.TryFormat(destination[pos..], out var n, "x", System.Globalization.CultureInfo.InvariantCulture);
-            pos += n;
+            pos += WriteHex((ushort)(_bits >> (g * 16)), destination[pos..]);
             if (g > 0)
             {
                 destination[pos++] = ':';
@@ -145,6 +142,41 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
         }
 
         return pos;
+    }
+
+    /// <summary>An octet in decimal; by hand because every walk formats the address and TryFormat is the slow part.</summary>
+    private static int WriteDecimal(uint octet, Span<char> destination)
+    {
+        if (octet >= 100)
+        {
+            destination[2] = (char)('0' + octet % 10);
+            destination[1] = (char)('0' + octet / 10 % 10);
+            destination[0] = (char)('0' + octet / 100);
+            return 3;
+        }
+
+        if (octet >= 10)
+        {
+            destination[1] = (char)('0' + octet % 10);
+            destination[0] = (char)('0' + octet / 10);
+            return 2;
+        }
+
+        destination[0] = (char)('0' + octet);
+        return 1;
+    }
+
+    /// <summary>A group in lower-case hex without leading zeros (<c>0</c>, <c>db8</c>, <c>2001</c>).</summary>
+    private static int WriteHex(uint group, Span<char> destination)
+    {
+        var digits = group >= 0x1000 ? 4 : group >= 0x100 ? 3 : group >= 0x10 ? 2 : 1;
+        for (var i = digits - 1; i >= 0; i--)
+        {
+            destination[i] = "0123456789abcdef"[(int)(group & 0xF)];
+            group >>= 4;
+        }
+
+        return digits;
     }
 
     public override string ToString()

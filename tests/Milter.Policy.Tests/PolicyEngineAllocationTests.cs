@@ -35,7 +35,10 @@ public sealed class PolicyEngineAllocationTests
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
     }
 
-    /// <summary>Timing on a shared machine is noise-prone: run explicitly (<c>--filter Category=Performance</c>), Release build.</summary>
+    /// <summary>
+    /// Timing on a shared machine is noise-prone: run explicitly (<c>-c Release --filter Name=Decision_Untraced_MedianTime</c>).
+    /// The BenchmarkDotNet figures are in tests/Milter.Benchmarks (PolicyDecisionBenchmarks).
+    /// </summary>
     [Test]
     [Explicit("timing")]
     [Category("Performance")]
@@ -43,7 +46,9 @@ public sealed class PolicyEngineAllocationTests
     {
         var engine = BigEngine();
         var session = engine.OpenSession(new ClientFacts("198.51.100.7", "mx.some.client.example", ClientResolve.Ok));
-        for (var i = 0; i < 5_000; i++)
+        // Until tiered compilation has settled (tier-1 code arrives ~100 ms after a method gets hot).
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 1_000)
         {
             Run(session);
         }
@@ -64,7 +69,7 @@ public sealed class PolicyEngineAllocationTests
 
         Array.Sort(samples);
         TestContext.Out.WriteLine($"connect+mail+rcpt (96 probes): min {samples[0]:F2} µs, median {samples[Batches / 2]:F2} µs");
-        samples[Batches / 2].Should().BeLessThan(20);
+        samples[Batches / 2].Should().BeLessThan(2, "the issue's target: a connect+mail+rcpt decision in at most 2 µs median");
     }
 
     [Test]

@@ -1,0 +1,54 @@
+using Milter.Policy.Model;
+
+namespace Milter.Policy.Access;
+
+/// <summary>
+/// The right-hand side of an access line, parsed once: a million-line file has a few dozen distinct values (REJECT,
+/// OK, RELAY, a handful of ERROR texts), so lines with the same text share one instance, its reply and its warnings.
+/// </summary>
+internal sealed class AccessRhs
+{
+    private AccessRhs(string value, in AccessValue parsed, string[] valueWarnings, string[] trailingWarnings)
+    {
+        Value = value;
+        Action = parsed.Action;
+        Reply = parsed.Reply;
+        QuarantineReason = parsed.QuarantineReason;
+        ValueWarnings = valueWarnings;
+        TrailingWarnings = trailingWarnings;
+    }
+
+    /// <summary>The value verbatim, internal and trailing blanks (and a DOS <c>\r</c>) kept.</summary>
+    public string Value { get; }
+
+    public AccessAction Action { get; }
+
+    public SmtpReply Reply { get; }
+
+    public string? QuarantineReason { get; }
+
+    /// <summary>Lint from the RHS grammar (<see cref="AccessValueParser"/>), reported before the key's lint.</summary>
+    public string[] ValueWarnings { get; }
+
+    /// <summary>Lint on the raw text (DOS line end, <c>#</c> in the value), reported after the key's lint.</summary>
+    public string[] TrailingWarnings { get; }
+
+    public static AccessRhs Parse(string value)
+    {
+        var warnings = new List<string>();
+        var parsed = AccessValueParser.Parse(value, warnings);
+        var trailing = new List<string>();
+        if (value.EndsWith('\r'))
+        {
+            trailing.Add("line ends in CR (DOS line end): makemap stores the value with a trailing \\r");
+        }
+
+        var hash = value.IndexOf('#', StringComparison.Ordinal);
+        if (hash > 0 && AccessValueParser.IsSpace(value[hash - 1]))
+        {
+            trailing.Add("'#' inside the value is not a comment: it is part of the value");
+        }
+
+        return new AccessRhs(value, parsed, [.. warnings], [.. trailing]);
+    }
+}

@@ -1,19 +1,23 @@
 using Microsoft.Extensions.Logging;
 using Milter.Policy;
+using Milter.Policy.Limits;
 using Milter.Policy.Model;
 using Milter.Protocol;
 using Milter.Protocol.Commands;
 using Milter.Protocol.Negotiation;
 using Milter.Protocol.Responses;
 using Milter.Protocol.Session;
+using SmtpReply = Milter.Policy.Model.SmtpReply;
 
 namespace Milter.Host.Adapters;
 
 /// <summary>
 /// The one type that knows both Milter.Protocol and Milter.Policy: turns milter stages into policy questions and
-/// verdicts into milter responses. One instance per milter connection.
+/// verdicts into milter responses. One instance per milter connection. With flood limits, each stage the policy
+/// lets through is then asked of the session's <see cref="LimitGate"/>; its open-connection slot is given back at
+/// <see cref="CloseAsync"/>, which the session calls on every end (QUIT, QUIT_NC, hang-up, error, timeout).
 /// </summary>
-internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger) : IMilterHandler
+internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null) : IMilterHandler
 {
     /// <summary>Connect to RCPT only; the macros the relay decision needs; nothing sent after DATA.</summary>
     public static readonly MilterNegotiation PolicyNegotiation = new()
@@ -30,6 +34,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     };
 
     private PolicySession? _session;
+    private LimitGate? _gate;
     private string? _quarantine;
 
     public MilterNegotiation Negotiation => PolicyNegotiation;
@@ -39,8 +44,25 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         ConnectInfo? client = context.Connection;
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
         string? address = client?.IPAddress?.ToString();
+        _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
+        _gate = null;
         _session = engine.OpenSession(new ClientFacts(address, client?.Hostname, resolve));
         Verdict verdict = _session.Connect();
+        if (limits is not null && !verdict.IsRefusal)
+        {
+            _gate = limits.Open(_session);
+            ValueTask<SmtpReply?> pending = _gate.ConnectAsync(cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return ConnectLimitedAsync(context, verdict, pending);
+            }
+
+            if (pending.Result is { } refusal)
+            {
+                return new(Refuse(context, PolicyStage.Connect, refusal));
+            }
+        }
+
         // Sendmail ignores connect-stage reply text (spec §1.11): refusals are delivered at HELO/MAIL/RCPT.
         return Answer(context, verdict, connect: true);
     }
@@ -54,13 +76,28 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         session.Reset();
         _quarantine = null;
         var auth = new AuthFacts(context.GetMacro("{auth_type}"), context.GetMacro("{auth_authen}"));
-        return Answer(context, session.Mail(sender.Address.ToString(), auth));
+        string address = sender.Address.ToString();
+        Verdict verdict = session.Mail(address, auth);
+        if (_gate is null || verdict.IsRefusal)
+        {
+            return Answer(context, verdict);
+        }
+
+        ValueTask<SmtpReply?> pending = _gate.MailAsync(address, auth, cancellationToken);
+        return pending.IsCompletedSuccessfully ? AnswerLimited(context, verdict, pending.Result) : AnswerLimitedAsync(context, verdict, pending);
     }
 
     public async ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
     {
-        Verdict verdict = await Session(context).RcptAsync(recipient.Address.ToString(), cancellationToken).ConfigureAwait(false);
-        return await Answer(context, verdict).ConfigureAwait(false);
+        string address = recipient.Address.ToString();
+        Verdict verdict = await Session(context).RcptAsync(address, cancellationToken).ConfigureAwait(false);
+        if (_gate is null || verdict.IsRefusal)
+        {
+            return await Answer(context, verdict).ConfigureAwait(false);
+        }
+
+        SmtpReply? refusal = await _gate.RcptAsync(address, cancellationToken).ConfigureAwait(false);
+        return await AnswerLimited(context, verdict, refusal).ConfigureAwait(false);
     }
 
     public ValueTask<MilterResponse> EndOfMessageAsync(MilterContext context, CancellationToken cancellationToken)
@@ -72,6 +109,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
         _quarantine = null;
         _session?.Reset();
+        _gate?.EndMessage();
         return new(MilterResponse.Continue);
     }
 
@@ -79,7 +117,33 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     {
         _quarantine = null;
         _session?.Reset();
+        _gate?.EndMessage();
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CloseAsync(MilterContext context, CancellationToken cancellationToken)
+    {
+        _gate?.Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask<MilterResponse> ConnectLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending)
+    {
+        SmtpReply? refusal = await pending.ConfigureAwait(false);
+        return refusal is null ? await Answer(context, verdict, connect: true).ConfigureAwait(false) : Refuse(context, PolicyStage.Connect, refusal);
+    }
+
+    private async ValueTask<MilterResponse> AnswerLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending) =>
+        await AnswerLimited(context, verdict, await pending.ConfigureAwait(false)).ConfigureAwait(false);
+
+    private ValueTask<MilterResponse> AnswerLimited(MilterContext context, Verdict verdict, SmtpReply? refusal) =>
+        refusal is null ? Answer(context, verdict) : new(Refuse(context, verdict.Stage, refusal));
+
+    /// <summary>A limit refused the stage: the decision line names the limits, the reply goes out as is (421 at connect closes the SMTP session).</summary>
+    private MilterResponse Refuse(MilterContext context, PolicyStage stage, SmtpReply reply)
+    {
+        Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", stage, reply.Line, "limits");
+        return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.Text);
     }
 
     private PolicySession Session(MilterContext context) =>

@@ -5,11 +5,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
+using Milter.Host.Limits;
 using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Host.Rules;
 using Milter.Policy;
 using Milter.Policy.Access;
+using Milter.Policy.Limits;
 using Milter.Protocol.Session;
 
 namespace Milter.Host.Cli;
@@ -71,7 +73,9 @@ internal static class RunCommand
             builder.Configuration.GetSection(PolicySettings.Section).Bind(policy);
             var listener = new ListenerOptions();
             builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
-            List<string> problems = [.. policy.Validate(), .. listener.Validate()];
+            var limitSettings = new LimitSettings();
+            builder.Configuration.GetSection(LimitSettings.Section).Bind(limitSettings);
+            List<string> problems = [.. policy.Validate(), .. listener.Validate(), .. limitSettings.Validate()];
             if (problems.Count > 0)
             {
                 foreach (string problem in problems)
@@ -84,11 +88,13 @@ internal static class RunCommand
 
             builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
             builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions()));
+            builder.Services.AddSingleton(sp => CreateLimits(limitSettings, sp.GetRequiredService<ILoggerFactory>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {
                 PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
                 ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Decisions");
-                return () => new PolicyMilterHandler(engine, logger);
+                LimitEngine? limits = sp.GetRequiredService<LimitHolder>().Engine;
+                return () => new PolicyMilterHandler(engine, logger, limits);
             });
             builder.Services.AddHostedService<MilterListenerService>();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -106,5 +112,29 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The limit engine of <c>Milter:Limits</c> (none when disabled); the Redis store connects here.</summary>
+    private static LimitHolder CreateLimits(LimitSettings settings, ILoggerFactory loggers)
+    {
+        if (!settings.Enabled)
+        {
+            return new LimitHolder(null, null);
+        }
+
+        FloodLimits limits = settings.ToFloodLimits();
+        IRateLimitStore store = settings.UsesRedis
+            ? new RedisRateLimitStore(settings.Redis, loggers.CreateLogger("Milter.Limits"))
+            : new MemoryRateLimitStore(TimeProvider.System, settings.MaxEntries);
+        var log = new LimitLog(loggers.CreateLogger("Milter.Limits"));
+        return new LimitHolder(new LimitEngine(limits, store, log), store as IDisposable);
+    }
+
+    /// <summary>Owns the limit store (disposed with the host).</summary>
+    private sealed class LimitHolder(LimitEngine? engine, IDisposable? store) : IDisposable
+    {
+        public LimitEngine? Engine { get; } = engine;
+
+        public void Dispose() => store?.Dispose();
     }
 }

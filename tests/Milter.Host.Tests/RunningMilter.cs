@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text;
+using Milter.Protocol.Client;
+
+namespace Milter.Host.Tests;
+
+/// <summary>A <c>milter run</c> child process on a free port with its own state directory and config; its output is collected.</summary>
+internal sealed class RunningMilter : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string _dir;
+
+    private RunningMilter(Process process, string spec, string dir)
+    {
+        _process = process;
+        Spec = spec;
+        _dir = dir;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Spec { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>milter run</c> with <paramref name="configJson"/> (the <c>Milter</c> section's content) and waits until it listens.</summary>
+    public static async Task<RunningMilter> StartAsync(string configJson, string? access = null)
+    {
+        string dir = Directory.CreateTempSubdirectory("milter-limits-test").FullName;
+        string config = Path.Combine(dir, "milter.json");
+        await File.WriteAllTextAsync(config, "{ \"Milter\": " + configJson + " }");
+        var args = new List<string> { "run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--config", config, "--state-dir", dir };
+        if (access is not null)
+        {
+            string file = Path.Combine(dir, "access");
+            await File.WriteAllTextAsync(file, access);
+            args.AddRange(["--access", file]);
+        }
+
+        var milter = new RunningMilter(MilterProgram.Start([.. args]), args[2], dir);
+        for (int i = 0; i < 150; i++)
+        {
+            if (milter._process.HasExited)
+            {
+                break;
+            }
+
+            try
+            {
+                await using MilterClient probe = await MilterClient.ConnectAsync(milter.Spec, null, default);
+                return milter;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        string output = milter.Output;
+        await milter.DisposeAsync();
+        throw new InvalidOperationException("milter run did not start listening:\n" + output);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}

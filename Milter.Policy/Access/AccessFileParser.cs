@@ -19,7 +19,7 @@ internal sealed class AccessFileParser
 
     private static readonly HashSet<string> IgnoredTags = new(StringComparer.Ordinal)
     {
-        "greetpause:", "clientrate:", "clientconn:", "compat:", "certissuer:", "certsubject:", "tls_srv:", "tls_clt:",
+        "greetpause:", "compat:", "certissuer:", "certsubject:", "tls_srv:", "tls_clt:",
         "tls_rcpt:", "try_tls:", "srv_features:", "clt_features:", "qgrp:", "authinfo:", "mta-sts:", "delay_tls_clt:",
     };
 
@@ -201,6 +201,17 @@ internal sealed class AccessFileParser
         if (tag.Length == 0)
         {
             lint.Add("untagged key: deprecated, it matches Connect:, From: and To: lookups alike");
+        }
+        else if (tag is "clientrate:" or "clientconn:")
+        {
+            // Sendmail's ratecontrol/conncontrol: a count, 0 = unlimited (enforced by the flood limits).
+            lint.RemoveAll(w => w.StartsWith("value ", StringComparison.Ordinal));
+            if (!uint.TryParse(entry.Value.AsSpan().Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                lint.Add($"value '{entry.Value.Trim()}' of {tag} is not a count (0 = unlimited); the entry is ignored");
+            }
+
+            return;
         }
         else if (IgnoredTags.Contains(tag))
         {

@@ -151,10 +151,11 @@ public sealed class RuleSetLoaderTests
     }
 
     [Test]
-    public void Load_IgnoredTag_WarnsNotEvaluatedButNotUnknownValue()
+    public void Load_RateTags_AreCounts_OtherUnsupportedTagsWarnNotEvaluated()
     {
-        var warnings = TestPolicy.Load("ClientRate:1.2.3.4 10\n").Warnings;
-        warnings.Should().ContainSingle().Which.Reason.Should().Be("tag clientrate: is not evaluated by this milter");
+        TestPolicy.Load("ClientRate:1.2.3.4 10\nClientConn: 5\n").Warnings.Should().BeEmpty("ClientRate:/ClientConn: counts are enforced by the flood limits");
+        TestPolicy.Load("ClientRate:1.2.3.4 lots\n").Warnings.Should().ContainSingle().Which.Reason.Should().Contain("is not a count");
+        TestPolicy.Load("GreetPause:1.2.3.4 5000\n").Warnings.Should().ContainSingle().Which.Reason.Should().Be("tag greetpause: is not evaluated by this milter");
     }
 
     [Test]

@@ -7,6 +7,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(RulesCommand.Create());
+root.Subcommands.Add(LeaseCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

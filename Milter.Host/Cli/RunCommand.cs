@@ -5,12 +5,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
+using Milter.Host.Leases;
+using Milter.Host.Leases.Feeds;
 using Milter.Host.Limits;
 using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Host.Rules;
 using Milter.Policy;
 using Milter.Policy.Access;
+using Milter.Policy.Leases;
 using Milter.Policy.Limits;
 using Milter.Protocol.Session;
 
@@ -24,11 +27,13 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = "Socket in Sendmail syntax: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH (default inet:8890@127.0.0.1)" };
         var config = new Option<string?>("--config") { Description = "JSON configuration file (settings: README)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "state directory (rules status; default /var/lib/milter for root, ~/.local/state/milter otherwise)" };
+        var leases = new Option<string?>("--leases") { Description = "lease store: sqlite[:PATH] (default STATE/leases.db), redis:HOST:PORT or memory" };
         var rules = new RuleFlags();
         var command = new Command("run", "Run the milter (defaults: loopback listener inet:8890@127.0.0.1, the example rules)");
         command.Options.Add(listen);
         command.Options.Add(config);
         command.Options.Add(stateDir);
+        command.Options.Add(leases);
         rules.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +62,7 @@ internal static class RunCommand
             }
 
             flags[StateDirectory.Key] = parse.GetValue(stateDir);
+            flags[LeaseSettings.Section + ":Store"] = parse.GetValue(leases);
             RuleFilesOptions files = rules.Read(parse);
             flags[RuleFilesOptions.Section + ":Access"] = files.Access;
             flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
@@ -75,7 +81,9 @@ internal static class RunCommand
             builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
             var limitSettings = new LimitSettings();
             builder.Configuration.GetSection(LimitSettings.Section).Bind(limitSettings);
-            List<string> problems = [.. policy.Validate(), .. listener.Validate(), .. limitSettings.Validate()];
+            var leaseSettings = new LeaseSettings();
+            builder.Configuration.GetSection(LeaseSettings.Section).Bind(leaseSettings);
+            List<string> problems = [.. policy.Validate(), .. listener.Validate(), .. limitSettings.Validate(), .. leaseSettings.Validate(), .. LeaseFeeds.Validate(builder.Configuration)];
             if (problems.Count > 0)
             {
                 foreach (string problem in problems)
@@ -87,7 +95,10 @@ internal static class RunCommand
             }
 
             builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions()));
+            LeaseServices.Add(builder.Services, builder.Configuration, leaseSettings);
+            builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
+            // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
             builder.Services.AddSingleton(sp => CreateLimits(limitSettings, sp.GetRequiredService<ILoggerFactory>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {
@@ -102,6 +113,7 @@ internal static class RunCommand
             using IHost host = builder.Build();
             try
             {
+                host.Services.GetRequiredService<ILeaseTable>(); // an unusable lease store stops here, named
                 await host.RunAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             }

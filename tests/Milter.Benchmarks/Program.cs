@@ -7,6 +7,11 @@ using Milter.Benchmarks;
 
 // dotnet run -c Release --project tests/Milter.Benchmarks -- --filter '*'
 // dotnet run -c Release --project tests/Milter.Benchmarks -- generate FILE LINES | load FILE   (bench/policy-load.sh)
+if (args is ["leases-seed" or "leases-memory" or "redis-lease-latency", ..])
+{
+    return LeaseMemory.Run(args);
+}
+
 if (args is ["generate" or "load", ..])
 {
     return LoadCommand.Run(args);

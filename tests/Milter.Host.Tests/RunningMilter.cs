@@ -10,9 +10,11 @@ internal sealed class RunningMilter : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly string _dir;
+    private readonly bool _ownsDir = true;
 
-    private RunningMilter(Process process, string spec, string dir)
+    private RunningMilter(Process process, string spec, string dir, bool ownsDir = true)
     {
+        _ownsDir = ownsDir;
         _process = process;
         Spec = spec;
         _dir = dir;
@@ -23,6 +25,9 @@ internal sealed class RunningMilter : IAsyncDisposable
     }
 
     public string Spec { get; }
+
+    /// <summary>The <c>--state-dir</c> of this milter.</summary>
+    public string StateDir => _dir;
 
     public string Output
     {
@@ -49,7 +54,26 @@ internal sealed class RunningMilter : IAsyncDisposable
             args.AddRange(["--access", file]);
         }
 
-        var milter = new RunningMilter(MilterProgram.Start([.. args]), args[2], dir);
+        return await WaitListeningAsync(new RunningMilter(MilterProgram.Start([.. args]), args[2], dir));
+    }
+
+    /// <summary>Starts <c>milter run --state-dir <paramref name="stateDir"/></c> (kept at dispose) with <paramref name="extraArgs"/>.</summary>
+    public static async Task<RunningMilter> StartInAsync(string stateDir, params string[] extraArgs)
+    {
+        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
+        return await WaitListeningAsync(new RunningMilter(MilterProgram.Start(args), spec, stateDir, ownsDir: false));
+    }
+
+    /// <summary>kill -9, no shutdown of any kind.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    private static async Task<RunningMilter> WaitListeningAsync(RunningMilter milter)
+    {
         for (int i = 0; i < 150; i++)
         {
             if (milter._process.HasExited)
@@ -82,7 +106,10 @@ internal sealed class RunningMilter : IAsyncDisposable
         }
 
         _process.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        if (_ownsDir)
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     private void Append(string? line)

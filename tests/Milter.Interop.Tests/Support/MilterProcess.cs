@@ -34,22 +34,34 @@ internal sealed partial class MilterProcess : IAsyncDisposable
     public int LineCount => _process.LineCount;
 
     /// <summary>Our program: <c>dotnet milter.dll run</c> on a free loopback port with the given rule files; ready once the port accepts connections.</summary>
-    public static async Task<MilterProcess> StartPolicyMilterAsync(string access, string relayDomains, string localDomains, string stateDirectory)
+    public static Task<MilterProcess> StartPolicyMilterAsync(string access, string relayDomains, string localDomains, string stateDirectory) =>
+        StartPolicyMilterAsync(access, relayDomains, localDomains, stateDirectory, null, null);
+
+    /// <summary>
+    /// As above, with more settings as environment variables (<c>Milter__Leases__Ttl</c>, …) and, to restart a milter
+    /// that Sendmail already points at, a fixed <paramref name="port"/> (no retry on another one).
+    /// </summary>
+    public static async Task<MilterProcess> StartPolicyMilterAsync(
+        string access, string relayDomains, string localDomains, string stateDirectory, IReadOnlyDictionary<string, string>? settings, int? port)
     {
         string dll = await Artifacts.MilterHostDllAsync().ConfigureAwait(false);
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Milter__StateDirectory"] = stateDirectory, // its status file stays in the test's temp dir
+        };
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreePort.Next();
+            int listen = port ?? FreePort.Next();
             BackgroundProcess process = BackgroundProcess.Start(
                 Tools.DotnetHost(),
-                [dll, "run", "--listen", $"inet:{port}@127.0.0.1", "--access", access, "--relay-domains", relayDomains, "--local-domains", localDomains],
-                new Dictionary<string, string> { ["Milter__StateDirectory"] = stateDirectory }); // its status file stays in the test's temp dir
+                [dll, "run", "--listen", $"inet:{listen}@127.0.0.1", "--access", access, "--relay-domains", relayDomains, "--local-domains", localDomains],
+                environment);
             try
             {
-                await WaitUntilListeningAsync(process, port, StartTimeout).ConfigureAwait(false);
-                return new MilterProcess(process, "milter run", port);
+                await WaitUntilListeningAsync(process, listen, StartTimeout).ConfigureAwait(false);
+                return new MilterProcess(process, "milter run", listen);
             }
-            catch (InvalidOperationException) when (attempt < 3)
+            catch (InvalidOperationException) when (attempt < 3 && port is null)
             {
                 await process.DisposeAsync().ConfigureAwait(false); // port taken between probe and bind: try another
             }

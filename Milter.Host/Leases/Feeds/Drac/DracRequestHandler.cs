@@ -1,0 +1,149 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Milter.Policy.Leases;
+
+namespace Milter.Host.Leases.Feeds.Drac;
+
+/// <summary>
+/// One datagram of rpc.dracd's program (drac.x, spec §2.1) in, one reply out, as rpc.dracd and its rpcgen stub
+/// answer: <c>DRACPROC_ADD</c> (procedure 1) of version 1 (<c>unsigned long ip_addr</c>: the four address bytes in
+/// order) and version 2 (<c>char ip_addr6[16]</c>: sixteen XDR ints, one byte each); result <c>addstat</c>
+/// (<c>ADD_SUCCESS</c> 0, <c>ADD_PERM</c> 1 for a caller outside the allow file, <c>ADD_SYSERR</c> 2 when the store
+/// fails). The NULL procedure answers empty; anything else gets the RPC error svc would send; a datagram that is no
+/// call at all gets no reply. Every refusal is logged; nothing is added.
+/// </summary>
+internal sealed partial class DracRequestHandler(ILeaseTable table, Func<DracAllowList> allowList, TimeSpan? ttl, ILogger logger)
+{
+    public const uint Program = 900101;
+    public const uint VersionIPv4 = 1;
+    public const uint VersionIPv6 = 2;
+    public const uint ProcedureAdd = 1;
+    public const uint AddSuccess = 0;
+    public const uint AddPerm = 1;
+    public const uint AddSysErr = 2;
+
+    /// <summary>The lease source DRAC leases carry.</summary>
+    public const string Source = "drac";
+
+    /// <summary>Handles one datagram; returns the length of the reply written to <paramref name="reply"/> (0 = no reply).</summary>
+    public async ValueTask<int> HandleAsync(ReadOnlyMemory<byte> datagram, IPEndPoint caller, Memory<byte> reply, CancellationToken ct)
+    {
+        if (!RpcCall.TryRead(datagram.Span, out RpcCall call))
+        {
+            Log.NotACall(logger, caller, datagram.Length);
+            return 0;
+        }
+
+        switch (call.Status)
+        {
+            case RpcCallStatus.RpcMismatch:
+                Log.Refused(logger, caller, call.Xid, "RPC version is not 2", "MSG_DENIED RPC_MISMATCH");
+                return RpcReply.WriteRpcMismatch(reply.Span, call.Xid);
+            case RpcCallStatus.RejectedCredential:
+                Log.Refused(logger, caller, call.Xid, "credential flavor is not AUTH_NONE or AUTH_SYS", "MSG_DENIED AUTH_REJECTEDCRED");
+                return RpcReply.WriteAuthError(reply.Span, call.Xid, 2);
+            case RpcCallStatus.BadCredential:
+                Log.Refused(logger, caller, call.Xid, "malformed AUTH_SYS credential", "MSG_DENIED AUTH_BADCRED");
+                return RpcReply.WriteAuthError(reply.Span, call.Xid, 1);
+        }
+
+        if (call.Program != Program)
+        {
+            Log.Refused(logger, caller, call.Xid, $"program {call.Program}", "PROG_UNAVAIL");
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProgramUnavailable);
+        }
+
+        if (call.Version is not (VersionIPv4 or VersionIPv6))
+        {
+            Log.Refused(logger, caller, call.Xid, $"version {call.Version}", "PROG_MISMATCH 1..2");
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProgramMismatch, low: VersionIPv4, high: VersionIPv6);
+        }
+
+        if (call.Procedure == 0)
+        {
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success); // NULLPROC: ping, void result
+        }
+
+        if (call.Procedure != ProcedureAdd)
+        {
+            Log.Refused(logger, caller, call.Xid, $"procedure {call.Procedure}", "PROC_UNAVAIL");
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProcedureUnavailable);
+        }
+
+        if (!TryReadAddress(datagram.Span[call.ArgumentsOffset..], call.Version, out IPAddress? client))
+        {
+            Log.Refused(logger, caller, call.Xid, $"arguments of DRACPROC_ADD version {call.Version} do not decode", "GARBAGE_ARGS");
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.GarbageArguments);
+        }
+
+        if (!allowList().IsAllowed(caller.Address))
+        {
+            Log.NotAllowed(logger, caller, client);
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, AddPerm);
+        }
+
+        uint result;
+        try
+        {
+            Lease lease = await table.AddAsync(client, Source, null, ttl, ct).ConfigureAwait(false);
+            Log.Added(logger, lease.Client, caller, lease.Expires);
+            result = AddSuccess;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.AddFailed(logger, client, caller, ex.Message);
+            result = AddSysErr;
+        }
+
+        return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, result);
+    }
+
+    // v1: unsigned long (4 bytes, a.b.c.d in order); v2: char[16] as 16 XDR ints (xdr_char keeps the low byte)
+    private static bool TryReadAddress(ReadOnlySpan<byte> arguments, uint version, out IPAddress client)
+    {
+        client = IPAddress.None;
+        var reader = new XdrReader(arguments);
+        if (version == VersionIPv4)
+        {
+            if (!reader.TryReadUInt32(out uint value))
+            {
+                return false;
+            }
+
+            client = new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+            return true;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        for (int i = 0; i < 16; i++)
+        {
+            if (!reader.TryReadUInt32(out uint value))
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)value;
+        }
+
+        client = new IPAddress(bytes);
+        return true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3500, LogLevel.Information, "lease added source=drac client={Client} caller={Caller} expires={Expires:O}")]
+        public static partial void Added(ILogger logger, IPAddress client, IPEndPoint caller, DateTimeOffset expires);
+
+        [LoggerMessage(3501, LogLevel.Warning, "drac caller={Caller} not in the allow file: ADD_PERM, no lease for {Client}")]
+        public static partial void NotAllowed(ILogger logger, IPEndPoint caller, IPAddress client);
+
+        [LoggerMessage(3502, LogLevel.Warning, "drac datagram from {Caller} ({Length} bytes) is not an RPC call: dropped without reply")]
+        public static partial void NotACall(ILogger logger, IPEndPoint caller, int length);
+
+        [LoggerMessage(3503, LogLevel.Warning, "drac call from {Caller} xid={Xid} refused: {Reason}: answered {Reply}, nothing added")]
+        public static partial void Refused(ILogger logger, IPEndPoint caller, uint xid, string reason, string reply);
+
+        [LoggerMessage(3504, LogLevel.Error, "drac lease for {Client} from {Caller} not stored: {Error}: ADD_SYSERR")]
+        public static partial void AddFailed(ILogger logger, IPAddress client, IPEndPoint caller, string error);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net;
+
+namespace Milter.Host.Leases.Feeds.Drac;
+
+/// <summary>Settings under <c>Milter:Leases:Drac</c>: the dracd-compatible RPC listener (off unless <see cref="Listen"/> is set).</summary>
+public sealed class DracSettings
+{
+    public const string Section = "Milter:Leases:Drac";
+
+    /// <summary>UDP endpoint, <c>127.0.0.1:PORT</c> or <c>[::1]:PORT</c> (port 0: any free port, logged at start).</summary>
+    public string? Listen { get; set; }
+
+    /// <summary>rpc.dracd's allow file (<c>netmask netaddr</c> lines); none: 127.0.0.1, ::1 and this host's addresses.</summary>
+    public string? AllowFile { get; set; }
+
+    /// <summary>Lifetime of a DRAC lease (rpc.dracd's <c>-e</c>) as <see cref="LeaseDuration"/> reads it; none: the lease table's default TTL.</summary>
+    public string? Ttl { get; set; }
+
+    internal TimeSpan? TtlValue => LeaseDuration.TryParse(Ttl, out TimeSpan ttl) ? ttl : null;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Listen);
+
+    public IPEndPoint Endpoint => IPEndPoint.Parse(Listen!);
+
+    public IEnumerable<string> Validate()
+    {
+        if (Enabled && !IPEndPoint.TryParse(Listen!, out _))
+        {
+            yield return $"{Section}:Listen: '{Listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:9001, [::1]:9001)";
+        }
+
+        if (!string.IsNullOrWhiteSpace(Ttl) && !LeaseDuration.TryParse(Ttl, out _))
+        {
+            yield return $"{Section}:Ttl: '{Ttl}' is not a duration (1800, 90s, 30m, 2h, 1d or 00:30:00)";
+        }
+    }
+}

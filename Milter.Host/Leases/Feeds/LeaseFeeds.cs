@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Milter.Host.Leases.Feeds.Drac;
+using Milter.Host.Leases.Feeds.Logs;
+using Milter.Host.Options;
+using Milter.Policy.Leases;
+
+namespace Milter.Host.Leases.Feeds;
+
+/// <summary>
+/// The lease feeds of <c>milter run</c>, each off unless configured: the dracd-compatible RPC listener
+/// (<c>Milter:Leases:Drac</c>) and the login-log follower (<c>Milter:Leases:LogFollower</c>). Both write to the
+/// <see cref="ILeaseTable"/> registered for the relay decision.
+/// </summary>
+internal static class LeaseFeeds
+{
+    /// <summary>Problems in the feed settings, each naming its key (for <c>milter run</c>'s exit 2).</summary>
+    public static IEnumerable<string> Validate(IConfiguration configuration) =>
+        [.. Bind<DracSettings>(configuration, DracSettings.Section).Validate(), .. Bind<LogFollowerSettings>(configuration, LogFollowerSettings.Section).Validate()];
+
+    public static IServiceCollection AddLeaseFeeds(this IServiceCollection services, IConfiguration configuration)
+    {
+        DracSettings drac = Bind<DracSettings>(configuration, DracSettings.Section);
+        LogFollowerSettings logs = Bind<LogFollowerSettings>(configuration, LogFollowerSettings.Section);
+        if (!drac.Enabled && !logs.Enabled)
+        {
+            return services;
+        }
+
+        services.TryAddSingleton<ILeaseTable>(_ => new InMemoryLeaseStore()); // only when no lease store was registered
+        if (drac.Enabled)
+        {
+            services.AddSingleton(drac);
+            services.AddHostedService<DracFeedService>();
+        }
+
+        if (logs.Enabled)
+        {
+            services.AddHostedService(sp => new LogFollowerService(
+                logs,
+                sp.GetRequiredService<StatePaths>().Directory,
+                sp.GetRequiredService<ILeaseTable>(),
+                TimeProvider.System,
+                sp.GetRequiredService<ILogger<LogFollowerService>>()));
+        }
+
+        return services;
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section)
+        where T : new()
+    {
+        var settings = new T();
+        configuration.GetSection(section).Bind(settings);
+        return settings;
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Milter.Host.Admin;
+using Milter.Host.Options;
+using Milter.Host.SocketMap;
+using Milter.Policy.Leases;
+
+namespace Milter.Host.Leases;
+
+/// <summary>
+/// <c>milter run</c>'s lease services: the configured <see cref="ILeaseTable"/> (one instance for the relay decision,
+/// the limits' <c>Leased</c> exemption, the feeds, the admin socket and the socketmap), the sweeper, the admin socket
+/// and, when configured, the socketmap server.
+/// </summary>
+internal static partial class LeaseServices
+{
+    public static void Add(IServiceCollection services, IConfiguration configuration, LeaseSettings settings)
+    {
+        var admin = new AdminSettings();
+        configuration.GetSection(AdminSettings.Section).Bind(admin);
+        services.AddSingleton(settings);
+        services.AddSingleton(admin);
+        services.AddSingleton<ILeaseTable>(sp => Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")));
+        services.AddHostedService<LeaseSweeper>();
+        services.AddHostedService<AdminSocketService>();
+        if (!string.IsNullOrEmpty(settings.SocketMap.Listen))
+        {
+            services.AddHostedService<SocketMapService>();
+        }
+    }
+
+    /// <summary>Opens the configured store; an unusable one throws <see cref="LeaseStoreException"/> naming it.</summary>
+    public static ILeaseTable Open(LeaseSettings settings, string stateDirectory, ILogger logger)
+    {
+        if (!LeaseStoreSpec.TryParse(settings.Store, out LeaseStoreSpec? spec, out string? error))
+        {
+            throw new LeaseStoreException($"{LeaseSettings.Section}:Store: {error}");
+        }
+
+        Action<int> evicted = count => Log.Evicted(logger, settings.MaxEntries, count);
+        ILeaseTable table = spec.Kind switch
+        {
+            LeaseStoreKind.Sqlite => SqliteLeaseStore.Open(spec.SqlitePath(stateDirectory), settings.TtlValue, settings.MaxEntries, onEvicted: evicted),
+            LeaseStoreKind.Redis => new RedisLeaseStore(spec.Target!, settings.Redis, settings.TtlValue, logger),
+            _ => new InMemoryLeaseStore(TimeProvider.System, settings.TtlValue, settings.MaxEntries, evicted),
+        };
+        Log.Opened(logger, spec.Describe(stateDirectory), settings.TtlValue.TotalSeconds, settings.MaxEntries);
+        return table;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3303, LogLevel.Information, "lease store {Store}, ttl {TtlSeconds} s, max {MaxEntries} leases")]
+        public static partial void Opened(ILogger logger, string store, double ttlSeconds, int maxEntries);
+
+        [LoggerMessage(3304, LogLevel.Warning, "lease table full ({MaxEntries} leases, none expired): evicted the {Count} leases closest to expiry")]
+        public static partial void Evicted(ILogger logger, int maxEntries, int count);
+    }
+}
+
+/// <summary>
+/// Purges expired leases from the memory and SQLite tables every TTL/10 (DRAC's rhythm), at most every minute; no
+/// timer per lease. Redis expires its keys itself. Expiry is also checked on every read, so the sweep only frees memory.
+/// </summary>
+internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings settings, ILogger<LeaseSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(settings.TtlValue.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                int removed = table switch
+                {
+                    SqliteLeaseStore sqlite => sqlite.Sweep(),
+                    InMemoryLeaseStore memory => memory.Sweep(),
+                    _ => 0,
+                };
+                if (removed > 0)
+                {
+                    Log.Swept(logger, removed);
+                }
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                Log.SweepFailed(logger, ex.Message);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3305, LogLevel.Debug, "lease sweep removed {Count} expired leases")]
+        public static partial void Swept(ILogger logger, int count);
+
+        [LoggerMessage(3306, LogLevel.Error, "lease sweep failed: {Message}")]
+        public static partial void SweepFailed(ILogger logger, string message);
+    }
+}

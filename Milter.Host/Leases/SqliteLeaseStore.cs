@@ -1,0 +1,179 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Milter.Policy.Leases;
+using Milter.Policy.Model;
+
+namespace Milter.Host.Leases;
+
+/// <summary>
+/// The embedded, durable lease table: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a lease is on disk
+/// (the WAL fsynced) before <see cref="AddAsync"/> returns and survives a kill -9 or a power loss. Reads never touch
+/// SQLite: the table is loaded into an <see cref="InMemoryLeaseStore"/> at start and every write goes to SQLite first,
+/// then to that cache, so the RCPT path is one dictionary lookup. One process owns the file (share through Redis).
+/// </summary>
+internal sealed class SqliteLeaseStore : ILeaseTable, IDisposable
+{
+    private readonly SqliteConnection _db;
+    private readonly InMemoryLeaseStore _cache;
+    private readonly TimeProvider _time;
+    private readonly Lock _write = new(); // SqliteConnection is not thread-safe
+
+    private SqliteLeaseStore(string path, SqliteConnection db, InMemoryLeaseStore cache, TimeProvider time)
+    {
+        Path = path;
+        _db = db;
+        _cache = cache;
+        _time = time;
+    }
+
+    public string Path { get; }
+
+    public int Count => _cache.Count;
+
+    /// <summary>Opens (creating) the file and loads the unexpired leases; an unusable file is a <see cref="LeaseStoreException"/> naming it.</summary>
+    public static SqliteLeaseStore Open(string path, TimeSpan ttl, int maxEntries, TimeProvider? time = null, Action<int>? onEvicted = null)
+    {
+        time ??= TimeProvider.System;
+        path = System.IO.Path.GetFullPath(path);
+        SqliteConnection? db = null;
+        try
+        {
+            if (System.IO.Path.GetDirectoryName(path) is { } directory)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            db.Open();
+            string mode = (string)Scalar(db, "PRAGMA journal_mode=WAL")!;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new LeaseStoreException($"lease store sqlite:{path}: cannot switch to WAL (journal_mode is {mode})");
+            }
+
+            Execute(db, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
+            Execute(db, "CREATE TABLE IF NOT EXISTS leases (address TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL, source TEXT NOT NULL, user TEXT) WITHOUT ROWID");
+
+            // A write at start: a read-only file or directory fails here, not at the first login.
+            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            Execute(db, "DELETE FROM leases WHERE expires_ms <= $now", ("$now", now));
+            int rows = (int)Math.Min(maxEntries, (long)Scalar(db, "SELECT COUNT(*) FROM leases")!);
+            var cache = new InMemoryLeaseStore(time, ttl, maxEntries, onEvicted, rows);
+            using (SqliteCommand select = db.CreateCommand())
+            {
+                select.CommandText = "SELECT address, expires_ms, source, user FROM leases ORDER BY expires_ms DESC LIMIT $max";
+                select.Parameters.AddWithValue("$max", maxEntries);
+                using SqliteDataReader reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (ClientAddress.TryParse(reader.GetString(0), out ClientAddress key))
+                    {
+                        cache.Load(key, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+                    }
+                }
+            }
+
+            return new SqliteLeaseStore(path, db, cache, time);
+        }
+        catch (Exception ex) when (ex is not LeaseStoreException && ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            db?.Dispose();
+            throw new LeaseStoreException($"lease store sqlite:{path}: cannot open for writing: {ex.Message}", ex);
+        }
+        catch
+        {
+            db?.Dispose();
+            throw;
+        }
+    }
+
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => _cache.CheckAsync(client, ct);
+
+    public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+    {
+        ClientAddress key = InMemoryLeaseStore.KeyOf(client);
+        lock (_write)
+        {
+            DateTimeOffset expires = _time.GetUtcNow() + (ttl ?? _cache.Ttl);
+            IReadOnlyList<ClientAddress> dropped = _cache.MakeRoomFor(key);
+            try
+            {
+                using SqliteTransaction tx = _db.BeginTransaction();
+                foreach (ClientAddress victim in dropped)
+                {
+                    Execute(_db, "DELETE FROM leases WHERE address = $a", ("$a", victim.ToString()));
+                }
+
+                Execute(_db, "INSERT INTO leases (address, expires_ms, source, user) VALUES ($a, $e, $s, $u) ON CONFLICT(address) DO UPDATE SET expires_ms = excluded.expires_ms, source = excluded.source, user = excluded.user",
+                    ("$a", key.ToString()), ("$e", expires.ToUnixTimeMilliseconds()), ("$s", source), ("$u", (object?)user ?? DBNull.Value));
+                tx.Commit(); // synchronous=FULL: the WAL is fsynced before Commit returns
+            }
+            catch (SqliteException ex)
+            {
+                throw new LeaseStoreException($"lease store sqlite:{Path}: {ex.Message}", ex);
+            }
+
+            return new ValueTask<Lease>(_cache.Set(key, expires, source, user));
+        }
+    }
+
+    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct)
+    {
+        ClientAddress key = ClientAddress.FromIPAddress(client);
+        lock (_write)
+        {
+            try
+            {
+                Execute(_db, "DELETE FROM leases WHERE address = $a", ("$a", key.ToString()));
+            }
+            catch (SqliteException ex)
+            {
+                throw new LeaseStoreException($"lease store sqlite:{Path}: {ex.Message}", ex);
+            }
+
+            return new ValueTask<bool>(_cache.Remove(key));
+        }
+    }
+
+    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => new(_cache.Get(ClientAddress.FromIPAddress(client)));
+
+    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => new(_cache.List());
+
+    /// <summary>Purges expired leases from the cache and the file; returns how many left the cache.</summary>
+    public int Sweep()
+    {
+        lock (_write)
+        {
+            int removed = _cache.SweepKeys().Count;
+            Execute(_db, "DELETE FROM leases WHERE expires_ms <= $now", ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+            return removed;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_write)
+        {
+            _db.Dispose();
+        }
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql)
+    {
+        using SqliteCommand command = db.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection db, string sql, params (string Name, object Value)[] parameters)
+    {
+        using SqliteCommand command = db.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, object value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,15 @@
+dnl Leases served to Sendmail itself (POP-before-SMTP, FEATURE(drac)) by the milter's socketmap server.
+dnl Paste into sendmail.mc (after the OSTYPE/DOMAIN lines, before the MAILER lines), rebuild with m4, restart.
+dnl The milter side: Milter:Leases:SocketMap:Listen = inet:8895@127.0.0.1 (same address as below), map name drac.
+dnl Debian's sendmail is built with SOCKETMAP.
+dnl
+dnl What it does: Relay_ok (proto.m4) looks up ${client_addr} in the map "drac" (and, for IPv6, the address after
+dnl "IPv6:" too); ANY value found means RELAY ("authenticated IP address"), the value itself (our expiry) is ignored.
+dnl The request is "drac <addr>", the answer "OK <expiry>" or "NOTFOUND".
+dnl
+dnl NO -T<TMPF> on this map: -Tx means "Append the string x on temporary failures" (op.txt), so a temporary failure
+dnl would come back as a value, and the drac rules treat ANY non-default result as RELAY -> a tempfail would open
+dnl the relay. The milter's socketmap therefore answers NOTFOUND on internal errors (lease store down): the client
+dnl is simply not leased and keeps only its other relay rights (SMTP AUTH, access RELAY, relay-domains).
+dnl -d5: 5 s timeout for the lookup.
+FEATURE(`drac', `socket -d5 inet:8895@127.0.0.1')dnl

@@ -15,7 +15,7 @@ public sealed class MilterProtocolException : Exception
         : base(message) { }
 
     public MilterProtocolException(string message, Exception innerException)
-        : base(message, innerException) { }
+        : base(message, innerException) => Violation = ProtocolViolation.EndOfStreamMidFrame;
 
     /// <summary>The kind of violation, for logs and metrics.</summary>
     public ProtocolViolation Violation { get; }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Milter.Protocol.Commands;
 using Milter.Protocol.Framing;
@@ -26,6 +27,13 @@ public sealed class MilterClient : IAsyncDisposable
     private string _lastUnanswered = "connect";
     private bool _connectionVerdict;
 
+    // One timer for every reply read, reset after each (TryReset drops registrations, so the caller's token is
+    // not linked to it: a registration cancels the pending read instead, as MilterSession does).
+    private CancellationTokenSource _readTimeout = new();
+
+    // Reply data lives here until the next read: only message changes need their own copy (Parse makes it).
+    private byte[] _replyData = new byte[256];
+
     public MilterClient(IDuplexPipe transport, MilterClientOptions? options = null)
         : this(transport, options, null)
     {
@@ -49,7 +57,8 @@ public sealed class MilterClient : IAsyncDisposable
     /// <summary>Connects to a milter listening on a socket spec (<c>inet:PORT@HOST</c>, <c>unix:PATH</c>…).</summary>
     public static async Task<MilterClient> ConnectAsync(string socketSpec, MilterClientOptions? options, CancellationToken cancellationToken)
     {
-        SocketTransport transport = await SocketTransport.ConnectAsync(MilterSocketSpec.Parse(socketSpec), cancellationToken).ConfigureAwait(false);
+        // The MTA side waits for a reply right after each send: a zero-byte read would only add a receive call.
+        SocketTransport transport = await SocketTransport.ConnectAsync(MilterSocketSpec.Parse(socketSpec), SocketTransportOptions.Client, cancellationToken).ConfigureAwait(false);
         return new MilterClient(transport, options, transport);
     }
 
@@ -58,7 +67,7 @@ public sealed class MilterClient : IAsyncDisposable
     {
         var offer = new OptionNegotiationCommand(_options.Version, _options.OfferedActions, _options.OfferedFlags);
         offer.Write(_transport.Output);
-        (byte code, byte[] data) = await SendAndReadAsync("OPTNEG", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        (byte code, ReadOnlyMemory<byte> data) = await SendAndReadAsync("OPTNEG", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
         if (code != (byte)MilterResponseCode.OptionNegotiation)
         {
             throw Unexpected(code, "OPTNEG");
@@ -103,39 +112,84 @@ public sealed class MilterClient : IAsyncDisposable
     /// <summary>CONNECT with explicit family and address text.</summary>
     public async ValueTask<MilterReply> ConnectAsync(string hostname, ConnectFamily family, ushort port, string address, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
-        var command = new ConnectCommand(hostname, family, port, address);
-        MilterReply reply = await StepAsync('C', MilterProtocolFlags.NoConnect, MilterProtocolFlags.NoReplyConnect, macros, o => command.Write(o), "CONNECT", cancellationToken).ConfigureAwait(false);
+        if (!TryBeginStep('C', MilterProtocolFlags.NoConnect, macros))
+        {
+            return MilterReply.NotSent;
+        }
+
+        new ConnectCommand(hostname, family, port, address).Write(_transport.Output);
+        MilterReply reply = await FinishStepAsync(MilterProtocolFlags.NoReplyConnect, "CONNECT", cancellationToken).ConfigureAwait(false);
         _connectionVerdict = reply.Kind == MilterReplyKind.Answered && reply.Code != MilterResponseCode.Continue;
         return reply;
     }
 
     public async ValueTask<MilterReply> HeloAsync(string name, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
-        var command = new HeloCommand(name);
-        MilterReply reply = await StepAsync('H', MilterProtocolFlags.NoHelo, MilterProtocolFlags.NoReplyHelo, macros, o => command.Write(o), "HELO", cancellationToken).ConfigureAwait(false);
+        if (!TryBeginStep('H', MilterProtocolFlags.NoHelo, macros))
+        {
+            return MilterReply.NotSent;
+        }
+
+        new HeloCommand(name).Write(_transport.Output);
+        MilterReply reply = await FinishStepAsync(MilterProtocolFlags.NoReplyHelo, "HELO", cancellationToken).ConfigureAwait(false);
         _connectionVerdict |= reply.Kind == MilterReplyKind.Answered && reply.Code != MilterResponseCode.Continue;
         return reply;
     }
 
-    public ValueTask<MilterReply> MailAsync(string sender, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
-        StepAsync('M', MilterProtocolFlags.NoMail, MilterProtocolFlags.NoReplyMail, macros, o => EnvelopeCommand.Write(o, MilterCommandCode.Mail, sender, arguments ?? []), "MAIL", cancellationToken);
+    public ValueTask<MilterReply> MailAsync(string sender, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (!TryBeginStep('M', MilterProtocolFlags.NoMail, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
 
-    public ValueTask<MilterReply> RcptAsync(string recipient, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
-        StepAsync('R', MilterProtocolFlags.NoRcpt, MilterProtocolFlags.NoReplyRcpt, macros, o => EnvelopeCommand.Write(o, MilterCommandCode.Rcpt, recipient, arguments ?? []), "RCPT", cancellationToken);
+        EnvelopeCommand.Write(_transport.Output, MilterCommandCode.Mail, sender, arguments ?? []);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyMail, "MAIL", cancellationToken);
+    }
 
-    public ValueTask<MilterReply> DataAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
-        Negotiated.Version < 4
-            ? ValueTask.FromResult(MilterReply.NotSent)
-            : StepAsync('T', MilterProtocolFlags.NoData, MilterProtocolFlags.NoReplyData, macros, o => MilterFrameWriter.WriteEmpty(o, (byte)MilterCommandCode.Data), "DATA", cancellationToken);
+    public ValueTask<MilterReply> RcptAsync(string recipient, IReadOnlyList<string>? arguments = null, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (!TryBeginStep('R', MilterProtocolFlags.NoRcpt, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        EnvelopeCommand.Write(_transport.Output, MilterCommandCode.Rcpt, recipient, arguments ?? []);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyRcpt, "RCPT", cancellationToken);
+    }
+
+    public ValueTask<MilterReply> DataAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (Negotiated.Version < 4 || !TryBeginStep('T', MilterProtocolFlags.NoData, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        MilterFrameWriter.WriteEmpty(_transport.Output, (byte)MilterCommandCode.Data);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyData, "DATA", cancellationToken);
+    }
 
     public ValueTask<MilterReply> HeaderAsync(string name, string value, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
-        var command = new HeaderCommand(name, value);
-        return StepAsync('L', MilterProtocolFlags.NoHeaders, MilterProtocolFlags.NoReplyHeader, macros, o => command.Write(o), "HEADER", cancellationToken);
+        if (!TryBeginStep('L', MilterProtocolFlags.NoHeaders, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        new HeaderCommand(name, value).Write(_transport.Output);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyHeader, "HEADER", cancellationToken);
     }
 
-    public ValueTask<MilterReply> EndOfHeadersAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
-        StepAsync('N', MilterProtocolFlags.NoEndOfHeaders, MilterProtocolFlags.NoReplyEndOfHeaders, macros, o => MilterFrameWriter.WriteEmpty(o, (byte)MilterCommandCode.EndOfHeaders), "EOH", cancellationToken);
+    public ValueTask<MilterReply> EndOfHeadersAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
+    {
+        if (!TryBeginStep('N', MilterProtocolFlags.NoEndOfHeaders, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        MilterFrameWriter.WriteEmpty(_transport.Output, (byte)MilterCommandCode.EndOfHeaders);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyEndOfHeaders, "EOH", cancellationToken);
+    }
 
     /// <summary>Sends the body in chunks of at most 65535 bytes; returns the first non-continue reply, else the last one.</summary>
     public async ValueTask<MilterReply> BodyAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
@@ -145,7 +199,13 @@ public sealed class MilterClient : IAsyncDisposable
         {
             ReadOnlyMemory<byte> chunk = body[..Math.Min(body.Length, ProtocolLimits.ChunkSize)];
             body = body[chunk.Length..];
-            last = await StepAsync('B', MilterProtocolFlags.NoBody, MilterProtocolFlags.NoReplyBody, null, o => MilterFrameWriter.WriteFrame(o, (byte)MilterCommandCode.Body, chunk.Span), "BODY", cancellationToken).ConfigureAwait(false);
+            if (!TryBeginStep('B', MilterProtocolFlags.NoBody, null))
+            {
+                return MilterReply.NotSent;
+            }
+
+            MilterFrameWriter.WriteFrame(_transport.Output, (byte)MilterCommandCode.Body, chunk.Span);
+            last = await FinishStepAsync(MilterProtocolFlags.NoReplyBody, "BODY", cancellationToken).ConfigureAwait(false);
             if (last.Kind == MilterReplyKind.Answered && last.Code != MilterResponseCode.Continue)
             {
                 break;
@@ -156,26 +216,32 @@ public sealed class MilterClient : IAsyncDisposable
     }
 
     /// <summary>One BODY packet exactly as given, without chunking (to test oversize handling).</summary>
-    public ValueTask<MilterReply> RawBodyAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default) =>
-        StepAsync('B', MilterProtocolFlags.None, MilterProtocolFlags.NoReplyBody, null, o => MilterFrameWriter.WriteFrame(o, (byte)MilterCommandCode.Body, chunk.Span), "BODY", cancellationToken);
+    public ValueTask<MilterReply> RawBodyAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default)
+    {
+        TryBeginStep('B', MilterProtocolFlags.None, null);
+        MilterFrameWriter.WriteFrame(_transport.Output, (byte)MilterCommandCode.Body, chunk.Span);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyBody, "BODY", cancellationToken);
+    }
 
     /// <summary>BODYEOB: collects the changes and PROGRESS packets, then the final reply. Postfix flavor sends ABORT afterwards.</summary>
     public async Task<EndOfMessageResult> EndOfMessageAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
-        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        CheckNoStrayResponse();
         WriteMacros('E', macros);
         MilterFrameWriter.WriteEmpty(_transport.Output, (byte)MilterCommandCode.EndOfMessage);
         var modifications = new List<MessageModification>();
         int progress = 0;
-        using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        total.CancelAfter(_options.EndOfMessageTimeout);
-        bool first = true;
+        // The overall limit is a deadline each reply read is cut to, not a second timer.
+        long deadline = _options.EndOfMessageTimeout == Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : Environment.TickCount64 + (long)_options.EndOfMessageTimeout.TotalMilliseconds;
+        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            (byte code, byte[] data) = first
-                ? await SendAndReadAsync("EOM", _options.ReadTimeout, total.Token).ConfigureAwait(false)
-                : await ReadFrameAsync("EOM", _options.ReadTimeout, total.Token).ConfigureAwait(false);
-            first = false;
+            bool overall = deadline != long.MaxValue
+                && (_options.ReadTimeout == Timeout.InfiniteTimeSpan || deadline - Environment.TickCount64 < (long)_options.ReadTimeout.TotalMilliseconds);
+            TimeSpan timeout = overall ? TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)) : _options.ReadTimeout;
+            (byte code, ReadOnlyMemory<byte> data) = await ReadFrameAsync(overall ? "EOM (overall limit)" : "EOM", timeout, cancellationToken).ConfigureAwait(false);
             var response = (MilterResponseCode)code;
             if (response == MilterResponseCode.Progress)
             {
@@ -215,14 +281,19 @@ public sealed class MilterClient : IAsyncDisposable
             return ValueTask.FromResult(MilterReply.NotSent);
         }
 
-        var command = new UnknownCommand(line);
-        return StepAsync('U', MilterProtocolFlags.NoUnknown, MilterProtocolFlags.NoReplyUnknown, macros, o => command.Write(o), "UNKNOWN", cancellationToken);
+        if (!TryBeginStep('U', MilterProtocolFlags.NoUnknown, macros))
+        {
+            return ValueTask.FromResult(MilterReply.NotSent);
+        }
+
+        new UnknownCommand(line).Write(_transport.Output);
+        return FinishStepAsync(MilterProtocolFlags.NoReplyUnknown, "UNKNOWN", cancellationToken);
     }
 
     /// <summary>A macro packet on its own (never answered).</summary>
     public async ValueTask SendMacrosAsync(char stage, IReadOnlyList<KeyValuePair<string, string>> macros, CancellationToken cancellationToken = default)
     {
-        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        CheckNoStrayResponse();
         MacroCommand.Write(_transport.Output, (byte)stage, macros);
         await FlushNoReplyAsync("MACRO", cancellationToken).ConfigureAwait(false);
     }
@@ -260,8 +331,8 @@ public sealed class MilterClient : IAsyncDisposable
     /// <summary>Reads one raw response packet (for tests that sent raw bytes).</summary>
     public async Task<(MilterResponseCode Code, byte[] Data)> ReadResponseAsync(CancellationToken cancellationToken = default)
     {
-        (byte code, byte[] data) = await ReadFrameAsync("raw", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
-        return ((MilterResponseCode)code, data);
+        (byte code, ReadOnlyMemory<byte> data) = await ReadFrameAsync("raw", _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        return ((MilterResponseCode)code, data.ToArray());
     }
 
     /// <summary>True when the milter closed the connection (reads end of stream within <paramref name="wait"/>).</summary>
@@ -292,36 +363,37 @@ public sealed class MilterClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _readTimeout.Dispose();
         if (_owned is not null)
         {
             await _owned.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<MilterReply> StepAsync(
-        char stage,
-        MilterProtocolFlags notSentFlag,
-        MilterProtocolFlags noReplyFlag,
-        IReadOnlyList<KeyValuePair<string, string>>? macros,
-        Action<IBufferWriter<byte>> write,
-        string what,
-        CancellationToken cancellationToken)
+    /// <summary>False when the step was negotiated away; else checks for stray data and writes the stage's macros.</summary>
+    private bool TryBeginStep(char stage, MilterProtocolFlags notSentFlag, IReadOnlyList<KeyValuePair<string, string>>? macros)
     {
         if (notSentFlag != MilterProtocolFlags.None && Negotiated.Has(notSentFlag))
         {
-            return MilterReply.NotSent;
+            return false;
         }
 
-        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        CheckNoStrayResponse();
         WriteMacros(stage, macros);
-        write(_transport.Output);
+        return true;
+    }
+
+    /// <summary>Flushes the macro packet and command together, then reads the reply unless it is a no-reply step.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MilterReply> FinishStepAsync(MilterProtocolFlags noReplyFlag, string what, CancellationToken cancellationToken)
+    {
         if (Negotiated.Has(noReplyFlag))
         {
             await FlushNoReplyAsync(what, cancellationToken).ConfigureAwait(false);
             return MilterReply.NoReply;
         }
 
-        (byte code, byte[] data) = await SendAndReadAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
+        (byte code, ReadOnlyMemory<byte> data) = await SendAndReadAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
         List<MessageModification>? quarantines = null;
         while (_options.Flavor == MtaFlavor.Postfix && code is (byte)MilterResponseCode.Progress or (byte)MilterResponseCode.Quarantine)
         {
@@ -347,7 +419,7 @@ public sealed class MilterClient : IAsyncDisposable
         }
     }
 
-    private MilterReply ToFinalReply(byte code, byte[] data, string what, bool endOfMessage)
+    private MilterReply ToFinalReply(byte code, ReadOnlyMemory<byte> data, string what, bool endOfMessage)
     {
         var response = (MilterResponseCode)code;
         switch (response)
@@ -370,15 +442,15 @@ public sealed class MilterClient : IAsyncDisposable
         }
     }
 
-    private string ReplyText(byte[] data, string what)
+    private string ReplyText(ReadOnlyMemory<byte> data, string what)
     {
-        int nul = Array.IndexOf(data, (byte)0);
+        int nul = data.Span.IndexOf((byte)0);
         if (nul < 0)
         {
             throw new MilterProtocolException(ProtocolViolation.MissingNul, $"{what}: REPLYCODE text is not NUL-terminated");
         }
 
-        string text = Encoding.Latin1.GetString(data, 0, nul);
+        string text = Encoding.Latin1.GetString(data.Span[..nul]);
         string? problem = _options.Flavor == MtaFlavor.Postfix
             ? SmtpReply.Validate(text)
             : text.Length < 3 || text[0] is not ('4' or '5') ? "first digit must be 4 or 5 and the code 3 characters" : null;
@@ -404,13 +476,15 @@ public sealed class MilterClient : IAsyncDisposable
         return new MilterProtocolException(ProtocolViolation.UnexpectedResponse, $"milter answered {what} with '{(char)code}'{detail}");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendNoReplyAsync(MilterCommandCode code, string what, CancellationToken cancellationToken)
     {
-        await CheckNoStrayResponseAsync().ConfigureAwait(false);
+        CheckNoStrayResponse();
         MilterFrameWriter.WriteEmpty(_transport.Output, (byte)code);
         await FlushNoReplyAsync(what, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushNoReplyAsync(string what, CancellationToken cancellationToken)
     {
         await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -418,7 +492,7 @@ public sealed class MilterClient : IAsyncDisposable
     }
 
     /// <summary>Data waiting before a command is sent answers something that must not be answered.</summary>
-    private async ValueTask CheckNoStrayResponseAsync()
+    private void CheckNoStrayResponse()
     {
         if (!_transport.Input.TryRead(out ReadResult result))
         {
@@ -437,48 +511,94 @@ public sealed class MilterClient : IAsyncDisposable
         {
             throw new MilterProtocolException(ProtocolViolation.EndOfStreamMidFrame, $"milter closed the connection (after {_lastUnanswered})");
         }
-
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private async ValueTask<(byte Code, byte[] Data)> SendAndReadAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(byte Code, ReadOnlyMemory<byte> Data)> SendAndReadAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new MilterProtocolException($"milter closed the connection before {what} could be sent: {ex.Message}", ex);
+        }
+
         return await ReadFrameAsync(what, timeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<(byte Code, byte[] Data)> ReadFrameAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Reads one reply packet; its data stays valid until the next read.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(byte Code, ReadOnlyMemory<byte> Data)> ReadFrameAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
         PipeReader input = _transport.Input;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        linked.CancelAfter(timeout);
-        while (true)
+        using CancellationTokenRegistration caller = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input)
+            : default;
+        try
         {
-            ReadResult result;
-            try
+            _readTimeout.CancelAfter(timeout);
+            while (true)
             {
-                result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new MilterProtocolException(ProtocolViolation.Timeout, $"milter did not answer {what} within {timeout}");
-            }
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(_readTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new MilterProtocolException(ProtocolViolation.Timeout, $"milter did not answer {what} within {timeout}");
+                }
+                catch (IOException ex)
+                {
+                    // A reset is the milter dropping the connection (e.g. over its connection limit): for the MTA
+                    // that is the same protocol failure as a close.
+                    throw new MilterProtocolException($"milter closed the connection instead of answering {what}: {ex.Message}", ex);
+                }
 
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (MilterFrameReader.TryReadFrame(ref buffer, ProtocolLimits.MaxDataSize1M * 1024, MilterFrameReader.IsResponseCode, out byte code, out ReadOnlySequence<byte> data))
-            {
-                byte[] copy = data.ToArray();
-                input.AdvanceTo(buffer.Start);
-                _lastUnanswered = what;
-                return (code, copy);
-            }
+                if (result.IsCanceled && cancellationToken.IsCancellationRequested)
+                {
+                    input.AdvanceTo(result.Buffer.Start);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
 
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (MilterFrameReader.TryReadFrame(ref buffer, ProtocolLimits.MaxDataSize1M * 1024, MilterFrameReader.IsResponseCode, out byte code, out ReadOnlySequence<byte> data))
+                {
+                    ReadOnlyMemory<byte> copy = ReadOnlyMemory<byte>.Empty;
+                    if (!data.IsEmpty)
+                    {
+                        if (_replyData.Length < data.Length)
+                        {
+                            _replyData = new byte[Math.Max(data.Length, _replyData.Length * 2)];
+                        }
+
+                        data.CopyTo(_replyData);
+                        copy = _replyData.AsMemory(0, (int)data.Length);
+                    }
+
+                    input.AdvanceTo(buffer.Start);
+                    _lastUnanswered = what;
+                    return (code, copy);
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    throw new MilterProtocolException(
+                        buffer.IsEmpty ? ProtocolViolation.UnexpectedResponse : ProtocolViolation.EndOfStreamMidFrame,
+                        $"milter closed the connection instead of answering {what}");
+                }
+            }
+        }
+        finally
+        {
+            if (!_readTimeout.TryReset())
             {
-                throw new MilterProtocolException(
-                    buffer.IsEmpty ? ProtocolViolation.UnexpectedResponse : ProtocolViolation.EndOfStreamMidFrame,
-                    $"milter closed the connection instead of answering {what}");
+                // The timer fired: a cancelled source cannot be reused.
+                _readTimeout.Dispose();
+                _readTimeout = new CancellationTokenSource();
             }
         }
     }

@@ -15,15 +15,8 @@ public sealed class MacroTable
     // U its unknown-command stage.
     private static ReadOnlySpan<byte> LookupOrder => "EBNLTRMHCU"u8;
 
-    private readonly Slot[] _slots = new Slot[10];
-
-    public MacroTable()
-    {
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            _slots[i] = new Slot();
-        }
-    }
+    // A slot is created when its stage first gets a packet: an idle connection holds only the stages it saw.
+    private readonly Slot?[] _slots = new Slot?[10];
 
     /// <summary>Stores a MACRO packet's pairs for its stage; stages outside C H M R T L N B E U are ignored.</summary>
     public void Set(in MacroCommand command)
@@ -31,7 +24,7 @@ public sealed class MacroTable
         int index = LookupOrder.IndexOf(command.Stage);
         if (index >= 0)
         {
-            _slots[index].Store(command.Pairs.Span, command.StringCount);
+            (_slots[index] ??= new Slot()).Store(command.Pairs.Span, command.StringCount);
         }
     }
 
@@ -63,9 +56,9 @@ public sealed class MacroTable
     /// <summary>Forgets every stage.</summary>
     public void Clear()
     {
-        foreach (Slot slot in _slots)
+        foreach (Slot? slot in _slots)
         {
-            slot.Count = 0;
+            slot?.Count = 0;
         }
     }
 
@@ -73,9 +66,9 @@ public sealed class MacroTable
     public bool TryGetValue(ReadOnlySpan<char> name, out ReadOnlySpan<byte> value)
     {
         name = StripBraces(name);
-        foreach (Slot slot in _slots)
+        foreach (Slot? slot in _slots)
         {
-            if (slot.TryGet(name, out value))
+            if (slot is not null && slot.TryGet(name, out value))
             {
                 return true;
             }
@@ -94,11 +87,11 @@ public sealed class MacroTable
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<KeyValuePair<string, string>>();
-        foreach (Slot slot in _slots)
+        foreach (Slot? slot in _slots)
         {
-            for (int i = 0; i < slot.Count; i++)
+            for (int i = 0; i < (slot?.Count ?? 0); i++)
             {
-                string name = Encoding.Latin1.GetString(slot.Name(i));
+                string name = Encoding.Latin1.GetString(slot!.Name(i));
                 if (seen.Add(StripBraces(name.AsSpan()).ToString()))
                 {
                     result.Add(new(name, Encoding.Latin1.GetString(slot.Value(i))));
@@ -115,7 +108,7 @@ public sealed class MacroTable
         int index = LookupOrder.IndexOf(stage);
         for (int i = 0; i < index; i++)
         {
-            _slots[i].Count = 0;
+            _slots[i]?.Count = 0;
         }
     }
 

@@ -155,4 +155,66 @@ public class MilterClientTests
         byte[] expectedTail = Concat(Frame('D', Raw("H")), Frame('H', Z("x")));
         sent.AsSpan()[^expectedTail.Length..].ToArray().Should().Equal(expectedTail);
     }
+
+    [Test]
+    public async Task ManyReplies_ReuseOneTimer_AndTheTimeoutStillFires()
+    {
+        await NegotiatedAsync();
+        _ = MilterSays(Reply('c'));
+        await _client.ConnectAsync("h", IPAddress.Loopback, 1);
+        for (int i = 0; i < 50; i++)
+        {
+            _ = MilterSays(Reply('c'));
+            (await _client.HeaderAsync("X-N", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).IsContinue.Should().BeTrue();
+        }
+
+        Func<Task> unanswered = async () => await _client.HeaderAsync("X-Last", "v");
+        (await unanswered.Should().ThrowAsync<MilterProtocolException>()).Which.Violation.Should().Be(ProtocolViolation.Timeout);
+    }
+
+    [Test]
+    public async Task CallerCancellation_EndsAPendingRead_AsCancellationNotTimeout()
+    {
+        await using var client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), new MilterClientOptions { ReadTimeout = TimeSpan.FromSeconds(30) });
+        _ = MilterSays(Frame('O', U32(6), U32(0x1FF), U32(0)));
+        await client.NegotiateAsync(default);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Func<Task> connect = async () => await client.ConnectAsync("h", IPAddress.Loopback, 1, cancellationToken: cts.Token);
+        await connect.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Test]
+    public async Task EndOfMessage_OverallLimit_IsNotExtendedByProgress()
+    {
+        var options = new MilterClientOptions { ReadTimeout = TimeSpan.FromSeconds(5), EndOfMessageTimeout = TimeSpan.FromMilliseconds(400) };
+        await using var client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), options);
+        _ = MilterSays(Frame('O', U32(6), U32(0x1FF), U32(0)));
+        await client.NegotiateAsync(default);
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(50);
+                await _toMta.Writer.WriteAsync(Reply('p'));
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Func<Task> eom = async () => await client.EndOfMessageAsync();
+        (await eom.Should().ThrowAsync<MilterProtocolException>()).Which.Message.Should().Contain("overall limit");
+        await stop.CancelAsync();
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(3));
+    }
+
+    [Test]
+    public async Task RepliesInOneBuffer_AreEachParsedFromTheirOwnBytes()
+    {
+        await NegotiatedAsync();
+        _ = MilterSays(Reply('y', Z("550 5.7.1 a much longer first reply text")));
+        (await _client.MailAsync("<a@b>")).Text.Should().Be("550 5.7.1 a much longer first reply text");
+        _ = MilterSays(Reply('h', Z("X-A"), Z("first value")), Reply('h', Z("X-B"), Z("2")), Reply('y', Z("451 4.3.0 later")));
+        EndOfMessageResult result = await _client.EndOfMessageAsync();
+        result.Modifications.Select(m => (m.Name, m.Value)).Should().Equal(("X-A", "first value"), ("X-B", "2"));
+        result.Reply.Text.Should().Be("451 4.3.0 later");
+    }
 }

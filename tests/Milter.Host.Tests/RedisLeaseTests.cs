@@ -11,42 +11,11 @@ namespace Milter.Host.Tests;
 [NonParallelizable]
 public class RedisLeaseTests
 {
-    private Process? _redis;
-    private int _port;
+    private RedisServer? _redis;
     private readonly List<string> _dirs = [];
 
     [SetUp]
-    public async Task StartRedis()
-    {
-        string server = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
-        _port = MilterProgram.FreePort();
-        var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "--port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _redis = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", _port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        Assert.Fail("redis-server did not listen");
-    }
+    public async Task StartRedis() => _redis = await RedisServer.StartAsync();
 
     [TearDown]
     public void CleanUp()
@@ -62,21 +31,14 @@ public class RedisLeaseTests
 
     private void StopRedis()
     {
-        if (_redis is { HasExited: false })
-        {
-            _redis.Kill();
-            _redis.WaitForExit();
-        }
-
         _redis?.Dispose();
-        _redis = null;
     }
 
     private async Task<RunningMilter> StartMilterAsync()
     {
         string dir = Directory.CreateTempSubdirectory("milter-redis-lease").FullName;
         _dirs.Add(dir);
-        return await RunningMilter.StartInAsync(dir, "--leases", $"redis:127.0.0.1:{_port}");
+        return await RunningMilter.StartInAsync(dir, "--leases", $"redis:127.0.0.1:{_redis!.Port}");
     }
 
     [Test]

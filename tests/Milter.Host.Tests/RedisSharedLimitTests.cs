@@ -11,59 +11,21 @@ namespace Milter.Host.Tests;
 [NonParallelizable]
 public class RedisSharedLimitTests
 {
-    private Process? _redis;
-    private int _port;
+    private RedisServer? _redis;
 
     [SetUp]
-    public async Task StartRedis()
-    {
-        string server = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
-        _port = MilterProgram.FreePort();
-        var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "--port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _redis = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", _port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        Assert.Fail("redis-server did not listen");
-    }
+    public async Task StartRedis() => _redis = await RedisServer.StartAsync();
 
     [TearDown]
     public void StopRedis()
     {
-        if (_redis is { HasExited: false })
-        {
-            _redis.Kill();
-            _redis.WaitForExit();
-        }
-
         _redis?.Dispose();
-        _redis = null;
     }
 
     private string Config(string failureMode = "Open") => LimitsFloodTests.Limits(
             ("ClientConnectionRate", """{ "Count": 4, "PeriodSeconds": 3600, "Exempt": "None" }"""))
         .Replace("\"Limits\": {", $$"""
-            "Limits": { "Store": "Redis", "Redis": { "Configuration": "127.0.0.1:{{_port}}", "FailureMode": "{{failureMode}}", "TimeoutMilliseconds": 300 },
+            "Limits": { "Store": "Redis", "Redis": { "Configuration": "127.0.0.1:{{_redis!.Port}}", "FailureMode": "{{failureMode}}", "TimeoutMilliseconds": 300 },
             """, StringComparison.Ordinal);
 
     [Test]

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using NUnit.Framework;
+
+namespace Milter.Host.Tests;
+
+/// <summary>A private redis-server (Debian package redis-server) on a free loopback port, no persistence.</summary>
+internal sealed class RedisServer : IDisposable
+{
+    private Process? _process;
+
+    private RedisServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        string server = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+        int port = MilterProgram.FreePort();
+        var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        Process process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var redis = new RedisServer(process, port);
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return redis;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        redis.Dispose();
+        Assert.Fail("redis-server did not listen");
+        return redis;
+    }
+
+    /// <summary>Stops the server (tests of an outage call this mid-test); idempotent.</summary>
+    public void Dispose()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+}

@@ -9,7 +9,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
-gcc libc6-dev make procps iproute2 util-linux redis-server dovecot-pop3d"
+gcc libc6-dev make procps iproute2 util-linux redis-server dovecot-pop3d rpcbind"
 
 say() { echo "install-deps: $*"; }
 

@@ -97,6 +97,19 @@ internal sealed class RunningMilter : IAsyncDisposable
         throw new InvalidOperationException("milter run did not start listening:\n" + output);
     }
 
+    /// <summary>Stops the milter as systemd does (SIGTERM) and waits for it to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -44,6 +44,42 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
         return base.StartAsync(cancellationToken);
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (settings.RegisterWithPortmapper && _registered)
+        {
+            foreach (uint version in DracVersions)
+            {
+                await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static readonly uint[] DracVersions = [1, 2];
+    private const uint DracProgram = 900101;
+    private bool _registered;
+
+    // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd.
+    private async Task RegisterAsync(CancellationToken ct)
+    {
+        bool all = true;
+        foreach (uint version in DracVersions)
+        {
+            all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
+        }
+
+        _registered = all;
+        if (all)
+        {
+            Log.Registered(logger, LocalEndpoint!.Port, settings.PortmapperEndpoint);
+        }
+        else
+        {
+            Log.NotRegistered(logger, settings.PortmapperEndpoint);
+        }
+    }
+
     public override void Dispose()
     {
         _socket?.Dispose();
@@ -57,6 +93,11 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
         _ = allow.Current; // load (and log) the allow file at start
         var handler = new DracRequestHandler(table, () => allow.Current, settings.TtlValue, logger);
         Log.Listening(logger, LocalEndpoint!, allow.Description, settings.TtlValue?.ToString() ?? "table default");
+        if (settings.RegisterWithPortmapper)
+        {
+            await RegisterAsync(stoppingToken).ConfigureAwait(false);
+        }
+
         byte[] buffer = new byte[MaxDatagram];
         byte[] reply = new byte[RpcReply.MaxLength];
         EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
@@ -96,6 +137,12 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
 
     private static partial class Log
     {
+        [LoggerMessage(3513, LogLevel.Information, "DRAC program 900101 versions 1 and 2 registered with the portmapper at {Portmapper} on udp port {Port}")]
+        public static partial void Registered(ILogger logger, int port, IPEndPoint portmapper);
+
+        [LoggerMessage(3514, LogLevel.Warning, "DRAC not registered with the portmapper at {Portmapper} (is rpcbind running?): unmodified dracauth() clients will not find this server; clients given the port directly still work")]
+        public static partial void NotRegistered(ILogger logger, IPEndPoint portmapper);
+
         [LoggerMessage(3510, LogLevel.Information, "drac listening udp {Endpoint} (program 900101 versions 1-2), allow file {AllowFile}, lease ttl {Ttl}")]
         public static partial void Listening(ILogger logger, IPEndPoint endpoint, string allowFile, string ttl);
 

@@ -20,10 +20,23 @@ public sealed class DracSettings
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Listen);
 
+    /// <summary>Register program 900101 with the local portmapper (rpcbind), as rpc.dracd does. Default true.</summary>
+    public bool RegisterWithPortmapper { get; set; } = true;
+
+    /// <summary>Where the portmapper listens (default 127.0.0.1:111).</summary>
+    public string? Portmapper { get; set; }
+
+    internal IPEndPoint PortmapperEndpoint => string.IsNullOrWhiteSpace(Portmapper) ? Drac.Portmapper.DefaultEndpoint : IPEndPoint.Parse(Portmapper);
+
     public IPEndPoint Endpoint => IPEndPoint.Parse(Listen!);
 
     public IEnumerable<string> Validate()
     {
+        if (!string.IsNullOrWhiteSpace(Portmapper) && !IPEndPoint.TryParse(Portmapper, out _))
+        {
+            yield return $"{Section}:Portmapper: '{Portmapper}' is not an address:port";
+        }
+
         if (Enabled && !IPEndPoint.TryParse(Listen!, out _))
         {
             yield return $"{Section}:Listen: '{Listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:9001, [::1]:9001)";

@@ -33,7 +33,7 @@ public sealed class LeaseFeedsRunTests
             await File.WriteAllTextAsync(log, "Nov 28 10:15:01 mail dovecot: pop3-login: Login: user=<old>, method=PLAIN, rip=192.0.2.49, lip=192.0.2.1\n");
             int port = FreeUdpPort();
             await using RunningMilter milter = await RunningMilter.StartAsync(
-                $$"""{ "Leases": { "Drac": { "Listen": "127.0.0.1:{{port}}", "AllowFile": "{{allow}}" }, "LogFollower": { "Path": "{{log}}", "PollMilliseconds": 50 } } }""");
+                $$"""{ "Leases": { "Drac": { "Listen": "127.0.0.1:{{port}}", "AllowFile": "{{allow}}", "RegisterWithPortmapper": false }, "LogFollower": { "Path": "{{log}}", "PollMilliseconds": 50 } } }""");
             var server = new IPEndPoint(IPAddress.Loopback, port);
 
             byte[]? added = await DracTestClient.SendAsync(server, DracTestClient.AddV1(1, "192.0.2.40"));

@@ -18,8 +18,7 @@ internal static class RuleLoading
             }
         }
 
-        var loader = new RuleSetLoader();
-        RuleSetLoadResult result = files.UsesEmbeddedExamples ? loader.LoadEmbeddedExamples() : loader.LoadFiles(files.Access, files.RelayDomains, files.LocalDomains);
+        RuleSetLoadResult result = files.Load(new RuleSetLoader());
         foreach (LoadDiagnostic warning in result.Warnings)
         {
             error.WriteLine("warning: " + warning);

@@ -15,4 +15,8 @@ public sealed class RuleFilesOptions
     public string? LocalDomains { get; set; }
 
     public bool UsesEmbeddedExamples => Access is null && RelayDomains is null && LocalDomains is null;
+
+    /// <summary>Loads these files, or the embedded examples when none is set (what run, check, test and rules share).</summary>
+    internal Milter.Policy.Access.RuleSetLoadResult Load(Milter.Policy.Access.RuleSetLoader loader) =>
+        UsesEmbeddedExamples ? loader.LoadEmbeddedExamples() : loader.LoadFiles(Access, RelayDomains, LocalDomains);
 }

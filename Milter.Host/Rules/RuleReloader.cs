@@ -26,9 +26,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
         try
         {
             RuleFilesOptions files = options.Value;
-            RuleSetLoadResult result = files.UsesEmbeddedExamples
-                ? _loader.LoadEmbeddedExamples()
-                : _loader.LoadFiles(files.Access, files.RelayDomains, files.LocalDomains);
+            RuleSetLoadResult result = files.Load(_loader);
             foreach (LoadDiagnostic warning in result.Warnings)
             {
                 Log.RuleWarning(logger, warning.ToString());

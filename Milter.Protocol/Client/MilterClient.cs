@@ -394,13 +394,13 @@ public sealed class MilterClient : IAsyncDisposable
         }
 
         (byte code, ReadOnlyMemory<byte> data) = await SendAndReadAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);
-        List<MessageModification>? quarantines = null;
         while (_options.Flavor == MtaFlavor.Postfix && code is (byte)MilterResponseCode.Progress or (byte)MilterResponseCode.Quarantine)
         {
-            // Postfix accepts PROGRESS and QUARANTINE at any step.
+            // Postfix accepts PROGRESS and QUARANTINE at any step; a quarantine packet is checked, then the real
+            // reply follows (the step's reply carries no change list).
             if (code == (byte)MilterResponseCode.Quarantine)
             {
-                (quarantines ??= []).Add(MessageModification.Parse(MilterResponseCode.Quarantine, data));
+                MessageModification.Parse(MilterResponseCode.Quarantine, data);
             }
 
             (code, data) = await ReadFrameAsync(what, _options.ReadTimeout, cancellationToken).ConfigureAwait(false);

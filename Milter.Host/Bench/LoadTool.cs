@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using Milter.Protocol;
 using Milter.Protocol.Client;
 using Milter.Protocol.Commands;
+using Milter.Protocol.Transport;
 
 namespace Milter.Host.Bench;
 
@@ -17,14 +19,16 @@ internal sealed class LoadTool
     private readonly LoadOptions _options;
     private readonly SessionScript _script;
     private readonly MilterClientOptions _clientOptions;
+    private readonly EndPoint _target;
     private readonly ConcurrentQueue<string> _firstErrors = new();
     private int _reportedErrors;
     private long _sessionNumber;
     private long _tickets;
 
-    private LoadTool(LoadOptions options)
+    private LoadTool(LoadOptions options, EndPoint target)
     {
         _options = options;
+        _target = target;
         _script = new SessionScript(options.Recipients, options.BodySize);
         _clientOptions = new MilterClientOptions { Flavor = options.Flavor, ReadTimeout = options.ReadTimeout };
         _tickets = options.Sessions ?? long.MaxValue;
@@ -33,7 +37,9 @@ internal sealed class LoadTool
     /// <summary>Warms up, measures for the configured duration or session count, and returns the merged figures.</summary>
     public static async Task<LoadResult> RunAsync(LoadOptions options, CancellationToken cancellationToken)
     {
-        var tool = new LoadTool(options);
+        // Resolved once: every session connects to the same place.
+        EndPoint target = await MilterSocketSpec.Parse(options.Target).ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var tool = new LoadTool(options, target);
         long measureStart = Stopwatch.GetTimestamp() + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureEnd = options.Sessions is null ? measureStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var workers = new Worker[options.Concurrency];
@@ -132,7 +138,7 @@ internal sealed class LoadTool
     {
         SessionScript script = _script;
         SessionScript.Client client = script.ClientFor(Interlocked.Increment(ref _sessionNumber));
-        MilterClient milter = await MilterClient.ConnectAsync(_options.Target, _clientOptions, cancellationToken).ConfigureAwait(false);
+        MilterClient milter = await MilterClient.ConnectAsync(_target, _clientOptions, cancellationToken).ConfigureAwait(false);
         await using (milter.ConfigureAwait(false))
         {
             long t = worker.Mark(BenchStep.Open, start);

@@ -62,6 +62,13 @@ public sealed class MilterClient : IAsyncDisposable
         return new MilterClient(transport, options, transport);
     }
 
+    /// <summary>Connects to a milter at an endpoint resolved once (a load generator opening many sessions).</summary>
+    public static async Task<MilterClient> ConnectAsync(EndPoint endPoint, MilterClientOptions? options, CancellationToken cancellationToken)
+    {
+        SocketTransport transport = await SocketTransport.ConnectAsync(endPoint, SocketTransportOptions.Client, cancellationToken).ConfigureAwait(false);
+        return new MilterClient(transport, options, transport);
+    }
+
     /// <summary>OPTNEG: offers the configured version, actions and steps; checks the answer is a subset.</summary>
     public async Task<OptionNegotiationReply> NegotiateAsync(CancellationToken cancellationToken)
     {

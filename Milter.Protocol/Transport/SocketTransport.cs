@@ -5,13 +5,15 @@ using System.Net.Sockets;
 namespace Milter.Protocol.Transport;
 
 /// <summary>
-/// A connected socket as a duplex pipe. With <see cref="SocketTransportOptions.WaitForDataBeforeAllocatingBuffer"/>
-/// (the server default) reads start with a zero-byte read, so an idle connection holds no buffer.
+/// A connected socket as a duplex pipe: <see cref="SocketReader"/> receives straight into one pooled array and
+/// <see cref="SocketWriter"/> sends a step's packets with one call (no stream or pipe between them and the socket).
+/// With <see cref="SocketTransportOptions.WaitForDataBeforeAllocatingBuffer"/> (the server default) reads start
+/// with a zero-byte read, so an idle connection holds no buffer.
 /// </summary>
 public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private bool _disposed;
 
     public SocketTransport(Socket socket)
         : this(socket, SocketTransportOptions.Server)
@@ -21,14 +23,13 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
     public SocketTransport(Socket socket, SocketTransportOptions options)
     {
         _socket = socket;
-        if (socket.RemoteEndPoint is IPEndPoint)
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
         {
-            socket.NoDelay = true;
+            socket.NoDelay = true; // (the family, not RemoteEndPoint: that would be a getpeername call per connection)
         }
 
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: options.MinimumReceiveSize, leaveOpen: true, useZeroByteReads: options.WaitForDataBeforeAllocatingBuffer));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: options.MinimumSendBufferSize, leaveOpen: true));
+        Input = new SocketReader(socket, options.WaitForDataBeforeAllocatingBuffer, options.MinimumReceiveSize);
+        Output = new SocketWriter(socket, options.MinimumSendBufferSize);
     }
 
     public PipeReader Input { get; }
@@ -45,7 +46,13 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
     public static async Task<SocketTransport> ConnectAsync(MilterSocketSpec spec, SocketTransportOptions options, CancellationToken cancellationToken)
     {
         EndPoint endPoint = await spec.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, spec.IsUnix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        return await ConnectAsync(endPoint, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects to an endpoint already resolved (a unix path or an IP address and port).</summary>
+    public static async Task<SocketTransport> ConnectAsync(EndPoint endPoint, SocketTransportOptions options, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
@@ -58,10 +65,16 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (!_disposed)
+        {
+            _disposed = true;
+            Input.Complete();
+            Output.Complete();
+            _socket.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
     }
 }

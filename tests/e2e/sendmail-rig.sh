@@ -12,16 +12,18 @@
 #       before the MAILER lines (@WORKDIR@ etc. are substituted in it too).
 #       Writes WORKDIR/sendmail.pid (daemon pid), sendmail.mntns, smtp.port,
 #       sendmail.log (daemon stdout/stderr).
-#   sendmail-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC [--sasl USER:PASSWORD] FILE...
+#   sendmail-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC [--sasl USER:PASSWORD]
+#                    [--socketmap SPEC] FILE...
 #       Same, from sendmail-policy.mc.in (no milter, promiscuous_relay, greeting
 #       or privacy setting of its own): the *.m4 FILEs (the shipped
 #       sendmail-mc-snippets) are concatenated byte for byte, in order, at its
 #       @EXTRA_MC@ line; the template's tail then points the snippet's milter
-#       socket at MILTER_SPEC (in m4; the files are not edited).  Other FILEs
-#       are installed into the daemon's private /etc/mail (helpfile-noversion).
+#       socket (if any) at MILTER_SPEC (in m4; the files are not edited).  Other
+#       FILEs are installed into the daemon's private /etc/mail.
 #       --sasl: SMTP AUTH (PLAIN, LOGIN) for USER through a private sasldb2 and
 #       Sendmail.conf, bind-mounted over the SASL config directories inside the
-#       namespace only.
+#       namespace only.  --socketmap: FEATURE(drac, socket ... inet:...) of a
+#       snippet asks SPEC (inet:PORT@HOST) instead (m4, before the snippets).
 #   sendmail-rig.sh stop WORKDIR
 #       TERM the daemon and every process left in its namespace, KILL after
 #       10 s, wait for the SMTP port to close.  Exit 0 also if not running.
@@ -48,7 +50,7 @@ MTA_NAME=mta.test.example
 die() { echo "sendmail-rig: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '4,32p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,34p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -241,17 +243,29 @@ do_start() {
 # /etc/mail, as the snippets' README tells an admin to install them.
 do_start_policy() {
     [ $# -ge 4 ] || usage
-    local w=$1 port=$2 spec=$3 sasl="" f user password
+    local w=$1 port=$2 spec=$3 sasl="" socketmap="" f user password
     shift 3
-    if [ "$1" = --sasl ]; then
-        [ $# -ge 3 ] || usage
-        sasl=$2
-        shift 2
-    fi
+    while [ $# -ge 2 ]; do
+        case $1 in
+            --sasl) sasl=$2; shift 2;;
+            --socketmap) socketmap=$2; shift 2;;
+            *) break;;
+        esac
+    done
     [ $# -ge 1 ] || usage
+    case $socketmap in ''|inet:[0-9]*@[0-9.]*) ;; *) die "bad --socketmap '$socketmap' (inet:PORT@ADDR)";; esac
     mkdir -p "$w/etc-mail" || die "cannot create $w"
     w=$(absdir "$w")
     : > "$w/snippets.m4" || die "cannot write $w/snippets.m4"
+    if [ -n "$socketmap" ]; then
+        # test only: the drac socket map of a snippet (a fixed port) asks the test's socketmap server;
+        # every other FEATURE goes through unchanged
+        {
+            echo "dnl --- test only: FEATURE(drac, socket ... inet:PORT@HOST) asks $socketmap instead"
+            echo "define(\`_SHIPPED_FEATURE_', defn(\`FEATURE'))dnl"
+            echo "define(\`FEATURE', \`ifelse(\`\$1', \`drac', \`_SHIPPED_FEATURE_(\`drac', patsubst(\`\$2', \`inet:[^ ]*', \`$socketmap'))', \`_SHIPPED_FEATURE_(\$@)')')dnl"
+        } > "$w/snippets.m4"
+    fi
     for f in "$@"; do
         [ -r "$f" ] || die "FILE '$f' not readable"
         case $f in
@@ -259,8 +273,8 @@ do_start_policy() {
             *) install -m 0644 "$f" "$w/etc-mail/$(basename "$f")" || die "cannot install $f";;
         esac
     done
-    [ "$(grep -c "^INPUT_MAIL_FILTER(" "$w/snippets.m4")" = 1 ] \
-        || die "the snippets must have exactly one INPUT_MAIL_FILTER line"
+    [ "$(grep -c "^INPUT_MAIL_FILTER(" "$w/snippets.m4")" -le 1 ] \
+        || die "the snippets must have at most one INPUT_MAIL_FILTER line"
     rm -rf "$w/sasl2"
     if [ -n "$sasl" ]; then
         user=${sasl%%:*}

@@ -2,8 +2,9 @@ namespace Milter.Interop.Tests.Support;
 
 /// <summary>
 /// Our program (<c>milter run</c>) with rule files written to a temp directory, and a real Sendmail 8.17 configured
-/// from the shipped <c>sendmail-mc-snippets/</c> (<see cref="RepoLayout.AuthoritativeDeployment"/>) in front of it,
-/// offering SMTP AUTH for <see cref="SaslUser"/>.
+/// from the shipped <c>sendmail-mc-snippets/</c> in front of it, offering SMTP AUTH for <see cref="SaslUser"/>:
+/// milter-authoritative (<see cref="RepoLayout.AuthoritativeDeployment"/>), or Sendmail keeping relay control and
+/// reading the milter's leases through its socketmap (<see cref="RepoLayout.SocketMapDeployment"/>).
 /// </summary>
 internal sealed class PolicyStack : IAsyncDisposable
 {
@@ -38,7 +39,8 @@ internal sealed class PolicyStack : IAsyncDisposable
     public SendmailRig Rig { get; }
 
     /// <param name="settings">More milter settings as environment variables (<c>Milter__Limits__MailBomb__Count</c>, …).</param>
-    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="socketMapMode">Mode A: the milter's socketmap on a free port, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
+    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false)
     {
         string rules = Artifacts.NewTempDirectory("policy-rules-");
         string access = Path.Combine(rules, "access");
@@ -49,10 +51,19 @@ internal sealed class PolicyStack : IAsyncDisposable
         await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
         string state = Artifacts.NewTempDirectory("policy-state-");
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, settings, null).ConfigureAwait(false);
+        var milterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        string? socketMap = null;
+        if (socketMapMode)
+        {
+            socketMap = $"inet:{FreePort.Next()}@127.0.0.1";
+            milterSettings["Milter__Leases__SocketMap__Listen"] = socketMap;
+        }
+
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);
         try
         {
-            SendmailRig rig = await SendmailRig.StartWithSnippetsAsync(milter.Spec, RepoLayout.AuthoritativeDeployment, $"{SaslUser}:{SaslPassword}").ConfigureAwait(false);
+            SendmailRig rig = await SendmailRig.StartWithSnippetsAsync(
+                milter.Spec, socketMapMode ? RepoLayout.SocketMapDeployment : RepoLayout.AuthoritativeDeployment, $"{SaslUser}:{SaslPassword}", socketMap).ConfigureAwait(false);
             return new PolicyStack(rules, state, milter, rig);
         }
         catch

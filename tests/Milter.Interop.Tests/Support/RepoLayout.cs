@@ -23,12 +23,17 @@ internal static class RepoLayout
     public static string AuthoritativeRelaySnippet => Path.Combine(SnippetsDirectory, "milter-authoritative-relay.m4");
 
     /// <summary>
-    /// A milter-authoritative Sendmail as the snippets' README sets it up, in its order: the relay snippet, the
-    /// version hiding, the privacy flags (pasted), and the help file the version hiding names (installed in /etc/mail).
+    /// A milter-authoritative Sendmail (mode B) as the snippets' README sets it up, in its order: the relay snippet,
+    /// the version hiding, the privacy flags (pasted), and the help file the version hiding names (installed in /etc/mail).
     /// </summary>
-    public static IReadOnlyList<string> AuthoritativeDeployment =>
+    public static IReadOnlyList<string> AuthoritativeDeployment => Deployment(AuthoritativeRelaySnippet);
+
+    /// <summary>Mode A: Sendmail keeps relay control and reads the milter's leases through its socketmap (<c>FEATURE(drac)</c>).</summary>
+    public static IReadOnlyList<string> SocketMapDeployment => Deployment(Path.Combine(SnippetsDirectory, "drac-socketmap.m4"));
+
+    private static IReadOnlyList<string> Deployment(string modeSnippet) =>
     [
-        AuthoritativeRelaySnippet,
+        modeSnippet,
         Path.Combine(SnippetsDirectory, "hide-version.m4"),
         Path.Combine(SnippetsDirectory, "privacy-flags.m4"),
         Path.Combine(SnippetsDirectory, "helpfile-noversion"),

@@ -29,17 +29,24 @@ internal sealed class SendmailRig : IAsyncDisposable
     /// The rig configured from shipped files (<c>sendmail-rig.sh start-policy</c>): the <c>*.m4</c> snippets are
     /// concatenated unchanged into a minimal private base, whose tail points the snippet's milter socket at
     /// <paramref name="milterSpec"/> (in m4); other files go to the daemon's private /etc/mail. With
-    /// <paramref name="saslCredentials"/> (<c>USER:PASSWORD</c>) Sendmail offers SMTP AUTH PLAIN/LOGIN for that user.
+    /// <paramref name="saslCredentials"/> (<c>USER:PASSWORD</c>) Sendmail offers SMTP AUTH PLAIN/LOGIN for that user;
+    /// with <paramref name="socketMapSpec"/> a snippet's <c>FEATURE(drac)</c> socket map asks that socket.
     /// </summary>
-    public static Task<SendmailRig> StartWithSnippetsAsync(string milterSpec, IEnumerable<string> files, string? saslCredentials = null)
+    public static Task<SendmailRig> StartWithSnippetsAsync(string milterSpec, IEnumerable<string> files, string? saslCredentials = null, string? socketMapSpec = null)
     {
-        if (saslCredentials is null)
+        var options = new List<string>();
+        if (saslCredentials is not null)
         {
-            return StartAsync("start-policy", milterSpec, [.. files]);
+            Tools.Require("saslpasswd2", "sasl2-bin");
+            options.AddRange(["--sasl", saslCredentials]);
         }
 
-        Tools.Require("saslpasswd2", "sasl2-bin");
-        return StartAsync("start-policy", milterSpec, ["--sasl", saslCredentials, .. files]);
+        if (socketMapSpec is not null)
+        {
+            options.AddRange(["--socketmap", socketMapSpec]);
+        }
+
+        return StartAsync("start-policy", milterSpec, [.. options, .. files]);
     }
 
     public string BuiltMc => File.ReadAllText(Path.Combine(WorkDirectory, "sendmail.mc"));

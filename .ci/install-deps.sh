@@ -9,7 +9,8 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
-gcc libc6-dev make procps iproute2 util-linux redis-server dovecot-pop3d rpcbind"
+gcc libc6-dev make procps iproute2 util-linux redis-server dovecot-pop3d rpcbind
+sasl2-bin libsasl2-modules"
 
 say() { echo "install-deps: $*"; }
 
@@ -63,7 +64,7 @@ done
 [ $stopped = 1 ] || say "no system sendmail daemon running"
 
 # 5. report
-for t in gcc m4 miltertest swaks unshare nsenter ss /usr/sbin/sendmail-mta; do
+for t in gcc m4 miltertest swaks unshare nsenter ss saslpasswd2 /usr/sbin/sendmail-mta; do
     command -v "$t" >/dev/null 2>&1 || { say "MISSING after install: $t" >&2; exit 1; }
 done
 say "done"

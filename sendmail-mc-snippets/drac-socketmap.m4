@@ -1,5 +1,8 @@
-dnl Leases served to Sendmail itself (POP-before-SMTP, FEATURE(drac)) by the milter's socketmap server.
-dnl Paste into sendmail.mc (after the OSTYPE/DOMAIN lines, before the MAILER lines), rebuild with m4, restart.
+dnl drac-socketmap.m4 -- deployment mode (A): Sendmail keeps relay control and asks the milter's lease table
+dnl (POP-before-SMTP, FEATURE(drac)) through the milter's socketmap server.
+dnl Paste into /etc/mail/sendmail.mc (after the OSTYPE/DOMAIN lines, before the MAILER lines), rebuild, restart.
+dnl Not together with milter-authoritative-relay.m4: its promiscuous_relay skips the relay check (Relay_ok) that
+dnl reads this map (in that mode the milter checks the leases itself).
 dnl The milter side: Milter:Leases:SocketMap:Listen = inet:8895@127.0.0.1 (same address as below), map name drac.
 dnl Debian's sendmail is built with SOCKETMAP.
 dnl

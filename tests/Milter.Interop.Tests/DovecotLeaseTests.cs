@@ -8,7 +8,7 @@ namespace Milter.Interop.Tests;
 /// <summary>
 /// POP-before-SMTP end to end with real parts: a private Dovecot 2.3 (POP3 on a free loopback port, its own log
 /// file), our program (<c>milter run</c> with the log follower on that log and the default durable lease store in
-/// its state directory) and a real Sendmail 8.17 from the shipped snippet in front of it. A POP3 login from
+/// its state directory) and a real Sendmail 8.17 from the shipped snippets in front of it. A POP3 login from
 /// 127.0.0.5 lets 127.0.0.5 relay until the lease's TTL has passed; 127.0.0.6 never relays; a failed login adds
 /// nothing; a lease survives a restart of the milter, and the restarted follower does not read old lines again.
 /// </summary>
@@ -36,7 +36,7 @@ public sealed partial class DovecotLeaseTests
         await File.WriteAllTextAsync(Path.Combine(_rules, "relay-domains"), "# class R\nrelayed.example\n");
         await File.WriteAllTextAsync(Path.Combine(_rules, "local-host-names"), "# class w\nlocal.test.example\n");
         _milter = await StartMilterAsync("00:00:04", port: null);
-        _rig = await SendmailRig.StartWithSnippetAsync(_milter.Spec, RepoLayout.AuthoritativeRelaySnippet);
+        _rig = await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment);
     }
 
     [OneTimeTearDown]

@@ -7,17 +7,21 @@ using NUnit.Framework;
 namespace Milter.Interop.Tests;
 
 /// <summary>
-/// The deployment end to end: a real Sendmail 8.17 configured from the shipped
-/// <c>sendmail-mc-snippets/milter-authoritative-relay.m4</c> (only its <c>S=</c> socket changed), our program
-/// (<c>milter run</c>) with rule files written here, and swaks connecting from several 127.0.0.x addresses. The tests
-/// assert the SMTP replies the client sees and what Sendmail queued. Rules: <see cref="PolicyStack.BaseAccess"/>,
-/// relay-domains <c>relayed.example</c>, local-host-names <c>local.test.example</c>; the rig's /etc/hosts names
-/// 127.0.0.5 <c>client.test.example</c> and 127.0.0.6 <c>reject.example</c>, 127.0.0.7 and 127.0.0.8 have no name.
+/// The deployment end to end: a real Sendmail 8.17 configured from the shipped <c>sendmail-mc-snippets/</c>
+/// (<see cref="RepoLayout.AuthoritativeDeployment"/>: the files concatenated unchanged into a minimal private base that
+/// only points the milter socket at the test's port), our program (<c>milter run</c>) with rule files written here, and
+/// swaks connecting from several 127.0.0.x addresses. The tests assert the SMTP replies the client sees and what
+/// Sendmail queued. Rules: <see cref="PolicyStack.BaseAccess"/>, relay-domains <c>relayed.example</c>, local-host-names
+/// <c>local.test.example</c>; the rig's /etc/hosts names 127.0.0.5 <c>client.test.example</c> and 127.0.0.6
+/// <c>reject.example</c>, 127.0.0.7, 127.0.0.8 and 127.0.0.10 have no name. Limits for this fixture: a mail bomb after
+/// <see cref="MailBombCount"/> messages, and a per-user message rate of 1 in audit mode (it refuses nothing, it only
+/// logs the user's name from the second message on).
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
 public sealed partial class SendmailPolicyTests
 {
+    private const int MailBombCount = 3;
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(5);
     private PolicyStack? _stack;
 
@@ -26,7 +30,13 @@ public sealed partial class SendmailPolicyTests
     private MilterProcess Milter => _stack!.Milter;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync();
+    public async Task StartMilterAndSendmail() =>
+        _stack = await PolicyStack.StartAsync(new Dictionary<string, string>
+        {
+            ["Milter__Limits__MailBomb__Count"] = MailBombCount.ToString(CultureInfo.InvariantCulture),
+            ["Milter__Limits__UserMessageRate__Count"] = "1",
+            ["Milter__Limits__UserMessageRate__Audit"] = "true",
+        });
 
     [OneTimeTearDown]
     public async Task Stop()
@@ -39,25 +49,23 @@ public sealed partial class SendmailPolicyTests
 
     [Test]
     [Order(1)]
-    public void Config_IsTheShippedSnippet_WithOnlyTheSocketPointedAtOurMilter()
+    public void Config_IsTheShippedSnippetsUnchanged_WithOnlyTheMilterSocketPointedAtOurs()
     {
-        string[] mc = Rig.BuiltMc.Split('\n');
-        foreach (string line in File.ReadAllLines(RepoLayout.AuthoritativeRelaySnippet))
-        {
-            string expected = line.StartsWith("INPUT_MAIL_FILTER(", StringComparison.Ordinal)
-                ? SocketValue().Replace(line, "S=" + Milter.Spec)
-                : line;
-            mc.Should().Contain(expected, "the .mc carries the snippet as shipped (only S= differs)");
-        }
+        string shipped = string.Concat(RepoLayout.AuthoritativeDeployment.Where(f => f.EndsWith(".m4", StringComparison.Ordinal)).Select(File.ReadAllText));
+        Rig.BuiltMc.Should().Contain(shipped, "the .mc carries the shipped snippets byte for byte, in the README's order");
+        string helpfile = RepoLayout.AuthoritativeDeployment.Single(f => !f.EndsWith(".m4", StringComparison.Ordinal));
+        File.ReadAllText(Path.Combine(Rig.EtcMailDirectory, Path.GetFileName(helpfile))).Should().Be(File.ReadAllText(helpfile));
 
-        mc.Count(l => l.StartsWith("INPUT_MAIL_FILTER(", StringComparison.Ordinal)).Should().Be(1, "the policy template adds no milter of its own");
+        string[] mc = Rig.BuiltMc.Split('\n');
+        mc.Count(l => l.StartsWith("INPUT_MAIL_FILTER(", StringComparison.Ordinal)).Should().Be(1, "the policy base adds no milter of its own");
         mc.Count(l => l.StartsWith("FEATURE(`promiscuous_relay')", StringComparison.Ordinal)).Should().Be(1, "promiscuous_relay comes from the snippet only");
         string[] cf = Rig.BuiltCf.Split('\n');
         cf.Should().Contain("O InputMailFilters=policy");
         cf.Should().ContainSingle(l => l.StartsWith('X'))
-            .Which.Should().Be($"Xpolicy, S={Milter.Spec}, F=T, T=C:10s;S:10s;R:10s;E:30s");
+            .Which.Should().Be($"Xpolicy, S={Milter.Spec}, F=T, T=C:10s;S:10s;R:10s;E:30s", "S= is the test's port, F= and T= are the snippet's");
         cf.Should().Contain("O Milter.macros.connect=j, _, {daemon_name}, {if_name}, {if_addr}, {client_addr}, {client_name}, {client_resolve}");
         cf.Should().Contain("O Milter.macros.envfrom=i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}");
+        cf.Should().Contain("O Milter.macros.helo={tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}");
         cf.Should().Contain("O Milter.macros.envrcpt=i, {rcpt_mailer}, {rcpt_host}, {rcpt_addr}");
     }
 
@@ -127,6 +135,57 @@ public sealed partial class SendmailPolicyTests
     }
 
     [Test]
+    [Order(7)]
+    public async Task SmtpAuth_RelaysOnlyAfterAuthentication_AndTheMilterGetsTheAuthenticatedUser()
+    {
+        SwaksTranscript anonymous = await SendAsync("127.0.0.5", "x@remote.example");
+        anonymous.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. Proper authentication required.", "{0}", anonymous);
+
+        int mark = Milter.LineCount;
+        SwaksTranscript first = await SendAuthenticatedAsync("x@remote.example");
+        SwaksTranscript second = await SendAuthenticatedAsync("y@remote.example");
+
+        first.ServerLines.Should().Contain("235 2.0.0 OK Authenticated", "{0}", first);
+        first.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "{0}", first);
+        AssertQueuedFor(first, "x@remote.example");
+        second.ServerLines.Should().Contain("250 2.1.5 <y@remote.example>... Recipient ok", "{0}", second);
+        AssertQueuedFor(second, "y@remote.example");
+
+        // {auth_authen} reached the milter: the per-user message rate (1, audit only in this fixture) is keyed on it
+        // and logs the second message under the user's name.
+        await Milter.WaitForLineAsync(
+            new Regex($@"limit exceeded limit=UserMessageRate stage=Mail key={PolicyStack.SaslUser} .* action=audit$"), ReloadTimeout, mark);
+    }
+
+    [Test]
+    [Order(8)]
+    public Task LeaseAddedWithTheCli_LetsThatAddressRelay() => AssertCliLeaseLetsRelayAsync(_stack!, "127.0.0.10");
+
+    [Test]
+    [Order(9)]
+    public async Task MailBomb_OneMessageOverTheLimit_SameSenderToSameRecipient_Tempfails451()
+    {
+        for (int i = 0; i < MailBombCount; i++)
+        {
+            SwaksTranscript allowed = await SendAsync(Rig, "127.0.0.5", "bomber@sender.example", "victim@local.test.example");
+            AssertQueuedFor(allowed, "victim@local.test.example");
+        }
+
+        int queued = Rig.QueuedIds().Count;
+        int mark = Milter.LineCount;
+        SwaksTranscript bomb = await SendAsync(Rig, "127.0.0.5", "bomber@sender.example", "victim@local.test.example");
+
+        bomb.ServerLines.Should().Contain("451 4.7.1 Rate limit exceeded, try again later", "{0}", bomb); // Sendmail names no recipient in a 4xx RCPT reply
+        bomb.AcceptedQueueId.Should().BeNull("{0}", bomb);
+        Rig.QueuedIds().Should().HaveCount(queued, "the refused message must not be queued");
+        await Milter.WaitForLineAsync(
+            new Regex(@"limit exceeded limit=MailBomb stage=Rcpt key=bomber@sender\.example>victim@local\.test\.example "), ReloadTimeout, mark);
+
+        SwaksTranscript otherRecipient = await SendAsync(Rig, "127.0.0.5", "bomber@sender.example", "other@local.test.example");
+        AssertQueuedFor(otherRecipient, "other@local.test.example"); // the pair is limited, not the sender
+    }
+
+    [Test]
     [Order(10)]
     public async Task HotReload_AddedConnectRelay_TakesEffect_AndABrokenFileKeepsTheLastGoodRules()
     {
@@ -178,8 +237,82 @@ public sealed partial class SendmailPolicyTests
         Milter.HasExited.Should().BeFalse("SIGHUP reloads, it does not stop the milter");
     }
 
-    internal static Task<SwaksTranscript> SendAsync(SendmailRig rig, string from, string to) =>
-        rig.SwaksAsync("--local-interface", from, "--from", "sender@sender.example", "--to", to, "--header", "Subject: policy e2e");
+    [Test]
+    [Order(12)]
+    public async Task Version_IsInNeitherTheGreeting_NorHelp_NorTheReceivedHeader()
+    {
+        var seen = new List<string>();
+        await using (SmtpProbe probe = await SmtpProbe.ConnectAsync("127.0.0.5", Rig.Port))
+        {
+            seen.AddRange(probe.Greeting);
+            seen.AddRange(await probe.SendAsync("EHLO probe.example"));
+            IReadOnlyList<string> help = await probe.SendAsync("HELP");
+            seen.AddRange(help);
+            probe.Greeting.Should().ContainSingle().Which.Should().StartWith("220 mta.test.example ESMTP MTA; ");
+            help.Should().Contain("214-2.0.0 Commands:", "HELP reads the shipped help file:\n{0}", string.Join('\n', help));
+            help[^1].Should().Be("214 2.0.0 End of HELP info");
+        }
+
+        SwaksTranscript accepted = await SendAsync("127.0.0.5", "u@local.test.example");
+        AssertQueuedFor(accepted, "u@local.test.example");
+        string received = ReceivedHeader(Rig.ReadQueued(accepted.AcceptedQueueId!).Control);
+        received.Should().Contain($"by mta.test.example with ESMTP id {accepted.AcceptedQueueId}");
+        seen.Add(received);
+
+        foreach (string line in seen)
+        {
+            line.Should().NotContain("8.17", "Sendmail's version (8.17.x) must not be shown").And.NotContainEquivalentOf("sendmail");
+        }
+    }
+
+    [Test]
+    [Order(13)]
+    public async Task PrivacyFlags_MailBeforeHelo_Vrfy_Expn_Etrn_AreRefused()
+    {
+        await using SmtpProbe probe = await SmtpProbe.ConnectAsync("127.0.0.5", Rig.Port);
+
+        (await probe.SendAsync("MAIL FROM:<sender@sender.example>")).Should().Equal("503 5.0.0 Polite people say HELO first");
+        (await probe.SendAsync("EHLO probe.example")).Should().Contain("250 HELP");
+        (await probe.SendAsync("VRFY postmaster")).Should().Equal("252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery (or try finger)");
+        (await probe.SendAsync("EXPN postmaster")).Should().Equal("502 5.7.0 Sorry, we do not allow this operation");
+        (await probe.SendAsync("ETRN local.test.example")).Should().Equal("502 5.7.0 Sorry, we do not allow this operation");
+    }
+
+    /// <summary>
+    /// <paramref name="client"/> (no name in the rig's /etc/hosts, no other relay right) is refused relaying, then
+    /// relays once <c>milter lease add</c> has given it a lease. The refusal text is Sendmail's in both modes.
+    /// </summary>
+    internal static async Task AssertCliLeaseLetsRelayAsync(PolicyStack stack, string client)
+    {
+        SwaksTranscript before = await SendAsync(stack.Rig, client, "x@remote.example");
+        before.ServerLines.Should().Contain($"550 5.7.1 <x@remote.example>... Relaying denied. IP name lookup failed [{client}]", "{0}", before);
+
+        ProcessResult add = await MilterProcess.RunCommandAsync("lease", "add", client, "--state-dir", stack.StateDirectory);
+        add.ExitCode.Should().Be(0, "{0}", add);
+
+        SwaksTranscript leased = await SendAsync(stack.Rig, client, "x@remote.example");
+        leased.ServerLines.Should().Contain("250 2.1.5 <x@remote.example>... Recipient ok", "{0}\n{1}", leased, stack.Milter.Output);
+        AssertQueuedFor(stack.Rig, leased, "x@remote.example");
+    }
+
+    internal static Task<SwaksTranscript> SendAsync(SendmailRig rig, string from, string to) => SendAsync(rig, from, "sender@sender.example", to);
+
+    internal static Task<SwaksTranscript> SendAsync(SendmailRig rig, string from, string sender, string to) =>
+        rig.SwaksAsync("--local-interface", from, "--from", sender, "--to", to, "--header", "Subject: policy e2e");
+
+    /// <summary>Sendmail's own Received header in a <c>qf</c> file: the <c>H??Received:</c> line and its continuation lines.</summary>
+    private static string ReceivedHeader(string control)
+    {
+        string[] lines = control.Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith("H??Received:", StringComparison.Ordinal));
+        start.Should().BeGreaterThanOrEqualTo(0, "{0}", control);
+        return string.Join('\n', lines.Skip(start).Take(1).Concat(lines.Skip(start + 1).TakeWhile(l => l.StartsWith('\t'))));
+    }
+
+    private Task<SwaksTranscript> SendAuthenticatedAsync(string to) =>
+        Rig.SwaksAsync(
+            "--local-interface", "127.0.0.5", "--from", "sender@sender.example", "--to", to, "--header", "Subject: policy e2e",
+            "--auth", "PLAIN", "--auth-user", PolicyStack.SaslUser, "--auth-password", PolicyStack.SaslPassword);
 
     private static Regex LoadedLine(string why) => new($@"Rules loaded \({Regex.Escape(why)}\): version (\d+)\b");
 
@@ -187,11 +320,13 @@ public sealed partial class SendmailPolicyTests
 
     private Task<SwaksTranscript> SendAsync(string from, string to) => SendAsync(Rig, from, to);
 
-    private void AssertQueuedFor(SwaksTranscript smtp, params string[] recipients)
+    private void AssertQueuedFor(SwaksTranscript smtp, params string[] recipients) => AssertQueuedFor(Rig, smtp, recipients);
+
+    private static void AssertQueuedFor(SendmailRig rig, SwaksTranscript smtp, params string[] recipients)
     {
         smtp.AcceptedQueueId.Should().NotBeNull("{0}", smtp);
-        Rig.QueuedIds().Should().Contain(smtp.AcceptedQueueId!);
-        string control = Rig.ReadQueued(smtp.AcceptedQueueId!).Control;
+        rig.QueuedIds().Should().Contain(smtp.AcceptedQueueId!);
+        string control = rig.ReadQueued(smtp.AcceptedQueueId!).Control;
         control.Split('\n').Where(l => l.StartsWith("RPFD:", StringComparison.Ordinal))
             .Should().BeEquivalentTo(recipients.Select(r => $"RPFD:<{r}>"), "{0}", control);
     }

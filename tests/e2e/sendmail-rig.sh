@@ -12,10 +12,18 @@
 #       before the MAILER lines (@WORKDIR@ etc. are substituted in it too).
 #       Writes WORKDIR/sendmail.pid (daemon pid), sendmail.mntns, smtp.port,
 #       sendmail.log (daemon stdout/stderr).
-#   sendmail-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC SNIPPET_FILE
-#       Same, from sendmail-policy.mc.in (no milter or promiscuous_relay of its
-#       own) with SNIPPET_FILE (sendmail-mc-snippets/milter-authoritative-relay.m4)
-#       pasted as shipped except its INPUT_MAIL_FILTER S= value, set to MILTER_SPEC.
+#   sendmail-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC [--sasl USER:PASSWORD]
+#                    [--socketmap SPEC] FILE...
+#       Same, from sendmail-policy.mc.in (no milter, promiscuous_relay, greeting
+#       or privacy setting of its own): the *.m4 FILEs (the shipped
+#       sendmail-mc-snippets) are concatenated byte for byte, in order, at its
+#       @EXTRA_MC@ line; the template's tail then points the snippet's milter
+#       socket (if any) at MILTER_SPEC (in m4; the files are not edited).  Other
+#       FILEs are installed into the daemon's private /etc/mail.
+#       --sasl: SMTP AUTH (PLAIN, LOGIN) for USER through a private sasldb2 and
+#       Sendmail.conf, bind-mounted over the SASL config directories inside the
+#       namespace only.  --socketmap: FEATURE(drac, socket ... inet:...) of a
+#       snippet asks SPEC (inet:PORT@HOST) instead (m4, before the snippets).
 #   sendmail-rig.sh stop WORKDIR
 #       TERM the daemon and every process left in its namespace, KILL after
 #       10 s, wait for the SMTP port to close.  Exit 0 also if not running.
@@ -42,7 +50,7 @@ MTA_NAME=mta.test.example
 die() { echo "sendmail-rig: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '4,26p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,34p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -102,6 +110,21 @@ show_log() {
     echo "-----" >&2
 }
 
+# Cyrus SASL reads Sendmail.conf from the first of /etc/sasl2, /etc/sasl, the plugin directory
+# (/usr/lib/<triplet>/sasl2) and /usr/lib/sasl2 that has one.  Inside the namespace, the rig's file
+# goes over every existing one, and its directory over /usr/lib/sasl2 (libsasl2-2 ships it empty).
+sasl_mounts() {
+    local dir=$1 d
+    for d in /etc/sasl2 /etc/sasl /usr/lib/*/sasl2 /usr/lib/sasl2; do
+        if [ -e "$d/Sendmail.conf" ]; then
+            mount --bind "$dir/Sendmail.conf" "$d/Sendmail.conf" || { echo "bind mount $d/Sendmail.conf failed"; return 1; }
+        fi
+    done
+    [ -e /usr/lib/sasl2/Sendmail.conf ] && return 0
+    [ -d /usr/lib/sasl2 ] || { echo "/usr/lib/sasl2 missing (libsasl2-2)"; return 1; }
+    mount --bind "$dir" /usr/lib/sasl2 || { echo "bind mount /usr/lib/sasl2 failed"; return 1; }
+}
+
 # ---------------------------------------------------------------- namespace
 # Runs as: unshare --mount --uts --propagation private SELF __ns WORKDIR
 # The pid stays the same through unshare -> this shell -> exec sendmail.
@@ -112,9 +135,11 @@ ns_main() {
     for f in hosts resolv.conf nsswitch.conf; do
         mount --bind "$w/etc/$f" "/etc/$f" || { echo "bind mount /etc/$f failed"; exit 1; }
     done
-    if [ -e /etc/mail/service.switch ]; then
-        mount --bind "$w/service.switch" /etc/mail/service.switch || exit 1
+    # a private /etc/mail: the service switch, the help file, files a snippet names there
+    if [ -d /etc/mail ]; then
+        mount --bind "$w/etc-mail" /etc/mail || { echo "bind mount /etc/mail failed"; exit 1; }
     fi
+    [ -d "$w/sasl2" ] && { sasl_mounts "$w/sasl2" || exit 1; }
     hostname "$MTA_NAME" 2>/dev/null || echo "$MTA_NAME" > /proc/sys/kernel/hostname || exit 1
     "$SENDMAIL" -C "$w/sendmail.cf" -bi || { echo "newaliases (-bi) failed"; exit 1; }
     set -- -C "$w/sendmail.cf" -bD
@@ -159,18 +184,26 @@ do_start() {
     : > "$w/local-host-names"
     : > "$w/statistics"
     if [ -r /etc/mail/helpfile ]; then cp /etc/mail/helpfile "$w/helpfile"; else : > "$w/helpfile"; fi
+    # the daemon's /etc/mail (bind mount): the stock help file, the switch, and the
+    # files start-policy installs (already in etc-mail)
+    mkdir -p "$w/etc-mail" && cp "$w/helpfile" "$w/etc-mail/helpfile" && cp "$w/service.switch" "$w/etc-mail/service.switch" \
+        || die "cannot populate $w/etc-mail"
 
-    # sendmail.mc: insert EXTRA_MC_FILE, then substitute placeholders
+    # sendmail.mc: insert EXTRA_MC_FILE (substituted too), then substitute placeholders;
+    # RAW_MC (start-policy) is inserted after the substitution, byte for byte
     {
         if [ -n "$extra" ]; then
             sed -e "/@EXTRA_MC@/r $extra" -e '/@EXTRA_MC@/d' "$TEMPLATE"
+        elif [ -n "${RAW_MC:-}" ]; then
+            cat "$TEMPLATE"
         else
             sed -e '/@EXTRA_MC@/d' "$TEMPLATE"
         fi
     } | sed -e "s|@WORKDIR@|$(sed_escape "$w")|g" \
             -e "s|@SMTP_PORT@|$port|g" \
-            -e "s|@MILTER_SPEC@|$(sed_escape "$spec")|g" > "$w/sendmail.mc" \
-        || die "cannot write $w/sendmail.mc"
+            -e "s|@MILTER_SPEC@|$(sed_escape "$spec")|g" \
+      | if [ -n "${RAW_MC:-}" ]; then sed -e "/@EXTRA_MC@/r $RAW_MC" -e '/@EXTRA_MC@/d'; else cat; fi \
+        > "$w/sendmail.mc" || die "cannot write $w/sendmail.mc"
     m4 "$CF_M4" "$w/sendmail.mc" > "$w/sendmail.cf" 2> "$w/m4.log" \
         || { show_log "$w"; die "m4 failed building $w/sendmail.cf"; }
     echo "$port" > "$w/smtp.port"
@@ -204,18 +237,60 @@ do_start() {
 }
 
 # ---------------------------------------------------------------- start-policy
-# The snippet is used as shipped; only the S= socket of its INPUT_MAIL_FILTER line
-# (S=inet:8890@127.0.0.1 in the shipped file) becomes S=@MILTER_SPEC@ (filled in by do_start).
+# The shipped *.m4 files are concatenated unchanged into WORKDIR/snippets.m4, which replaces the
+# template's @EXTRA_MC@ line after the placeholders were filled in (so nothing in them is substituted);
+# the template's tail redirects the snippet's milter socket in m4.  Other files go to the private
+# /etc/mail, as the snippets' README tells an admin to install them.
 do_start_policy() {
-    [ $# -eq 4 ] || usage
-    local w=$1 snippet=$4
-    [ -r "$snippet" ] || die "SNIPPET_FILE '$snippet' not readable"
-    [ "$(grep -c "^INPUT_MAIL_FILTER(.*S=" "$snippet")" = 1 ] \
-        || die "SNIPPET_FILE '$snippet' must have exactly one INPUT_MAIL_FILTER line with S="
-    mkdir -p "$w" || die "cannot create $w"
-    sed -e "/^INPUT_MAIL_FILTER(/s/S=[^,']*/S=@MILTER_SPEC@/" "$snippet" > "$w/policy-snippet.m4" \
-        || die "cannot write $w/policy-snippet.m4"
-    TEMPLATE=$POLICY_TEMPLATE do_start "$1" "$2" "$3" "$w/policy-snippet.m4"
+    [ $# -ge 4 ] || usage
+    local w=$1 port=$2 spec=$3 sasl="" socketmap="" f user password
+    shift 3
+    while [ $# -ge 2 ]; do
+        case $1 in
+            --sasl) sasl=$2; shift 2;;
+            --socketmap) socketmap=$2; shift 2;;
+            *) break;;
+        esac
+    done
+    [ $# -ge 1 ] || usage
+    case $socketmap in ''|inet:[0-9]*@[0-9.]*) ;; *) die "bad --socketmap '$socketmap' (inet:PORT@ADDR)";; esac
+    mkdir -p "$w/etc-mail" || die "cannot create $w"
+    w=$(absdir "$w")
+    : > "$w/snippets.m4" || die "cannot write $w/snippets.m4"
+    if [ -n "$socketmap" ]; then
+        # test only: the drac socket map of a snippet (a fixed port) asks the test's socketmap server;
+        # every other FEATURE goes through unchanged
+        {
+            echo "dnl --- test only: FEATURE(drac, socket ... inet:PORT@HOST) asks $socketmap instead"
+            echo "define(\`_SHIPPED_FEATURE_', defn(\`FEATURE'))dnl"
+            echo "define(\`FEATURE', \`ifelse(\`\$1', \`drac', \`_SHIPPED_FEATURE_(\`drac', patsubst(\`\$2', \`inet:[^ ]*', \`$socketmap'))', \`_SHIPPED_FEATURE_(\$@)')')dnl"
+        } > "$w/snippets.m4"
+    fi
+    for f in "$@"; do
+        [ -r "$f" ] || die "FILE '$f' not readable"
+        case $f in
+            *.m4) cat "$f" >> "$w/snippets.m4" || die "cannot append $f";;
+            *) install -m 0644 "$f" "$w/etc-mail/$(basename "$f")" || die "cannot install $f";;
+        esac
+    done
+    [ "$(grep -c "^INPUT_MAIL_FILTER(" "$w/snippets.m4")" -le 1 ] \
+        || die "the snippets must have at most one INPUT_MAIL_FILTER line"
+    rm -rf "$w/sasl2"
+    if [ -n "$sasl" ]; then
+        user=${sasl%%:*}
+        password=${sasl#*:}
+        [ -n "$user" ] && [ "$user" != "$sasl" ] || die "--sasl wants USER:PASSWORD"
+        command -v saslpasswd2 >/dev/null 2>&1 || die "'saslpasswd2' not found (install sasl2-bin)"
+        mkdir -p "$w/sasl2" || die "cannot create $w/sasl2"
+        rm -f "$w/sasldb2"
+        # realm = Sendmail's AuthRealm, which defaults to $j
+        printf '%s' "$password" | saslpasswd2 -p -c -f "$w/sasldb2" -u "$MTA_NAME" "$user" \
+            || die "saslpasswd2 failed"
+        chmod 0600 "$w/sasldb2"
+        printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: %s\nmech_list: PLAIN LOGIN\n' \
+            "$w/sasldb2" > "$w/sasl2/Sendmail.conf" || die "cannot write Sendmail.conf"
+    fi
+    TEMPLATE=$POLICY_TEMPLATE RAW_MC=$w/snippets.m4 do_start "$w" "$port" "$spec"
 }
 
 # ---------------------------------------------------------------- stop

@@ -73,6 +73,13 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>One command of our program (<c>dotnet milter.dll ARGS</c>, e.g. <c>lease add</c>) to its end.</summary>
+    public static async Task<ProcessResult> RunCommandAsync(params string[] arguments)
+    {
+        string dll = await Artifacts.MilterHostDllAsync().ConfigureAwait(false);
+        return await ProcessRunner.RunAsync(Tools.DotnetHost(), [dll, .. arguments], TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+    }
+
     public Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine = 0) => _process.WaitForLineAsync(pattern, timeout, fromLine);
 
     /// <summary>Our reference filter (Milter.Protocol); it binds port 0 and prints the port it got.</summary>

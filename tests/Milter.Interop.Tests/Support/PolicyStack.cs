@@ -2,7 +2,9 @@ namespace Milter.Interop.Tests.Support;
 
 /// <summary>
 /// Our program (<c>milter run</c>) with rule files written to a temp directory, and a real Sendmail 8.17 configured
-/// from the shipped <c>sendmail-mc-snippets/milter-authoritative-relay.m4</c> in front of it.
+/// from the shipped <c>sendmail-mc-snippets/</c> in front of it, offering SMTP AUTH for <see cref="SaslUser"/>:
+/// milter-authoritative (<see cref="RepoLayout.AuthoritativeDeployment"/>), or Sendmail keeping relay control and
+/// reading the milter's leases through its socketmap (<see cref="RepoLayout.SocketMapDeployment"/>).
 /// </summary>
 internal sealed class PolicyStack : IAsyncDisposable
 {
@@ -12,14 +14,23 @@ internal sealed class PolicyStack : IAsyncDisposable
         "Connect:reject.example\tREJECT\n" +
         "Connect:127.0.0.7\tRELAY\n";
 
-    private PolicyStack(string rulesDirectory, MilterProcess milter, SendmailRig rig)
+    /// <summary>The SMTP AUTH user of the rig's private sasldb2.</summary>
+    public const string SaslUser = "smtpuser";
+
+    public const string SaslPassword = "smtp-secret";
+
+    private PolicyStack(string rulesDirectory, string stateDirectory, MilterProcess milter, SendmailRig rig)
     {
         RulesDirectory = rulesDirectory;
+        StateDirectory = stateDirectory;
         Milter = milter;
         Rig = rig;
     }
 
     public string RulesDirectory { get; }
+
+    /// <summary>The milter's <c>--state-dir</c> (lease store, admin socket).</summary>
+    public string StateDirectory { get; }
 
     public string AccessFile => Path.Combine(RulesDirectory, "access");
 
@@ -27,7 +38,9 @@ internal sealed class PolicyStack : IAsyncDisposable
 
     public SendmailRig Rig { get; }
 
-    public static async Task<PolicyStack> StartAsync()
+    /// <param name="settings">More milter settings as environment variables (<c>Milter__Limits__MailBomb__Count</c>, …).</param>
+    /// <param name="socketMapMode">Mode A: the milter's socketmap on a free port, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
+    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false)
     {
         string rules = Artifacts.NewTempDirectory("policy-rules-");
         string access = Path.Combine(rules, "access");
@@ -38,11 +51,20 @@ internal sealed class PolicyStack : IAsyncDisposable
         await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
         string state = Artifacts.NewTempDirectory("policy-state-");
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state).ConfigureAwait(false);
+        var milterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        string? socketMap = null;
+        if (socketMapMode)
+        {
+            socketMap = $"inet:{FreePort.Next()}@127.0.0.1";
+            milterSettings["Milter__Leases__SocketMap__Listen"] = socketMap;
+        }
+
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);
         try
         {
-            SendmailRig rig = await SendmailRig.StartWithSnippetAsync(milter.Spec, RepoLayout.AuthoritativeRelaySnippet).ConfigureAwait(false);
-            return new PolicyStack(rules, milter, rig);
+            SendmailRig rig = await SendmailRig.StartWithSnippetsAsync(
+                milter.Spec, socketMapMode ? RepoLayout.SocketMapDeployment : RepoLayout.AuthoritativeDeployment, $"{SaslUser}:{SaslPassword}", socketMap).ConfigureAwait(false);
+            return new PolicyStack(rules, state, milter, rig);
         }
         catch
         {

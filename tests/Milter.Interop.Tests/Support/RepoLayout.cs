@@ -16,8 +16,28 @@ internal static class RepoLayout
 
     public static string SendmailRig => Path.Combine(Root, "tests", "e2e", "sendmail-rig.sh");
 
+    /// <summary>The shipped sendmail.mc snippets and the files they name (<c>sendmail-mc-snippets/</c>).</summary>
+    public static string SnippetsDirectory => Path.Combine(Root, "sendmail-mc-snippets");
+
     /// <summary>The shipped sendmail.mc lines for milter-authoritative relay control.</summary>
-    public static string AuthoritativeRelaySnippet => Path.Combine(Root, "sendmail-mc-snippets", "milter-authoritative-relay.m4");
+    public static string AuthoritativeRelaySnippet => Path.Combine(SnippetsDirectory, "milter-authoritative-relay.m4");
+
+    /// <summary>
+    /// A milter-authoritative Sendmail (mode B) as the snippets' README sets it up, in its order: the relay snippet,
+    /// the version hiding, the privacy flags (pasted), and the help file the version hiding names (installed in /etc/mail).
+    /// </summary>
+    public static IReadOnlyList<string> AuthoritativeDeployment => Deployment(AuthoritativeRelaySnippet);
+
+    /// <summary>Mode A: Sendmail keeps relay control and reads the milter's leases through its socketmap (<c>FEATURE(drac)</c>).</summary>
+    public static IReadOnlyList<string> SocketMapDeployment => Deployment(Path.Combine(SnippetsDirectory, "drac-socketmap.m4"));
+
+    private static IReadOnlyList<string> Deployment(string modeSnippet) =>
+    [
+        modeSnippet,
+        Path.Combine(SnippetsDirectory, "hide-version.m4"),
+        Path.Combine(SnippetsDirectory, "privacy-flags.m4"),
+        Path.Combine(SnippetsDirectory, "helpfile-noversion"),
+    ];
 
     /// <summary><c>../shared/conformance</c> next to the repository (read-only in CI).</summary>
     public static string SharedConformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));

@@ -26,14 +26,35 @@ internal sealed class SendmailRig : IAsyncDisposable
     public static Task<SendmailRig> StartAsync(string milterSpec) => StartAsync("start", milterSpec);
 
     /// <summary>
-    /// The rig configured from a shipped sendmail.mc snippet (<c>sendmail-rig.sh start-policy</c>): the snippet is
-    /// pasted as shipped, only its <c>S=</c> socket is pointed at <paramref name="milterSpec"/>.
+    /// The rig configured from shipped files (<c>sendmail-rig.sh start-policy</c>): the <c>*.m4</c> snippets are
+    /// concatenated unchanged into a minimal private base, whose tail points the snippet's milter socket at
+    /// <paramref name="milterSpec"/> (in m4); other files go to the daemon's private /etc/mail. With
+    /// <paramref name="saslCredentials"/> (<c>USER:PASSWORD</c>) Sendmail offers SMTP AUTH PLAIN/LOGIN for that user;
+    /// with <paramref name="socketMapSpec"/> a snippet's <c>FEATURE(drac)</c> socket map asks that socket.
     /// </summary>
-    public static Task<SendmailRig> StartWithSnippetAsync(string milterSpec, string snippetFile) => StartAsync("start-policy", milterSpec, snippetFile);
+    public static Task<SendmailRig> StartWithSnippetsAsync(string milterSpec, IEnumerable<string> files, string? saslCredentials = null, string? socketMapSpec = null)
+    {
+        var options = new List<string>();
+        if (saslCredentials is not null)
+        {
+            Tools.Require("saslpasswd2", "sasl2-bin");
+            options.AddRange(["--sasl", saslCredentials]);
+        }
+
+        if (socketMapSpec is not null)
+        {
+            options.AddRange(["--socketmap", socketMapSpec]);
+        }
+
+        return StartAsync("start-policy", milterSpec, [.. options, .. files]);
+    }
 
     public string BuiltMc => File.ReadAllText(Path.Combine(WorkDirectory, "sendmail.mc"));
 
     public string BuiltCf => File.ReadAllText(Path.Combine(WorkDirectory, "sendmail.cf"));
+
+    /// <summary>The daemon's view of <c>/etc/mail</c> (a private directory bind-mounted there in its namespace).</summary>
+    public string EtcMailDirectory => Path.Combine(WorkDirectory, "etc-mail");
 
     private static async Task<SendmailRig> StartAsync(string mode, string milterSpec, params string[] extra)
     {

@@ -127,9 +127,8 @@ ns_main() {
 
 write_config() {
     local w=$1 port=$2 spec=$3 snippet=$4 extra=$5
+    local tail=$w/etc/main.cf.tail
     {
-        sed -e "s|@WORKDIR@|$(sed_escape "$w")|g" -e "s|@ROOT@|$(sed_escape "$ROOT")|g" "$HERE/postfix-main.cf.in"
-        echo
         if [ -n "$snippet" ]; then
             echo "# ---- $(basename "$snippet") as shipped (smtpd_milters pointed at the milter under test)"
             sed -e "s|^smtpd_milters = .*|smtpd_milters = $(sed_escape "$spec")|" "$snippet"
@@ -142,7 +141,13 @@ write_config() {
             echo "# ---- extra lines"
             cat "$extra"
         fi
-    } > "$w/etc/main.cf" || die "cannot write $w/etc/main.cf"
+    } > "$tail" || die "cannot write $tail"
+    # A parameter set below replaces the template's line (Postfix would warn "overriding earlier entry").
+    sed -e "s|@WORKDIR@|$(sed_escape "$w")|g" -e "s|@ROOT@|$(sed_escape "$ROOT")|g" "$HERE/postfix-main.cf.in" \
+        | awk 'NR == FNR { if (match($0, /^[a-z_0-9]+ *=/)) { k = $0; sub(/ *=.*/, "", k); set[k] = 1 }; next }
+               { k = $0; sub(/ *=.*/, "", k); if ((k in set) && $0 ~ /^[a-z_0-9]+ *=/) print "# (set below) " $0; else print }' "$tail" - \
+        > "$w/etc/main.cf" || die "cannot write $w/etc/main.cf"
+    { echo; cat "$tail"; } >> "$w/etc/main.cf" && rm -f "$tail"
     sed -e "s|@SMTP_PORT@|$port|g" "$HERE/postfix-master.cf.in" > "$w/etc/master.cf" || die "cannot write master.cf"
 }
 

@@ -16,6 +16,11 @@ internal static class RepoLayout
 
     public static string SendmailRig => Path.Combine(Root, "tests", "e2e", "sendmail-rig.sh");
 
+    public static string PostfixRig => Path.Combine(Root, "tests", "e2e", "postfix-rig.sh");
+
+    /// <summary>The shipped main.cf lines for milter-authoritative relay control with Postfix.</summary>
+    public static string PostfixAuthoritativeRelaySnippet => Path.Combine(Root, "postfix-main-cf-snippets", "milter-authoritative-relay.cf");
+
     /// <summary>The shipped sendmail.mc lines for milter-authoritative relay control.</summary>
     public static string AuthoritativeRelaySnippet => Path.Combine(Root, "sendmail-mc-snippets", "milter-authoritative-relay.m4");
 

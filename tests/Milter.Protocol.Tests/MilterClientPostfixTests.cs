@@ -17,6 +17,7 @@ public class MilterClientPostfixTests
     private static string CapturePath(string name) => Path.Combine(AppContext.BaseDirectory, "Captures", name);
 
     [TestCase("postfix-3.7-default.log", MtaFlavor.Postfix)]
+    [TestCase("postfix-3.7-policy-symlist.log", MtaFlavor.Postfix)]
     [TestCase("sendmail-8.17-default.log", MtaFlavor.Sendmail)]
     public async Task CapturedSession_Replayed_SendsTheSamePacketsInTheSameOrder(string capture, MtaFlavor flavor)
     {
@@ -47,6 +48,17 @@ public class MilterClientPostfixTests
         envelopeMacros[0].Should().StartWith("D M{mail_addr}").And.NotContain("\\0i\\0");
         envelopeMacros[1].Should().StartWith("D R{rcpt_addr}", "no queue file before the first accepted RCPT");
         envelopeMacros[2].Should().StartWith("D Ri\\0", "the queue id comes with the second RCPT");
+    }
+
+    [Test]
+    public void PostfixCapture_WithThePolicysSymbolLists_UnknownClientFacts()
+    {
+        List<CapturedPacket> capture = Session("postfix-3.7-policy-symlist.log");
+
+        capture.First(p => p.Command == 'D' && p.Data[0] == (byte)'C').Canonical.Should().Be(
+            "D Cj\\0mta.test.example\\0_\\0unknown [127.0.0.8]\\0{daemon_name}\\0mta.test.example\\0{client_addr}\\0127.0.0.8\\0{client_name}\\0unknown\\0{client_resolve}\\0FAIL\\0");
+        capture.Single(p => p.Command == 'C').Canonical.Should().StartWith("C [127.0.0.8]\\04", "the CONNECT host of a client without a name is the bracketed address");
+        capture.First(p => p.Command == 'D' && p.Data[0] == (byte)'M').Canonical.Should().Be("D M{mail_addr}\\0a@b.example\\0", "no i at MAIL");
     }
 
     [TestCase(MtaFlavor.Postfix, "D L|L|D N|N|D B|B|D E|E|A")]

@@ -59,6 +59,7 @@ public sealed class PostfixPolicyTests
         smtp.ServerLines.Should().NotBeEmpty("{0}", smtp);
         smtp.ServerLines[0].Should().StartWith("220 mta.test.example ESMTP", "{0}", smtp);
         smtp.ServerLines.Should().Contain("550 5.7.1 Access denied", "{0}", smtp);
+        smtp.Result.StdOut.Should().MatchRegex(@"(?m)^ -> MAIL FROM:<sender@sender\.example>\r?\n<\*\* 550 5\.7\.1 Access denied\r?$", "the refusal answers MAIL:\n{0}", smtp);
         AssertNothingAccepted(smtp);
     }
 
@@ -124,8 +125,7 @@ public sealed class PostfixPolicyTests
         SwaksTranscript before = await Stack.SendAsync("127.0.0.9", "x@remote.example");
         before.ServerLines.Should().Contain(l => l.StartsWith("550 5.7.1 Relaying denied.", StringComparison.Ordinal), "no lease yet:\n{0}", before);
 
-        string dll = await Artifacts.MilterHostDllAsync();
-        ProcessResult add = await ProcessRunner.RunAsync(Tools.DotnetHost(), [dll, "lease", "add", "127.0.0.9", "--state-dir", Stack.StateDirectory], TimeSpan.FromSeconds(60));
+        ProcessResult add = await Stack.AddLeaseAsync("127.0.0.9");
         add.ExitCode.Should().Be(0, "{0}", add);
 
         SwaksTranscript after = await Stack.SendAsync("127.0.0.9", "x@remote.example");

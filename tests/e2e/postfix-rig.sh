@@ -13,9 +13,10 @@
 #       private mount+UTS namespace (hostname mta.test.example, private /etc/hosts, resolv.conf,
 #       nsswitch.conf), wait for the 220 greeting.  MILTER_SPEC in Postfix syntax: inet:127.0.0.1:PORT.
 #       Writes WORKDIR/master.pid, postfix.mntns, smtp.port; the log is WORKDIR/data/postfix.log.
-#   postfix-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC SNIPPET_FILE [EXTRA_MAIN_CF]
-#       Same, with SNIPPET_FILE (postfix-main-cf-snippets/milter-authoritative-relay.cf) appended as
-#       shipped except its smtpd_milters value, set to MILTER_SPEC; EXTRA_MAIN_CF after it.
+#   postfix-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC SNIPPET_FILE [EXTRA_MAIN_CF [SOCKETMAP]]
+#       Same, with SNIPPET_FILE (postfix-main-cf-snippets/*.cf) appended as shipped except its
+#       smtpd_milters value, set to MILTER_SPEC, and its socketmap:inet:127.0.0.1:8895: tables, pointed at
+#       SOCKETMAP (inet:127.0.0.1:PORT) when given; EXTRA_MAIN_CF (may be '') after it.
 #   postfix-rig.sh stop WORKDIR
 #       postfix stop, then TERM/KILL whatever is left in the rig's namespace; wait for the port to close.
 #   postfix-rig.sh swaks WORKDIR SWAKS_ARGS...
@@ -35,7 +36,7 @@ MTA_NAME=mta.test.example
 die() { echo "postfix-rig: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '4,27p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,28p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -126,12 +127,13 @@ ns_main() {
 }
 
 write_config() {
-    local w=$1 port=$2 spec=$3 snippet=$4 extra=$5
+    local w=$1 port=$2 spec=$3 snippet=$4 extra=$5 socketmap=$6
     local tail=$w/etc/main.cf.tail
     {
         if [ -n "$snippet" ]; then
             echo "# ---- $(basename "$snippet") as shipped (smtpd_milters pointed at the milter under test)"
-            sed -e "s|^smtpd_milters = .*|smtpd_milters = $(sed_escape "$spec")|" "$snippet"
+            sed -e "s|^smtpd_milters = .*|smtpd_milters = $(sed_escape "$spec")|" \
+                -e "s|socketmap:inet:127\.0\.0\.1:8895:|socketmap:$(sed_escape "${socketmap:-inet:127.0.0.1:8895}"):|g" "$snippet"
         else
             echo "smtpd_milters = $spec"
             echo "milter_default_action = tempfail"
@@ -153,7 +155,7 @@ write_config() {
 
 # ---------------------------------------------------------------- start
 do_start() {
-    local w=$1 port=$2 spec=$3 snippet=$4 extra=$5 v pid="" g="" deadline
+    local w=$1 port=$2 spec=$3 snippet=$4 extra=$5 socketmap=${6:-} v pid="" g="" deadline
     [ "$(id -u)" = 0 ] || die "must run as root (mount/UTS namespace, postfix master)"
     case $port in ''|*[!0-9]*) die "bad SMTP_PORT '$port'";; esac
     case $spec in inet:127.*|unix:/*) ;; *) die "bad MILTER_SPEC '$spec' (Postfix syntax: inet:127.0.0.1:PORT)";; esac
@@ -183,7 +185,8 @@ do_start() {
     printf 'nameserver 127.0.0.1\n' > "$w/ns/resolv.conf"
     printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' \
         'networks: files' 'protocols: files' 'services: files' > "$w/ns/nsswitch.conf"
-    write_config "$w" "$port" "$spec" "$snippet" "$extra"
+    case $socketmap in ''|inet:127.*) ;; *) die "bad SOCKETMAP '$socketmap' (inet:127.0.0.1:PORT)";; esac
+    write_config "$w" "$port" "$spec" "$snippet" "$extra" "$socketmap"
     echo "$port" > "$w/smtp.port"
     rm -f "$w/master.pid" "$w/postfix.mntns"
 
@@ -265,8 +268,8 @@ do_swaks() {
 
 case ${1:-} in
     fetch) shift; [ $# -eq 0 ] || usage; do_fetch;;
-    start) shift; [ $# -ge 3 ] && [ $# -le 4 ] || usage; do_start "$1" "$2" "$3" "" "${4:-}";;
-    start-policy) shift; [ $# -ge 4 ] && [ $# -le 5 ] || usage; do_start "$1" "$2" "$3" "$4" "${5:-}";;
+    start) shift; [ $# -ge 3 ] && [ $# -le 4 ] || usage; do_start "$1" "$2" "$3" "" "${4:-}" "";;
+    start-policy) shift; [ $# -ge 4 ] && [ $# -le 6 ] || usage; do_start "$1" "$2" "$3" "$4" "${5:-}" "${6:-}";;
     stop)  shift; do_stop "$@";;
     swaks) shift; do_swaks "$@";;
     __ns)  shift; ns_main "$@";;

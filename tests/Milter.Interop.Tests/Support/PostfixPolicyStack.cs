@@ -32,7 +32,10 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
 
     /// <param name="extraMainCf">main.cf lines after the snippet (SASL settings, ...).</param>
     /// <param name="settings">More milter settings as environment variables.</param>
-    public static async Task<PostfixPolicyStack> StartAsync(string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="snippet">The shipped snippet to configure Postfix from (default: milter-authoritative-relay.cf).</param>
+    /// <param name="socketMapPort">A free port for the milter's lease socketmap, which the snippet's socketmap tables then use.</param>
+    public static async Task<PostfixPolicyStack> StartAsync(
+        string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null, string? snippet = null, int? socketMapPort = null)
     {
         PostfixRig.RequireRunnable();
         string rules = Artifacts.NewTempDirectory("postfix-rules-");
@@ -44,10 +47,18 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
         await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
         string state = Artifacts.NewTempDirectory("postfix-state-");
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, settings, null).ConfigureAwait(false);
+        string? socketMap = socketMapPort is { } p ? $"inet:{p}@127.0.0.1" : null;
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        if (socketMap is not null)
+        {
+            environment["Milter__Leases__SocketMap__Listen"] = socketMap;
+        }
+
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, environment, null).ConfigureAwait(false);
         try
         {
-            PostfixRig rig = await PostfixRig.StartWithSnippetAsync(milter.Spec, RepoLayout.PostfixAuthoritativeRelaySnippet, extraMainCf).ConfigureAwait(false);
+            PostfixRig rig = await PostfixRig.StartWithSnippetAsync(
+                milter.Spec, snippet ?? RepoLayout.PostfixAuthoritativeRelaySnippet, extraMainCf, socketMap).ConfigureAwait(false);
             return new PostfixPolicyStack(state, milter, rig);
         }
         catch
@@ -60,6 +71,13 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
     /// <summary>swaks from <paramref name="from"/> (a 127.0.0.x address), sender sender@sender.example unless given.</summary>
     public Task<SwaksTranscript> SendAsync(string from, string to, params string[] more) =>
         Rig.SwaksAsync(["--local-interface", from, "--from", "sender@sender.example", "--to", to, "--header", "Subject: postfix policy e2e", .. more]);
+
+    /// <summary><c>milter lease add IP --state-dir STATE</c>, as a POP/IMAP login hook would run it.</summary>
+    public async Task<ProcessResult> AddLeaseAsync(string address)
+    {
+        string dll = await Artifacts.MilterHostDllAsync().ConfigureAwait(false);
+        return await ProcessRunner.RunAsync(Tools.DotnetHost(), [dll, "lease", "add", address, "--state-dir", StateDirectory], TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {

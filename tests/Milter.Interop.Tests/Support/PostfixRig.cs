@@ -54,8 +54,9 @@ internal sealed partial class PostfixRig : IAsyncDisposable
     /// The rig configured from a shipped main.cf snippet (<c>postfix-rig.sh start-policy</c>): appended as shipped, only
     /// its <c>smtpd_milters</c> socket pointed at <paramref name="milterSpec"/>; <paramref name="extraMainCf"/> after it.
     /// </summary>
-    public static Task<PostfixRig> StartWithSnippetAsync(string milterSpec, string snippetFile, string? extraMainCf = null) =>
-        StartAsync(["start-policy", "WORKDIR", "PORT", PostfixSpec(milterSpec), snippetFile], extraMainCf);
+    /// <param name="socketMapSpec">Where the snippet's <c>socketmap:inet:127.0.0.1:8895:</c> tables point instead (Sendmail syntax).</param>
+    public static Task<PostfixRig> StartWithSnippetAsync(string milterSpec, string snippetFile, string? extraMainCf = null, string? socketMapSpec = null) =>
+        StartAsync(["start-policy", "WORKDIR", "PORT", PostfixSpec(milterSpec), snippetFile], extraMainCf, socketMapSpec is null ? null : PostfixSpec(socketMapSpec));
 
     /// <summary>Ignores the calling test (with the reason) when this machine cannot run the rig.</summary>
     public static void RequireRunnable()
@@ -105,7 +106,7 @@ internal sealed partial class PostfixRig : IAsyncDisposable
         }
     }
 
-    private static async Task<PostfixRig> StartAsync(string[] template, string? extraMainCf)
+    private static async Task<PostfixRig> StartAsync(string[] template, string? extraMainCf, string? socketMap = null)
     {
         RequireRunnable();
         ProcessResult fetch = await ProcessRunner.RunAsync("/bin/bash", [RepoLayout.PostfixRig, "fetch"], CommandTimeout).ConfigureAwait(false);
@@ -130,9 +131,14 @@ internal sealed partial class PostfixRig : IAsyncDisposable
         {
             var rig = new PostfixRig(directory, FreePort.Next());
             string[] arguments = [.. template.Select(a => a switch { "WORKDIR" => rig.WorkDirectory, "PORT" => rig.Port.ToString(CultureInfo.InvariantCulture), _ => a })];
-            if (extra is not null)
+            if (extra is not null || socketMap is not null)
             {
-                arguments = [.. arguments, extra];
+                arguments = [.. arguments, extra ?? string.Empty];
+            }
+
+            if (socketMap is not null)
+            {
+                arguments = [.. arguments, socketMap];
             }
 
             ProcessResult start = await rig.RunAsync(arguments).ConfigureAwait(false);

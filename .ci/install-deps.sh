@@ -4,12 +4,15 @@
 #   - /usr/sbin/policy-rc.d (exit 101) is created first if missing, so the
 #     sendmail package cannot start its daemon on ports 25/587;
 #   - apt-get update runs once, and only if something has to be installed;
-#   - a sendmail daemon the package started anyway is stopped afterwards.
+#   - a sendmail daemon the package started anyway is stopped afterwards;
+#   - Postfix is never installed (it conflicts with sendmail): its .deb is downloaded and unpacked into a
+#     cache by tests/e2e/postfix-rig.sh fetch, and the postfix user and postdrop group its daemons need are
+#     created here.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
-gcc libc6-dev make procps iproute2 util-linux redis-server dovecot-pop3d rpcbind
+gcc libc6-dev make procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
 sasl2-bin libsasl2-modules"
 
 say() { echo "install-deps: $*"; }
@@ -63,8 +66,19 @@ for pf in /run/sendmail/mta/sendmail.pid /run/sendmail/msp/sendmail.pid; do
 done
 [ $stopped = 1 ] || say "no system sendmail daemon running"
 
-# 5. report
-for t in gcc m4 miltertest swaks unshare nsenter ss saslpasswd2 /usr/sbin/sendmail-mta; do
+# 5. Postfix for tests/e2e/postfix-rig.sh: its users (as the postfix package's postinst would) and the
+#    unpacked package (apt-get download + dpkg -x into /var/cache/milter-e2e/postfix, once)
+getent group postfix >/dev/null || groupadd --system postfix
+id -u postfix >/dev/null 2>&1 || useradd --system -g postfix -d /nonexistent -s /usr/sbin/nologin -M postfix
+getent group postdrop >/dev/null || groupadd --system postdrop
+if ! bash "$(dirname "$0")/../tests/e2e/postfix-rig.sh" fetch; then
+    say "apt-get update (for the postfix package)"
+    apt-get update -q >/dev/null
+    bash "$(dirname "$0")/../tests/e2e/postfix-rig.sh" fetch || { say "fetching the postfix package failed" >&2; exit 1; }
+fi
+
+# 6. report
+for t in gcc m4 miltertest swaks unshare nsenter ss script saslpasswd2 /usr/sbin/sendmail-mta; do
     command -v "$t" >/dev/null 2>&1 || { say "MISSING after install: $t" >&2; exit 1; }
 done
 say "done"

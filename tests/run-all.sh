@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and ends with one line "N passed, N failed".
 # On a fresh Debian machine run it as root: it installs the Debian packages the interop and end-to-end
-# tests drive (sendmail, libmilter-dev, miltertest, swaks) before testing.
+# tests drive (sendmail, libmilter-dev, miltertest, swaks) and unpacks Postfix (tests/e2e/postfix-rig.sh fetch)
+# before testing.
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"

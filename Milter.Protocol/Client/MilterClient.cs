@@ -26,6 +26,7 @@ public sealed class MilterClient : IAsyncDisposable
     private readonly IAsyncDisposable? _owned;
     private string _lastUnanswered = "connect";
     private bool _connectionVerdict;
+    private bool _heloSeen;
 
     // One timer for every reply read, reset after each (TryReset drops registrations, so the caller's token is
     // not linked to it: a registration cancels the pending read instead, as MilterSession does).
@@ -132,6 +133,7 @@ public sealed class MilterClient : IAsyncDisposable
 
     public async ValueTask<MilterReply> HeloAsync(string name, IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
+        _heloSeen = true; // the SMTP session said HELO, whether or not the milter is told
         if (!TryBeginStep('H', MilterProtocolFlags.NoHelo, macros))
         {
             return MilterReply.NotSent;
@@ -312,15 +314,23 @@ public sealed class MilterClient : IAsyncDisposable
     public ValueTask QuitNewConnectionAsync(CancellationToken cancellationToken = default)
     {
         _connectionVerdict = false;
+        _heloSeen = false;
         return SendNoReplyAsync(MilterCommandCode.QuitNewConnection, "QUIT_NC", cancellationToken);
     }
 
     /// <summary>
-    /// QUIT and close. Postfix closes without QUIT after a connection-level verdict, and so does this client in
-    /// the Postfix flavor.
+    /// QUIT and close. Postfix sends ABORT first when the SMTP client said HELO, and closes without QUIT after a
+    /// connection-level verdict; so does this client in the Postfix flavor.
     /// </summary>
     public async ValueTask QuitAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.Flavor == MtaFlavor.Postfix && _heloSeen && !_connectionVerdict)
+        {
+            // smtpd's helo_reset() at the end of a session that said HELO calls milter_abort() (captured: A, A, Q
+            // after a message; Q alone after a session without HELO).
+            await AbortAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (!(_options.Flavor == MtaFlavor.Postfix && _connectionVerdict))
         {
             await SendNoReplyAsync(MilterCommandCode.Quit, "QUIT", cancellationToken).ConfigureAwait(false);

@@ -11,8 +11,8 @@ public enum MtaFlavor
 
     /// <summary>
     /// Postfix 3.x: bare IPv6 addresses, macro packets also before every HEADER, BODY and UNKNOWN (and DATA,
-    /// EOH), ABORT after each message, PROGRESS/QUARANTINE/SHUTDOWN at any step, every reply line validated,
-    /// no QUIT after a connection-level verdict.
+    /// EOH), ABORT after each message and before QUIT once HELO was seen, PROGRESS/QUARANTINE/SHUTDOWN at any
+    /// step, every reply line validated, no QUIT after a connection-level verdict.
     /// </summary>
     Postfix,
 }

@@ -19,21 +19,26 @@ internal sealed class DovecotServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private readonly BackgroundProcess _process;
 
-    private DovecotServer(BackgroundProcess process, string directory, int port)
+    private DovecotServer(BackgroundProcess process, string directory, int port, int? authPort)
     {
         _process = process;
         Directory = directory;
         Port = port;
+        AuthPort = authPort;
     }
 
     public string Directory { get; }
 
     public int Port { get; }
 
+    /// <summary>The auth service's TCP listener on 127.0.0.1 (Postfix <c>smtpd_sasl_type = dovecot</c>), when asked for.</summary>
+    public int? AuthPort { get; }
+
     /// <summary>Dovecot's own log file (<c>log_path</c>): the file the milter's log follower reads.</summary>
     public string LogPath => Path.Combine(Directory, "dovecot.log");
 
-    public static async Task<DovecotServer> StartAsync()
+    /// <param name="authListener">Also open the auth service on a free 127.0.0.1 port (<see cref="AuthPort"/>) for Postfix SASL.</param>
+    public static async Task<DovecotServer> StartAsync(bool authListener = false)
     {
         Tools.RequireRoot("Dovecot's master runs as root and switches to the dovecot/dovenull users");
         string dovecot = Tools.Require("dovecot", "dovecot-pop3d");
@@ -54,13 +59,19 @@ internal sealed class DovecotServer : IAsyncDisposable
         for (int attempt = 1; ; attempt++)
         {
             int port = FreePort.Next();
+            int? authPort = authListener ? FreePort.Next() : null;
             string config = Path.Combine(directory, "dovecot.conf");
-            await File.WriteAllTextAsync(config, Config(directory, port)).ConfigureAwait(false);
+            await File.WriteAllTextAsync(config, Config(directory, port) + (authPort is { } a ? AuthListener(a) : string.Empty)).ConfigureAwait(false);
             BackgroundProcess process = BackgroundProcess.Start(dovecot, ["-F", "-c", config]);
             try
             {
                 await WaitUntilListeningAsync(process, port).ConfigureAwait(false);
-                return new DovecotServer(process, directory, port);
+                if (authPort is { } auth)
+                {
+                    await WaitUntilListeningAsync(process, auth).ConfigureAwait(false);
+                }
+
+                return new DovecotServer(process, directory, port, authPort);
             }
             catch (InvalidOperationException) when (attempt < 3)
             {
@@ -142,6 +153,17 @@ internal sealed class DovecotServer : IAsyncDisposable
         service stats {
           unix_listener stats-writer {
             mode = 0666
+          }
+        }
+
+        """);
+
+    // Dovecot's SASL protocol over TCP, as for a Postfix on another host (Postfix: smtpd_sasl_path = inet:HOST:PORT).
+    private static string AuthListener(int port) => string.Create(CultureInfo.InvariantCulture, $$"""
+        service auth {
+          inet_listener {
+            address = 127.0.0.1
+            port = {{port}}
           }
         }
 

@@ -19,6 +19,14 @@ internal static class RepoLayout
     /// <summary>The shipped sendmail.mc snippets and the files they name (<c>sendmail-mc-snippets/</c>).</summary>
     public static string SnippetsDirectory => Path.Combine(Root, "sendmail-mc-snippets");
 
+    public static string PostfixRig => Path.Combine(Root, "tests", "e2e", "postfix-rig.sh");
+
+    /// <summary>The shipped main.cf lines for milter-authoritative relay control with Postfix.</summary>
+    public static string PostfixAuthoritativeRelaySnippet => Path.Combine(Root, "postfix-main-cf-snippets", "milter-authoritative-relay.cf");
+
+    /// <summary>The shipped main.cf lines for the milter as an extra layer behind Postfix's own relay control.</summary>
+    public static string PostfixExtraLayerSnippet => Path.Combine(Root, "postfix-main-cf-snippets", "milter-extra-layer.cf");
+
     /// <summary>The shipped sendmail.mc lines for milter-authoritative relay control.</summary>
     public static string AuthoritativeRelaySnippet => Path.Combine(SnippetsDirectory, "milter-authoritative-relay.m4");
 

@@ -23,7 +23,13 @@ internal sealed partial class SwaksTranscript
     /// <summary>Queue id from "250 2.0.0 ID Message accepted for delivery", or null.</summary>
     public string? AcceptedQueueId => ServerLines.Select(l => Accepted().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
 
+    /// <summary>Queue id from Postfix's "250 2.0.0 Ok: queued as ID", or null.</summary>
+    public string? PostfixQueueId => ServerLines.Select(l => PostfixQueued().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+
     public override string ToString() => Result.ToString();
+
+    [GeneratedRegex(@"^250 2\.0\.0 Ok: queued as (\w+)$")]
+    private static partial Regex PostfixQueued();
 
     [GeneratedRegex(@"^250 2\.0\.0 (\w+) Message accepted for delivery$")]
     private static partial Regex Accepted();

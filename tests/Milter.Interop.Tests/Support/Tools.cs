@@ -44,7 +44,8 @@ internal static class Tools
         return !string.IsNullOrEmpty(host) && File.Exists(host) ? host : Require("dotnet", "dotnet-sdk-10.0");
     }
 
-    private static string? Find(string program)
+    /// <summary>The program's path on PATH (or in an sbin directory), or null.</summary>
+    public static string? Find(string program)
     {
         IEnumerable<string> path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

@@ -1,0 +1,93 @@
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>
+/// Our program (<c>milter run</c>) with rule files and a state directory in a temp directory, and a real Postfix 3.7
+/// configured from the shipped <c>postfix-main-cf-snippets/milter-authoritative-relay.cf</c> in front of it.
+/// </summary>
+internal sealed class PostfixPolicyStack : IAsyncDisposable
+{
+    /// <summary>
+    /// The access file of the Postfix policy tests (makemap syntax: key TAB value): the rules of the Sendmail policy
+    /// tests, and a sender with Sendmail's custom error text.
+    /// </summary>
+    public const string Access =
+        "# access rules of the Postfix policy tests\n" +
+        "Connect:reject.example\tREJECT\n" +
+        "Connect:127.0.0.7\tRELAY\n" +
+        "From:custom@sender.example\tERROR:5.7.1:\"550 Custom policy text, see https://policy.test.example/why\"\n";
+
+    private PostfixPolicyStack(string stateDirectory, MilterProcess milter, PostfixRig rig)
+    {
+        StateDirectory = stateDirectory;
+        Milter = milter;
+        Rig = rig;
+    }
+
+    /// <summary>The milter's <c>--state-dir</c> (lease database, admin socket).</summary>
+    public string StateDirectory { get; }
+
+    public MilterProcess Milter { get; }
+
+    public PostfixRig Rig { get; }
+
+    /// <param name="extraMainCf">main.cf lines after the snippet (SASL settings, ...).</param>
+    /// <param name="settings">More milter settings as environment variables.</param>
+    /// <param name="snippet">The shipped snippet to configure Postfix from (default: milter-authoritative-relay.cf).</param>
+    /// <param name="socketMapPort">A free port for the milter's lease socketmap, which the snippet's socketmap tables then use.</param>
+    public static async Task<PostfixPolicyStack> StartAsync(
+        string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null, string? snippet = null, int? socketMapPort = null)
+    {
+        PostfixRig.RequireRunnable();
+        string rules = Artifacts.NewTempDirectory("postfix-rules-");
+        string access = Path.Combine(rules, "access");
+        string relayDomains = Path.Combine(rules, "relay-domains");
+        string localDomains = Path.Combine(rules, "local-host-names");
+        await File.WriteAllTextAsync(access, Access).ConfigureAwait(false);
+        await File.WriteAllTextAsync(relayDomains, "# class R\nrelayed.example\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
+        string state = Artifacts.NewTempDirectory("postfix-state-");
+
+        string? socketMap = socketMapPort is { } p ? $"inet:{p}@127.0.0.1" : null;
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        if (socketMap is not null)
+        {
+            environment["Milter__Leases__SocketMap__Listen"] = socketMap;
+        }
+
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, environment, null).ConfigureAwait(false);
+        try
+        {
+            PostfixRig rig = await PostfixRig.StartWithSnippetAsync(
+                milter.Spec, snippet ?? RepoLayout.PostfixAuthoritativeRelaySnippet, extraMainCf, socketMap).ConfigureAwait(false);
+            return new PostfixPolicyStack(state, milter, rig);
+        }
+        catch
+        {
+            await milter.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>swaks from <paramref name="from"/> (a 127.0.0.x address), sender sender@sender.example unless given.</summary>
+    public Task<SwaksTranscript> SendAsync(string from, string to, params string[] more) =>
+        Rig.SwaksAsync(["--local-interface", from, "--from", "sender@sender.example", "--to", to, "--header", "Subject: postfix policy e2e", .. more]);
+
+    /// <summary><c>milter lease add IP --state-dir STATE</c>, as a POP/IMAP login hook would run it.</summary>
+    public async Task<ProcessResult> AddLeaseAsync(string address)
+    {
+        string dll = await Artifacts.MilterHostDllAsync().ConfigureAwait(false);
+        return await ProcessRunner.RunAsync(Tools.DotnetHost(), [dll, "lease", "add", address, "--state-dir", StateDirectory], TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Rig.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await Milter.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

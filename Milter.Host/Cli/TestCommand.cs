@@ -9,7 +9,7 @@ internal static class TestCommand
 {
     public static Command Create()
     {
-        var files = new Argument<string[]>("FILE") { Description = "policy case files (format: docs/policy.md)", Arity = ArgumentArity.OneOrMore };
+        var files = OptionLikeArguments.Refused(new Argument<string[]>("FILE") { Description = "policy case files (format: docs/policy.md)", Arity = ArgumentArity.OneOrMore });
         var rules = new RuleFlags();
         var command = new Command("test", "Run policy test cases against the rules; exits 1 on any mismatch, naming it");
         command.Arguments.Add(files);

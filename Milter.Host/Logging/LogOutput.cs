@@ -26,7 +26,13 @@ internal static class LogOutput
                 logging.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Systemd);
                 break;
             default:
-                logging.AddConsole(); // AddSystemd has chosen the journal format when systemd started us
+                logging.AddConsole(); // AddSystemd has chosen the journal format when it sees systemd as the parent
+                if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
+                {
+                    // systemd.exec(5): stdout goes to the journal. Also true where AddSystemd cannot see the parent (ProtectProc=invisible).
+                    logging.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Systemd);
+                }
+
                 break;
         }
     }

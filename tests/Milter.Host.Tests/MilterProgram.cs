@@ -54,4 +54,23 @@ internal static class MilterProgram
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>True once <paramref name="spec"/> accepts a milter connection (within 10 s).</summary>
+    public static async Task<bool> ListensAsync(string spec)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
+                return true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return false;
+    }
 }

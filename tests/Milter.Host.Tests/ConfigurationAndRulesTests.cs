@@ -155,6 +155,59 @@ public class ConfigurationAndRulesTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Sigterm_LetsAnOpenSessionFinishAtQuit_RefusesNewOnes_ThenExitsZero()
+    {
+        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        using Process milter = MilterProgram.Start("run", "--listen", spec, "--state-dir", _dir);
+        try
+        {
+            (await MilterProgram.ListensAsync(spec)).Should().BeTrue();
+            await using MilterClient client = await MilterClient.ConnectAsync(spec, null, default);
+            await client.NegotiateAsync(default);
+            await client.ConnectAsync("client.test", IPAddress.Parse("203.0.113.20"), 40000);
+            await client.HeloAsync("client.test");
+            (await client.MailAsync("<a@example.org>")).IsContinue.Should().BeTrue();
+
+            using (Process kill = Process.Start("kill", ["-TERM", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            Func<Task> newSession = async () => await MilterClient.ConnectAsync(spec, null, default);
+            for (int i = 0; i < 50 && !milter.HasExited; i++)
+            {
+                try
+                {
+                    await newSession();
+                    await Task.Delay(100); // the listener has not closed yet
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    break;
+                }
+            }
+
+            await newSession.Should().ThrowAsync<System.Net.Sockets.SocketException>("SIGTERM stops accepting");
+            milter.HasExited.Should().BeFalse("a session is still open");
+            (await client.RcptAsync("<x@remote.example>")).Text.Should().Be("550 5.7.1 Relaying denied. Proper authentication required.", "the open session is still served");
+            await client.QuitAsync();
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await milter.WaitForExitAsync(timeout.Token);
+            milter.ExitCode.Should().Be(0);
+            (await milter.StandardOutput.ReadToEndAsync()).Should().Contain("every connection ended on its own");
+        }
+        finally
+        {
+            if (!milter.HasExited)
+            {
+                milter.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
     public async Task RulesCheck_ReportsFileAndLine_AndExitsOne()
     {
         string access = Write("access", "Connect:192.0.2.1 RELAY\n Connect:192.0.2.9 REJECT\n");

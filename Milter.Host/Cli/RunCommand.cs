@@ -74,11 +74,20 @@ internal static partial class RunCommand
             HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = configuration });
             builder.Services.AddSystemd();
             NotifyWithoutSystemdParent(builder.Services);
-            var metricsSettings = new MetricsSettings();
-            builder.Configuration.GetSection(MetricsSettings.Section).Bind(metricsSettings);
-            builder.Services.AddSingleton(metricsSettings);
+            var settings = MilterSettings.Bind(builder.Configuration);
+            if (settings.Problems.Count > 0)
+            {
+                foreach (string problem in settings.Problems)
+                {
+                    error.WriteLine($"milter run: {problem}");
+                }
+
+                return 2;
+            }
+
+            builder.Services.AddSingleton(settings.Metrics);
             builder.Services.AddSingleton<MilterMetrics>();
-            if (!string.IsNullOrEmpty(metricsSettings.Listen))
+            if (!string.IsNullOrEmpty(settings.Metrics.Listen))
             {
                 builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load
             }
@@ -88,34 +97,13 @@ internal static partial class RunCommand
             builder.Services.AddSingleton(new RuleSetHolder(null));
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
-            var policy = new PolicySettings();
-            builder.Configuration.GetSection(PolicySettings.Section).Bind(policy);
-            var listener = new ListenerOptions();
-            builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
-            var limitSettings = new LimitSettings();
-            builder.Configuration.GetSection(LimitSettings.Section).Bind(limitSettings);
-            var leaseSettings = new LeaseSettings();
-            builder.Configuration.GetSection(LeaseSettings.Section).Bind(leaseSettings);
-            var logging = new LoggingSettings();
-            builder.Configuration.GetSection(LoggingSettings.Section).Bind(logging);
-            List<string> problems = [.. policy.Validate(), .. listener.Validate(), .. limitSettings.Validate(), .. leaseSettings.Validate(), .. LeaseFeeds.Validate(builder.Configuration), .. logging.Validate(), .. metricsSettings.Validate()];
-            if (problems.Count > 0)
-            {
-                foreach (string problem in problems)
-                {
-                    error.WriteLine($"milter run: {problem}");
-                }
-
-                return 2;
-            }
-
-            LogOutput.Configure(builder.Logging, builder.Configuration, logging);
+            LogOutput.Configure(builder.Logging, builder.Configuration, settings.Logging);
             builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
-            LeaseServices.Add(builder.Services, builder.Configuration, leaseSettings);
+            LeaseServices.Add(builder.Services, builder.Configuration, settings.Leases);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
-            builder.Services.AddSingleton(sp => CreateLimits(limitSettings, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
+            builder.Services.AddSingleton(sp => CreateLimits(settings.Limits, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {
                 PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
@@ -126,7 +114,7 @@ internal static partial class RunCommand
             });
             builder.Services.AddHostedService<MilterListenerService>();
             // The listener drains for ShutdownTimeoutSeconds; the host must not cut it short (systemd's TimeoutStopSec is longer still).
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(60, listener.ShutdownTimeoutSeconds + 15)));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(60, settings.Listener.ShutdownTimeoutSeconds + 15)));
 
             using IHost host = builder.Build();
             try

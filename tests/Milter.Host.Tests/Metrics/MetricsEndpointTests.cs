@@ -24,10 +24,8 @@ public class MetricsEndpointTests
     [CancelAfter(120_000)]
     public async Task Scrape_AfterARefusedRelay_CountsTheSessionTheVerdictWithItsRuleAndTheLatency()
     {
-        int port = MilterProgram.FreePort();
-        string access = Path.Combine(_dir, "access");
-        await File.WriteAllTextAsync(access, "Connect:192.0.2.1\tRELAY\nFrom:spammer@example.com\tREJECT\n");
-        await using RunningMilter milter = await RunningMilter.StartInAsync(_dir, "--access", access, "--metrics", $"127.0.0.1:{port}");
+        (RunningMilter milter, int port, string access) = await StartAsync("Connect:192.0.2.1\tRELAY\nFrom:spammer@example.com\tREJECT\n");
+        await using RunningMilter _ = milter;
 
         await using (MilterClient client = await MilterClient.ConnectAsync(milter.Spec, null, default))
         {
@@ -63,10 +61,8 @@ public class MetricsEndpointTests
     [CancelAfter(120_000)]
     public async Task Scrape_CountsLeaseAddsBySource_TheTableSize_AndARefusedReload()
     {
-        int port = MilterProgram.FreePort();
-        string access = Path.Combine(_dir, "access");
-        await File.WriteAllTextAsync(access, "Connect:192.0.2.1\tRELAY\n");
-        await using RunningMilter milter = await RunningMilter.StartInAsync(_dir, "--access", access, "--metrics", $"127.0.0.1:{port}");
+        (RunningMilter milter, int port, string access) = await StartAsync("Connect:192.0.2.1\tRELAY\n");
+        await using RunningMilter _ = milter;
         (await MilterProgram.RunAsync("lease", "add", "192.0.2.7", "--state-dir", _dir)).Exit.Should().Be(0);
         await File.WriteAllTextAsync(access, "Connect:192.0.2.1\tRELAY\n  Connect:192.0.2.3 RELAY\n"); // line 2 is broken
 
@@ -82,6 +78,15 @@ public class MetricsEndpointTests
         (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--metrics", "localhost");
         exit.Should().Be(2);
         error.Should().Contain("Milter:Metrics:Listen: 'localhost' is not ADDRESS:PORT");
+    }
+
+    /// <summary><c>milter run</c> with these access rules and its metrics on a free loopback port.</summary>
+    private async Task<(RunningMilter Milter, int Port, string Access)> StartAsync(string accessRules)
+    {
+        int port = MilterProgram.FreePort();
+        string access = Path.Combine(_dir, "access");
+        await File.WriteAllTextAsync(access, accessRules);
+        return (await RunningMilter.StartInAsync(_dir, "--access", access, "--metrics", $"127.0.0.1:{port}"), port, access);
     }
 
     private static async Task<string> EventuallyScrapeAsync(int port, Func<string, bool> condition)

@@ -13,7 +13,7 @@ internal static class RulesCommand
     public static Command Create()
     {
         var stateDir = new Option<string?>("--state-dir") { Description = "state directory of the running milter (default as `run` resolves it)" };
-        var config = new Option<string?>("--config") { Description = $"the running milter's configuration file, for its Milter:StateDirectory (default {ConfigurationFile.DefaultPath})" };
+        var config = new Option<string?>("--config") { Description = $"configuration file: Milter:StateDirectory, and with --check Milter:Rules and Milter:Policy (default {ConfigurationFile.DefaultPath})" };
         var check = new Option<bool>("--check") { Description = "validate the rule files given by the rule flags and exit 1 on any error" };
         var rules = new RuleFlags();
         var command = new Command("rules", "Show the rules in force in the running milter, or --check rule files offline");
@@ -27,7 +27,7 @@ internal static class RulesCommand
             TextWriter error = parse.InvocationConfiguration.Error;
             if (parse.GetValue(check))
             {
-                if (RuleLoading.Load(rules.Read(parse), error) is null)
+                if (RuleLoading.Load(rules.Read(parse), parse.GetValue(config), error) is null)
                 {
                     return 1;
                 }

@@ -95,6 +95,37 @@ public class CliTests
     }
 
     [Test]
+    public async Task Check_ReadsRulesAndPolicyFromTheConfigFile_RuleFlagsWin()
+    {
+        string dir = Directory.CreateTempSubdirectory("milter-check-config").FullName;
+        try
+        {
+            string fileAccess = Path.Combine(dir, "access");
+            string flagAccess = Path.Combine(dir, "access.flag");
+            await File.WriteAllTextAsync(fileAccess, "Connect:203.0.113.20\tRELAY\n");
+            await File.WriteAllTextAsync(flagAccess, "Connect:192.0.2.1\tRELAY\n");
+            string config = Path.Combine(dir, "milter.json");
+            await File.WriteAllTextAsync(config, $$"""
+                { "Milter": { "Rules": { "Access": "{{fileAccess}}" },
+                              "Policy": { "Replies": { "RelayDeniedAuthRequired": "550 5.7.1 Log in first" } } } }
+                """);
+            string[] transaction = ["check", "--client-ip", "203.0.113.20", "--from", "<a@example.org>", "--rcpt", "<x@remote.example>", "--config", config];
+
+            (int exit, string output, _) = await MilterProgram.RunAsync(transaction);
+            exit.Should().Be(0);
+            output.Should().Contain(fileAccess + ":1", "the configured access file lets this client relay");
+
+            (exit, output, _) = await MilterProgram.RunAsync([.. transaction, "--access", flagAccess]);
+            exit.Should().Be(0);
+            output.Should().Contain("rcpt: 550 5.7.1 Log in first", "--access replaces the file's rules, the file's reply text stays");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Check_MissingRuleFile_IsAnError()
     {
         (int exit, _, string error) = await MilterProgram.RunAsync("check", "--client-ip", "1.2.3.4", "--from", "<a@b>", "--rcpt", "<c@d>", "--access", "/nonexistent/access");

@@ -30,6 +30,9 @@ internal sealed class MilterMetrics : IDisposable
     private long _lastRuleLoadUnixSeconds;
     private long _ruleSetVersion;
 
+    /// <summary>This instance's meter (a listener can tell it from another instance's, e.g. in tests).</summary>
+    public Meter Meter => _meter;
+
     public MilterMetrics()
     {
         _sessions = _meter.CreateCounter<long>("sessions.total", "{session}", "SMTP sessions the MTA opened to the milter (CONNECT)");

@@ -73,6 +73,29 @@ public class MetricsEndpointTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Scrape_CountsALimitHitByLimit_AndItsVerdictAsDecidedByLimits()
+    {
+        int port = MilterProgram.FreePort();
+        await using RunningMilter milter = await RunningMilter.StartWithAsync(
+            new Dictionary<string, string> { ["Milter__Limits__RecipientsPerMessage__Max"] = "1" }, _dir, "--metrics", $"127.0.0.1:{port}");
+        await using (MilterClient client = await MilterClient.ConnectAsync(milter.Spec, null, default))
+        {
+            await client.NegotiateAsync(default);
+            await client.ConnectAsync("client.test", IPAddress.Parse("203.0.113.20"), 40000);
+            await client.HeloAsync("client.test");
+            await client.MailAsync("<a@example.org>");
+            (await client.RcptAsync("<postmaster@example.net>")).IsContinue.Should().BeTrue();
+            (await client.RcptAsync("<abuse@example.net>")).Text.Should().StartWith("452 4.5.3");
+            await client.QuitAsync();
+        }
+
+        string scrape = await EventuallyScrapeAsync(port, s => s.Contains("milter_limits_exceeded_total{", StringComparison.Ordinal));
+        scrape.Should().MatchRegex("""milter_limits_exceeded_total\{action="refused",limit="[^"]+"\} 1\n""");
+        Value(scrape, """milter_verdicts_total{action="tempfail",rule="limits",stage="rcpt"}""").Should().Be(1);
+    }
+
+    [Test]
     public async Task MetricsListen_NotAnAddressAndPort_IsRefusedAtStartNamingTheSetting()
     {
         (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--metrics", "localhost");

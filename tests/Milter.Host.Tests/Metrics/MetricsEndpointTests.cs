@@ -104,6 +104,20 @@ public class MetricsEndpointTests
     }
 
     /// <summary><c>milter run</c> with these access rules and its metrics on a free loopback port.</summary>
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task MetricsPortTaken_StopsTheStartNamingTheSetting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--metrics", $"127.0.0.1:{port}");
+
+        exit.Should().Be(1);
+        error.Should().Contain($"Milter:Metrics:Listen 127.0.0.1:{port}: ");
+    }
+
     private async Task<(RunningMilter Milter, int Port, string Access)> StartAsync(string accessRules)
     {
         int port = MilterProgram.FreePort();

@@ -135,6 +135,18 @@ public class ConfigurationPrecedenceTests
         lines.Should().Contain(l => l.Contains("\"Category\":\"Milter.Host.Rules.RuleReloader\"", StringComparison.Ordinal));
     }
 
+    [TestCase("JOURNAL_STREAM", "8:12345")]
+    [TestCase("Milter__Logging__Format", "systemd")]
+    [CancelAfter(60_000)]
+    public async Task ConsoleToTheJournal_OrFormatSystemd_PrefixesEachLineWithItsPriority(string variable, string value)
+    {
+        await using RunningMilter milter = await RunningMilter.StartWithAsync(new Dictionary<string, string> { [variable] = value }, _dir);
+        await milter.TerminateAsync();
+        string[] lines = milter.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().Contain(l => l.StartsWith("<6>Milter.Host.Rules.RuleReloader[3100] Rules loaded", StringComparison.Ordinal));
+        lines.Should().OnlyContain(l => l.Length > 3 && l[0] == '<' && l[2] == '>', "journald reads the priority from each line");
+    }
+
     [Test]
     [CancelAfter(60_000)]
     public async Task LoggingFormat_Unknown_IsRefusedNamingTheSetting()

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Milter.Host.Metrics;
 using Milter.Policy;
 using Milter.Policy.Limits;
 using Milter.Policy.Model;
@@ -16,8 +18,10 @@ namespace Milter.Host.Adapters;
 /// verdicts into milter responses. One instance per milter connection. With flood limits, each stage the policy
 /// lets through is then asked of the session's <see cref="LimitGate"/>; its open-connection slot is given back at
 /// <see cref="CloseAsync"/>, which the session calls on every end (QUIT, QUIT_NC, hang-up, error, timeout).
+/// Every decision is logged as one line and counted in <see cref="MilterMetrics"/>, with its latency from the
+/// stage's command.
 /// </summary>
-internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null) : IMilterHandler
+internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null, MilterMetrics? metrics = null) : IMilterHandler
 {
     /// <summary>Connect to RCPT only; the macros the relay decision needs; nothing sent after DATA.</summary>
     public static readonly MilterNegotiation PolicyNegotiation = new()
@@ -36,11 +40,25 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private PolicySession? _session;
     private LimitGate? _gate;
     private string? _quarantine;
+    private bool _open;
+    private long _stageStarted;
 
     public MilterNegotiation Negotiation => PolicyNegotiation;
 
     public ValueTask<MilterResponse> ConnectAsync(MilterContext context, ConnectCommand connect, CancellationToken cancellationToken)
     {
+        _stageStarted = Stopwatch.GetTimestamp();
+        if (metrics is not null)
+        {
+            if (_open)
+            {
+                metrics.SessionClosed();
+            }
+
+            metrics.SessionOpened();
+            _open = true;
+        }
+
         ConnectInfo? client = context.Connection;
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
         string? address = client?.IPAddress?.ToString();
@@ -67,11 +85,15 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         return Answer(context, verdict, connect: true);
     }
 
-    public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken) =>
-        Answer(context, Session(context).Helo(helo.Name.ToString()));
+    public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken)
+    {
+        _stageStarted = Stopwatch.GetTimestamp();
+        return Answer(context, Session(context).Helo(helo.Name.ToString()));
+    }
 
     public ValueTask<MilterResponse> MailAsync(MilterContext context, EnvelopeCommand sender, CancellationToken cancellationToken)
     {
+        _stageStarted = Stopwatch.GetTimestamp();
         PolicySession session = Session(context);
         session.Reset();
         _quarantine = null;
@@ -89,6 +111,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     public async ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
     {
+        _stageStarted = Stopwatch.GetTimestamp();
         string address = recipient.Address.ToString();
         Verdict verdict = await Session(context).RcptAsync(address, cancellationToken).ConfigureAwait(false);
         if (_gate is null || verdict.IsRefusal)
@@ -123,6 +146,12 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     public ValueTask CloseAsync(MilterContext context, CancellationToken cancellationToken)
     {
+        if (_open)
+        {
+            _open = false;
+            metrics?.SessionClosed();
+        }
+
         _gate?.Close();
         return ValueTask.CompletedTask;
     }
@@ -143,6 +172,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private MilterResponse Refuse(MilterContext context, PolicyStage stage, SmtpReply reply)
     {
         Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", stage, reply.Line, "limits");
+        metrics?.Decision(stage, reply.Code >= 500 ? VerdictAction.Reject : VerdictAction.TempFail, "limits", _stageStarted);
         return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.Text);
     }
 
@@ -151,7 +181,9 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     private ValueTask<MilterResponse> Answer(MilterContext context, Verdict verdict, bool connect = false)
     {
-        Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", verdict.Stage, verdict.Outcome, verdict.DecidedBy?.Location ?? verdict.Reason);
+        string rule = verdict.DecidedBy?.Location ?? verdict.Reason;
+        Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", verdict.Stage, verdict.Outcome, rule);
+        metrics?.Decision(verdict.Stage, verdict.Action, rule, _stageStarted);
         if (connect)
         {
             return new(MilterResponse.Continue);

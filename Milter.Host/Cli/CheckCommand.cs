@@ -19,6 +19,7 @@ internal static class CheckCommand
         var authType = new Option<string?>("--auth-type") { Description = "SMTP AUTH mechanism ({auth_type})" };
         var authUser = new Option<string?>("--auth-user") { Description = "SMTP AUTH user ({auth_authen})" };
         var rules = new RuleFlags();
+        var config = RuleLoading.ConfigOption();
         var command = new Command("check", "Evaluate one transaction against the rules and print each stage's verdict, SMTP reply and trace");
         foreach (Option option in new Option[] { clientIp, clientName, helo, from, rcpt, authType, authUser })
         {
@@ -26,9 +27,10 @@ internal static class CheckCommand
         }
 
         rules.AddTo(command);
+        command.Options.Add(config);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            PolicyEngine? engine = RuleLoading.Load(rules.Read(parse), parse.InvocationConfiguration.Error);
+            PolicyEngine? engine = RuleLoading.Load(rules.Read(parse), parse.GetValue(config), parse.InvocationConfiguration.Error);
             if (engine is null)
             {
                 return 2;

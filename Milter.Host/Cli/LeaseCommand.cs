@@ -24,13 +24,16 @@ internal static class LeaseCommand
 
     private static Option<string?> StateDir() => new("--state-dir") { Description = "state directory of the running milter (default as `run` resolves it)" };
 
+    private static Option<string?> Config() => new("--config") { Description = $"the running milter's configuration file, for its Milter:StateDirectory (default {ConfigurationFile.DefaultPath})" };
+
     private static Command Add()
     {
-        var address = new Argument<string>("IP") { Description = "client address (IPv4, IPv6, IPv6:… or v4-mapped)" };
+        var address = OptionLikeArguments.Refused(new Argument<string>("IP") { Description = "client address (IPv4, IPv6, IPv6:… or v4-mapped)" });
         var ttl = new Option<string?>("--ttl") { Description = "lifetime: 1800, 90s, 30m, 2h, 1d (default Milter:Leases:Ttl)" };
         var user = new Option<string?>("--user") { Description = "user the lease is for (shown by list/show)" };
         var stateDir = StateDir();
-        var command = new Command("add", "Add or refresh a lease; returns once the store has it (on disk for sqlite)") { address, ttl, user, stateDir };
+        var config = Config();
+        var command = new Command("add", "Add or refresh a lease; returns once the store has it (on disk for sqlite)") { address, ttl, user, stateDir, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter error = parse.InvocationConfiguration.Error;
@@ -60,16 +63,17 @@ internal static class LeaseCommand
                 return 2;
             }
 
-            return await SendAsync(parse, "add", $"ADD {ip} {ttlWord}{(name is null ? string.Empty : " " + name)}", parse.GetValue(stateDir), cancellationToken).ConfigureAwait(false);
+            return await SendAsync(parse, "add", $"ADD {ip} {ttlWord}{(name is null ? string.Empty : " " + name)}", parse.GetValue(stateDir), parse.GetValue(config), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     private static Command Simple(string name, string description, string verb)
     {
-        var address = new Argument<string>("IP") { Description = "client address" };
+        var address = OptionLikeArguments.Refused(new Argument<string>("IP") { Description = "client address" });
         var stateDir = StateDir();
-        var command = new Command(name, description) { address, stateDir };
+        var config = Config();
+        var command = new Command(name, description) { address, stateDir, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
             string ip = parse.GetValue(address)!;
@@ -79,7 +83,7 @@ internal static class LeaseCommand
                 return 2;
             }
 
-            return await SendAsync(parse, name, $"{verb} {ip}", parse.GetValue(stateDir), cancellationToken).ConfigureAwait(false);
+            return await SendAsync(parse, name, $"{verb} {ip}", parse.GetValue(stateDir), parse.GetValue(config), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -87,15 +91,21 @@ internal static class LeaseCommand
     private static Command List()
     {
         var stateDir = StateDir();
-        var command = new Command("list", "List the unexpired leases, soonest expiry first") { stateDir };
-        command.SetAction((parse, cancellationToken) => SendAsync(parse, "list", "LIST", parse.GetValue(stateDir), cancellationToken));
+        var config = Config();
+        var command = new Command("list", "List the unexpired leases, soonest expiry first") { stateDir, config };
+        command.SetAction((parse, cancellationToken) => SendAsync(parse, "list", "LIST", parse.GetValue(stateDir), parse.GetValue(config), cancellationToken));
         return command;
     }
 
     /// <summary>Sends one admin command and prints the lease lines (<c>address expires source user</c>).</summary>
-    private static async Task<int> SendAsync(ParseResult parse, string name, string line, string? stateDir, CancellationToken cancellationToken)
+    private static async Task<int> SendAsync(ParseResult parse, string name, string line, string? stateDir, string? config, CancellationToken cancellationToken)
     {
-        string directory = StateDirectory.Resolve(stateDir ?? Environment.GetEnvironmentVariable("Milter__StateDirectory"));
+        if (!ConfigurationFile.TryStateDirectory(stateDir, config, out string directory, out string? configError))
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"milter lease {name}: {configError}");
+            return 2;
+        }
+
         string socket = Path.Combine(directory, AdminSocketService.FileName);
         IReadOnlyList<string> answer;
         if (!File.Exists(socket))

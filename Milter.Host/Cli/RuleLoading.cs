@@ -1,21 +1,56 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Milter.Host.Options;
 using Milter.Policy;
 using Milter.Policy.Access;
 
 namespace Milter.Host.Cli;
 
-/// <summary>Loads the rule files for the offline commands, the same way <c>run</c> does.</summary>
+/// <summary>
+/// Loads the rule files and the policy settings for the offline commands the way <c>run</c> does: the configuration
+/// file (default or <c>--config</c>) and the environment, then the rule flags.
+/// </summary>
 internal static class RuleLoading
 {
-    public static PolicyEngine? Load(RuleFilesOptions files, TextWriter error)
+    public static Option<string?> ConfigOption() =>
+        new("--config") { Description = $"configuration file for Milter:Rules and Milter:Policy (default {ConfigurationFile.DefaultPath} when it exists)" };
+
+    public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error)
     {
+        if (!ConfigurationFile.TryBuild(configFlag, out ConfigurationManager configuration, out _, out string? configError))
+        {
+            error.WriteLine($"milter: {configError}");
+            return null;
+        }
+
+        var files = new RuleFilesOptions();
+        var policy = new PolicySettings();
+        using (configuration)
+        {
+            configuration.GetSection(RuleFilesOptions.Section).Bind(files);
+            configuration.GetSection(PolicySettings.Section).Bind(policy);
+        }
+
+        files.Access = flags.Access ?? files.Access;
+        files.RelayDomains = flags.RelayDomains ?? files.RelayDomains;
+        files.LocalDomains = flags.LocalDomains ?? files.LocalDomains;
+        List<string> problems = [.. policy.Validate()];
         foreach (string? path in new[] { files.Access, files.RelayDomains, files.LocalDomains })
         {
             if (path is not null && !File.Exists(path))
             {
-                error.WriteLine($"milter: {path}: no such file");
-                return null;
+                problems.Add($"{path}: no such file");
             }
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems)
+            {
+                error.WriteLine($"milter: {problem}");
+            }
+
+            return null;
         }
 
         RuleSetLoadResult result = files.Load(new RuleSetLoader());
@@ -34,6 +69,6 @@ internal static class RuleLoading
             return null;
         }
 
-        return new PolicyEngine(new RuleSetHolder(result.RuleSet), new PolicyOptions());
+        return new PolicyEngine(new RuleSetHolder(result.RuleSet), policy.ToPolicyOptions());
     }
 }

@@ -13,10 +13,12 @@ internal static class RulesCommand
     public static Command Create()
     {
         var stateDir = new Option<string?>("--state-dir") { Description = "state directory of the running milter (default as `run` resolves it)" };
+        var config = new Option<string?>("--config") { Description = $"configuration file: Milter:StateDirectory, and with --check Milter:Rules and Milter:Policy (default {ConfigurationFile.DefaultPath})" };
         var check = new Option<bool>("--check") { Description = "validate the rule files given by the rule flags and exit 1 on any error" };
         var rules = new RuleFlags();
         var command = new Command("rules", "Show the rules in force in the running milter, or --check rule files offline");
         command.Options.Add(stateDir);
+        command.Options.Add(config);
         command.Options.Add(check);
         rules.AddTo(command);
         command.SetAction(parse =>
@@ -25,7 +27,7 @@ internal static class RulesCommand
             TextWriter error = parse.InvocationConfiguration.Error;
             if (parse.GetValue(check))
             {
-                if (RuleLoading.Load(rules.Read(parse), error) is null)
+                if (RuleLoading.Load(rules.Read(parse), parse.GetValue(config), error) is null)
                 {
                     return 1;
                 }
@@ -34,7 +36,12 @@ internal static class RulesCommand
                 return 0;
             }
 
-            string directory = StateDirectory.Resolve(parse.GetValue(stateDir) ?? Environment.GetEnvironmentVariable("Milter__StateDirectory"));
+            if (!ConfigurationFile.TryStateDirectory(parse.GetValue(stateDir), parse.GetValue(config), out string directory, out string? configError))
+            {
+                error.WriteLine($"milter rules: {configError}");
+                return 2;
+            }
+
             RulesStatus? status;
             try
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
@@ -9,6 +10,8 @@ using Milter.Host.Leases;
 using Milter.Host.Leases.Feeds;
 using Milter.Host.Limits;
 using Milter.Host.Listening;
+using Milter.Host.Logging;
+using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.Rules;
 using Milter.Policy;
@@ -20,13 +23,14 @@ using Milter.Protocol.Session;
 namespace Milter.Host.Cli;
 
 /// <summary><c>milter run</c>: serve the policy to Sendmail/Postfix until SIGTERM; SIGHUP reloads the rules.</summary>
-internal static class RunCommand
+internal static partial class RunCommand
 {
     public static Command Create()
     {
         var listen = new Option<string?>("--listen") { Description = "Socket in Sendmail syntax: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH (default inet:8890@127.0.0.1)" };
-        var config = new Option<string?>("--config") { Description = "JSON configuration file (settings: README)" };
+        var config = new Option<string?>("--config") { Description = $"JSON configuration file (settings: README; default {ConfigurationFile.DefaultPath} when it exists)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "state directory (rules status; default /var/lib/milter for root, ~/.local/state/milter otherwise)" };
+        var metrics = new Option<string?>("--metrics") { Description = "Prometheus endpoint ADDRESS:PORT, e.g. 127.0.0.1:9469 (default off)" };
         var leases = new Option<string?>("--leases") { Description = "lease store: sqlite[:PATH] (default STATE/leases.db), redis:HOST:PORT or memory" };
         var rules = new RuleFlags();
         var command = new Command("run", "Run the milter (defaults: loopback listener inet:8890@127.0.0.1, the example rules)");
@@ -34,27 +38,23 @@ internal static class RunCommand
         command.Options.Add(config);
         command.Options.Add(stateDir);
         command.Options.Add(leases);
+        command.Options.Add(metrics);
         rules.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder([]);
-            if (parse.GetValue(config) is { } configFile)
+            TextWriter error = parse.InvocationConfiguration.Error;
+            if (!ConfigurationFile.TryBuild(parse.GetValue(config), out ConfigurationManager configuration, out string? configFile, out string? configError))
             {
-                if (!File.Exists(configFile))
-                {
-                    parse.InvocationConfiguration.Error.WriteLine($"milter run: config file {configFile} not found");
-                    return 2;
-                }
-
-                builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+                error.WriteLine($"milter run: {configError}");
+                return 2;
             }
 
             var flags = new Dictionary<string, string?>();
             if (parse.GetValue(listen) is { } spec)
             {
-                if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(spec, out _, out string? error))
+                if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(spec, out _, out string? specError))
                 {
-                    parse.InvocationConfiguration.Error.WriteLine($"milter run: --listen: {error}");
+                    error.WriteLine($"milter run: --listen: {specError}");
                     return 2;
                 }
 
@@ -63,71 +63,84 @@ internal static class RunCommand
 
             flags[StateDirectory.Key] = parse.GetValue(stateDir);
             flags[LeaseSettings.Section + ":Store"] = parse.GetValue(leases);
+            flags[MetricsSettings.Section + ":Listen"] = parse.GetValue(metrics);
             RuleFilesOptions files = rules.Read(parse);
             flags[RuleFilesOptions.Section + ":Access"] = files.Access;
             flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
             flags[RuleFilesOptions.Section + ":LocalDomains"] = files.LocalDomains;
-            builder.Configuration.AddInMemoryCollection(flags.Where(f => f.Value is not null)); // flags win
+            configuration.AddInMemoryCollection(flags.Where(f => f.Value is not null)); // file < environment < flags
 
+            // No defaults: they would put the file under the environment and read appsettings.json from the working directory.
+            HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = configuration });
             builder.Services.AddSystemd();
-            builder.Services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section);
-            builder.Services.AddOptions<RuleFilesOptions>().BindConfiguration(RuleFilesOptions.Section);
-            builder.Services.AddSingleton(new RuleSetHolder(null));
-            builder.Services.AddSingleton<RuleReloader>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
-            var policy = new PolicySettings();
-            builder.Configuration.GetSection(PolicySettings.Section).Bind(policy);
-            var listener = new ListenerOptions();
-            builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
-            var limitSettings = new LimitSettings();
-            builder.Configuration.GetSection(LimitSettings.Section).Bind(limitSettings);
-            var leaseSettings = new LeaseSettings();
-            builder.Configuration.GetSection(LeaseSettings.Section).Bind(leaseSettings);
-            List<string> problems = [.. policy.Validate(), .. listener.Validate(), .. limitSettings.Validate(), .. leaseSettings.Validate(), .. LeaseFeeds.Validate(builder.Configuration)];
-            if (problems.Count > 0)
+            NotifyWithoutSystemdParent(builder.Services);
+            var settings = MilterSettings.Bind(builder.Configuration);
+            if (settings.Problems.Count > 0)
             {
-                foreach (string problem in problems)
+                foreach (string problem in settings.Problems)
                 {
-                    parse.InvocationConfiguration.Error.WriteLine($"milter run: {problem}");
+                    error.WriteLine($"milter run: {problem}");
                 }
 
                 return 2;
             }
 
+            builder.Services.AddSingleton(settings.Metrics);
+            builder.Services.AddSingleton<MilterMetrics>();
+            if (!string.IsNullOrEmpty(settings.Metrics.Listen))
+            {
+                builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load
+            }
+
+            builder.Services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section);
+            builder.Services.AddOptions<RuleFilesOptions>().BindConfiguration(RuleFilesOptions.Section);
+            builder.Services.AddSingleton(new RuleSetHolder(null));
+            builder.Services.AddSingleton<RuleReloader>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
+            LogOutput.Configure(builder.Logging, builder.Configuration, settings.Logging);
             builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
-            LeaseServices.Add(builder.Services, builder.Configuration, leaseSettings);
+            LeaseServices.Add(builder.Services, builder.Configuration, settings.Leases);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
-            builder.Services.AddSingleton(sp => CreateLimits(limitSettings, sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
+            builder.Services.AddSingleton(sp => CreateLimits(settings.Limits, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {
                 PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
                 ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Decisions");
                 LimitEngine? limits = sp.GetRequiredService<LimitHolder>().Engine;
-                return () => new PolicyMilterHandler(engine, logger, limits);
+                MilterMetrics meters = sp.GetRequiredService<MilterMetrics>();
+                return () => new PolicyMilterHandler(engine, logger, limits, meters);
             });
             builder.Services.AddHostedService<MilterListenerService>();
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+            // The listener drains for ShutdownTimeoutSeconds; the host must not cut it short (systemd's TimeoutStopSec is longer still).
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(60, settings.Listener.ShutdownTimeoutSeconds + 15)));
 
             using IHost host = builder.Build();
             try
             {
+                Log.Configuration(host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Host"), configFile ?? $"none (no {ConfigurationFile.DefaultOrChosenPath}): defaults, environment and flags");
                 host.Services.GetRequiredService<ILeaseTable>(); // an unusable lease store stops here, named
                 await host.RunAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             }
             catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Net.Sockets.SocketException or FormatException or OptionsValidationException)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"milter run: {ex.Message}");
+                error.WriteLine($"milter run: {ex.Message}");
                 return 1;
             }
         });
         return command;
     }
 
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information, "configuration: {File}")]
+        public static partial void Configuration(ILogger logger, string file);
+    }
+
     /// <summary>The limit engine of <c>Milter:Limits</c> (none when disabled); the Redis store connects here.</summary>
-    private static LimitHolder CreateLimits(LimitSettings settings, ILoggerFactory loggers)
+    private static LimitHolder CreateLimits(LimitSettings settings, ILoggerFactory loggers, MilterMetrics metrics)
     {
         if (!settings.Enabled)
         {
@@ -138,8 +151,23 @@ internal static class RunCommand
         IRateLimitStore store = settings.UsesRedis
             ? new RedisRateLimitStore(settings.Redis, loggers.CreateLogger("Milter.Limits"))
             : new MemoryRateLimitStore(TimeProvider.System, settings.MaxEntries);
-        var log = new LimitLog(loggers.CreateLogger("Milter.Limits"));
+        var log = new LimitLog(loggers.CreateLogger("Milter.Limits"), metrics);
         return new LimitHolder(new LimitEngine(limits, store, log), store as IDisposable);
+    }
+
+    /// <summary>
+    /// <c>AddSystemd</c> notifies only when systemd is the parent process; any supervisor that sets <c>NOTIFY_SOCKET</c>
+    /// speaks the same protocol (sd_notify(3)), so READY=1 and STOPPING=1 go there too.
+    /// </summary>
+    private static void NotifyWithoutSystemdParent(IServiceCollection services)
+    {
+        if (!OperatingSystem.IsLinux() || SystemdHelpers.IsSystemdService() || string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
+        {
+            return;
+        }
+
+        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+        services.AddSingleton<IHostLifetime, SystemdLifetime>();
     }
 
     /// <summary>Owns the limit store (disposed with the host).</summary>

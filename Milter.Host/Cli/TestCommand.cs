@@ -9,16 +9,18 @@ internal static class TestCommand
 {
     public static Command Create()
     {
-        var files = new Argument<string[]>("FILE") { Description = "policy case files (format: docs/policy.md)", Arity = ArgumentArity.OneOrMore };
+        var files = OptionLikeArguments.Refused(new Argument<string[]>("FILE") { Description = "policy case files (format: docs/policy.md)", Arity = ArgumentArity.OneOrMore });
         var rules = new RuleFlags();
+        var config = RuleLoading.ConfigOption();
         var command = new Command("test", "Run policy test cases against the rules; exits 1 on any mismatch, naming it");
         command.Arguments.Add(files);
         rules.AddTo(command);
+        command.Options.Add(config);
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
             TextWriter error = parse.InvocationConfiguration.Error;
-            PolicyEngine? engine = RuleLoading.Load(rules.Read(parse), error);
+            PolicyEngine? engine = RuleLoading.Load(rules.Read(parse), parse.GetValue(config), error);
             if (engine is null)
             {
                 return 2;

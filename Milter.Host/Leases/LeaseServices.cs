@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Admin;
+using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.SocketMap;
 using Milter.Policy.Leases;
@@ -22,7 +23,9 @@ internal static partial class LeaseServices
         configuration.GetSection(AdminSettings.Section).Bind(admin);
         services.AddSingleton(settings);
         services.AddSingleton(admin);
-        services.AddSingleton<ILeaseTable>(sp => Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")));
+        services.AddSingleton<ILeaseTable>(sp => new MeteredLeaseTable(
+            Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")),
+            sp.GetRequiredService<MilterMetrics>()));
         services.AddHostedService<LeaseSweeper>();
         services.AddHostedService<AdminSocketService>();
         if (!string.IsNullOrEmpty(settings.SocketMap.Listen))
@@ -74,7 +77,7 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings sett
         {
             try
             {
-                int removed = table switch
+                int removed = (table is MeteredLeaseTable metered ? metered.Inner : table) switch
                 {
                     SqliteLeaseStore sqlite => sqlite.Sweep(),
                     InMemoryLeaseStore memory => memory.Sweep(),

@@ -1,5 +1,5 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Milter.Host.Metrics;
 using Milter.Policy.Limits;
 using Milter.Policy.Model;
 
@@ -7,30 +7,16 @@ namespace Milter.Host.Limits;
 
 /// <summary>
 /// Logs every exceeded limit as one line with the key and the counts, and counts it in the
-/// <c>milter.limits.exceeded</c> instrument (meter <c>Milter.Limits</c>, tags <c>limit</c>, <c>action</c>).
+/// <c>milter.limits.exceeded</c> instrument (meter <c>Milter</c>, tags <c>limit</c>, <c>action</c>).
 /// </summary>
-internal sealed partial class LimitLog : ILimitObserver, IDisposable
+internal sealed partial class LimitLog(ILogger logger, MilterMetrics? metrics = null) : ILimitObserver
 {
-    public const string MeterName = "Milter.Limits";
-    private readonly ILogger _logger;
-    private readonly Meter _meter;
-    private readonly Counter<long> _exceeded;
-
-    public LimitLog(ILogger logger)
-    {
-        _logger = logger;
-        _meter = new Meter(MeterName);
-        _exceeded = _meter.CreateCounter<long>("milter.limits.exceeded", description: "Limits exceeded (action refused or audit)");
-    }
-
     public void Exceeded(in LimitHit hit)
     {
         string action = hit.Audit ? "audit" : "refused";
-        _exceeded.Add(1, new KeyValuePair<string, object?>("limit", hit.Limit), new KeyValuePair<string, object?>("action", action));
-        Log.Exceeded(_logger, hit.Limit, hit.Stage, hit.Key, hit.Count, hit.Max, hit.Period.TotalSeconds, hit.Client.Length == 0 ? "-" : hit.Client, action);
+        metrics?.LimitExceeded(hit.Limit, hit.Audit);
+        Log.Exceeded(logger, hit.Limit, hit.Stage, hit.Key, hit.Count, hit.Max, hit.Period.TotalSeconds, hit.Client.Length == 0 ? "-" : hit.Client, action);
     }
-
-    public void Dispose() => _meter.Dispose();
 
     private static partial class Log
     {

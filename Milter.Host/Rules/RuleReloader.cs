@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Policy.Access;
 
@@ -11,7 +12,7 @@ namespace Milter.Host.Rules;
 /// Loads the rule files at start and again when one changes or on SIGHUP. A new rule set replaces the old one
 /// atomically; a broken file is reported as <c>file:line: reason</c> and the last good rules stay in force.
 /// </summary>
-internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, StatePaths state, ILogger<RuleReloader> logger) : IHostedService, IDisposable
+internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, StatePaths state, ILogger<RuleReloader> logger, MilterMetrics? metrics = null) : IHostedService, IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -40,11 +41,13 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
                 }
 
                 Log.ReloadRefused(logger, why, holder.Current?.Version ?? 0);
+                metrics?.RulesRefused();
                 WriteStatus(result.Errors.Select(e => e.ToString()).ToList());
                 return false;
             }
 
             holder.Swap(result.RuleSet);
+            metrics?.RulesLoaded(result.RuleSet.Version, result.RuleSet.LoadedAt);
             WriteStatus([]);
             Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => s.ToString())));
             return true;

@@ -27,24 +27,6 @@ public class ConfigurationAndRulesTests
         return path;
     }
 
-    private static async Task<bool> ListensAsync(string spec)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                await using MilterClient probe = await MilterClient.ConnectAsync(spec, null, default);
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        return false;
-    }
-
     private static async Task<MilterReply> RelayAttemptAsync(string spec, string clientIp)
     {
         await using MilterClient client = await MilterClient.ConnectAsync(spec, null, default);
@@ -64,7 +46,7 @@ public class ConfigurationAndRulesTests
         using Process milter = MilterProgram.Start("run", "--config", config, "--listen", $"inet:{flagPort}@127.0.0.1");
         try
         {
-            (await ListensAsync($"inet:{flagPort}@127.0.0.1")).Should().BeTrue();
+            (await MilterProgram.ListensAsync($"inet:{flagPort}@127.0.0.1")).Should().BeTrue();
             Func<Task> other = async () => await MilterClient.ConnectAsync($"inet:{filePort}@127.0.0.1", null, default);
             await other.Should().ThrowAsync<System.Net.Sockets.SocketException>();
         }
@@ -92,7 +74,7 @@ public class ConfigurationAndRulesTests
         using Process milter = MilterProgram.Start("run", "--config", config, "--listen", $"inet:{port}@127.0.0.1", "--state-dir", _dir);
         try
         {
-            (await ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
+            (await MilterProgram.ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
             (await RelayAttemptAsync($"inet:{port}@127.0.0.1", "203.0.113.20")).Text.Should().Be("550 5.7.1 No relaying here, log in first");
         }
         finally
@@ -110,7 +92,7 @@ public class ConfigurationAndRulesTests
         using Process milter = MilterProgram.Start("run", "--listen", spec, "--access", access, "--state-dir", _dir);
         try
         {
-            (await ListensAsync(spec)).Should().BeTrue();
+            (await MilterProgram.ListensAsync(spec)).Should().BeTrue();
             (await RelayAttemptAsync(spec, "192.0.2.2")).Code.Should().Be(MilterResponseCode.ReplyCode);
             (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out.Should().StartWith("version 1,");
 
@@ -139,7 +121,7 @@ public class ConfigurationAndRulesTests
         using Process milter = MilterProgram.Start("run", "--listen", $"inet:{port}@127.0.0.1", "--access", access, "--state-dir", _dir);
         try
         {
-            (await ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
+            (await MilterProgram.ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
             (await EventuallyAsync(async () => (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out.StartsWith("version 1,", StringComparison.Ordinal))).Should().BeTrue();
             using (Process kill = Process.Start("kill", ["-HUP", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
             {
@@ -160,7 +142,7 @@ public class ConfigurationAndRulesTests
     {
         int port = MilterProgram.FreePort();
         using Process milter = MilterProgram.Start("run", "--listen", $"inet:{port}@127.0.0.1", "--state-dir", _dir);
-        (await ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
+        (await MilterProgram.ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
         using (Process kill = Process.Start("kill", ["-TERM", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
         {
             await kill.WaitForExitAsync();
@@ -170,6 +152,59 @@ public class ConfigurationAndRulesTests
         await milter.WaitForExitAsync(timeout.Token);
         milter.ExitCode.Should().Be(0);
         (await milter.StandardOutput.ReadToEndAsync()).Should().Contain("Milter shutdown complete");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Sigterm_LetsAnOpenSessionFinishAtQuit_RefusesNewOnes_ThenExitsZero()
+    {
+        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        using Process milter = MilterProgram.Start("run", "--listen", spec, "--state-dir", _dir);
+        try
+        {
+            (await MilterProgram.ListensAsync(spec)).Should().BeTrue();
+            await using MilterClient client = await MilterClient.ConnectAsync(spec, null, default);
+            await client.NegotiateAsync(default);
+            await client.ConnectAsync("client.test", IPAddress.Parse("203.0.113.20"), 40000);
+            await client.HeloAsync("client.test");
+            (await client.MailAsync("<a@example.org>")).IsContinue.Should().BeTrue();
+
+            using (Process kill = Process.Start("kill", ["-TERM", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            Func<Task> newSession = async () => await MilterClient.ConnectAsync(spec, null, default);
+            for (int i = 0; i < 50 && !milter.HasExited; i++)
+            {
+                try
+                {
+                    await newSession();
+                    await Task.Delay(100); // the listener has not closed yet
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    break;
+                }
+            }
+
+            await newSession.Should().ThrowAsync<System.Net.Sockets.SocketException>("SIGTERM stops accepting");
+            milter.HasExited.Should().BeFalse("a session is still open");
+            (await client.RcptAsync("<x@remote.example>")).Text.Should().Be("550 5.7.1 Relaying denied. Proper authentication required.", "the open session is still served");
+            await client.QuitAsync();
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await milter.WaitForExitAsync(timeout.Token);
+            milter.ExitCode.Should().Be(0);
+            (await milter.StandardOutput.ReadToEndAsync()).Should().Contain("every connection ended on its own");
+        }
+        finally
+        {
+            if (!milter.HasExited)
+            {
+                milter.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Test]

@@ -16,9 +16,24 @@ internal static class MilterProgram
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static Process Start(params string[] args)
+    /// <summary>
+    /// Every child gets <c>MILTER_CONFIG</c> pointed at a file that does not exist, so that no test reads this
+    /// machine's /etc/milter/milter.json; <paramref name="environment"/> may set it (or anything else) otherwise.
+    /// </summary>
+    public static string NoConfigFile => Path.Combine(AppContext.BaseDirectory, "no-such-directory", "milter.json");
+
+    public static Process Start(params string[] args) => StartWith(null, args);
+
+    public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["MILTER_CONFIG"] = NoConfigFile;
+        info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Dll);
         foreach (string arg in args)
         {
@@ -28,13 +43,34 @@ internal static class MilterProgram
         return Process.Start(info)!;
     }
 
-    public static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunWithAsync(null, args);
+
+    public static async Task<(int Exit, string Out, string Err)> RunWithAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using Process process = Start(args);
+        using Process process = StartWith(environment, args);
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>True once <paramref name="spec"/> accepts a milter connection (within 10 s).</summary>
+    public static async Task<bool> ListensAsync(string spec)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
+                return true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return false;
     }
 }

@@ -58,12 +58,17 @@ internal sealed class RunningMilter : IAsyncDisposable
     }
 
     /// <summary>Starts <c>milter run --state-dir <paramref name="stateDir"/></c> (kept at dispose) with <paramref name="extraArgs"/>.</summary>
-    public static async Task<RunningMilter> StartInAsync(string stateDir, params string[] extraArgs)
+    public static Task<RunningMilter> StartInAsync(string stateDir, params string[] extraArgs) => StartWithAsync(null, stateDir, extraArgs);
+
+    /// <summary>As <see cref="StartInAsync"/>, with <paramref name="environment"/> added to the child's.</summary>
+    public static async Task<RunningMilter> StartWithAsync(IReadOnlyDictionary<string, string>? environment, string stateDir, params string[] extraArgs)
     {
         string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
         string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
-        return await WaitListeningAsync(new RunningMilter(MilterProgram.Start(args), spec, stateDir, ownsDir: false));
+        return await WaitListeningAsync(new RunningMilter(MilterProgram.StartWith(environment, args), spec, stateDir, ownsDir: false));
     }
+
+    public int ProcessId => _process.Id;
 
     /// <summary>kill -9, no shutdown of any kind.</summary>
     public async Task KillAsync()

@@ -19,6 +19,7 @@ public sealed class PostLoginScriptTests
             info.ArgumentList.Add(arg);
         }
 
+        info.Environment["MILTER_CONFIG"] = MilterProgram.NoConfigFile;
         info.Environment["USER"] = "bob";
         info.Environment["IP"] = ip;
         info.Environment["MILTER"] = milter;

@@ -1,0 +1,48 @@
+namespace Milter.Host.Logging;
+
+/// <summary>Settings under <c>Milter:Logging</c>: where log lines go. Levels stay in the standard <c>Logging:LogLevel</c>.</summary>
+public sealed class LoggingSettings
+{
+    public const string Section = "Milter:Logging";
+
+    /// <summary>
+    /// <c>console</c> (plain lines on stdout; the journal's <c>&lt;N&gt;</c> format when systemd started the milter),
+    /// <c>systemd</c> (always that format), <c>json</c> (one JSON object a line) or <c>syslog</c> (datagrams to
+    /// <see cref="SyslogSocket"/>).
+    /// </summary>
+    public string Format { get; set; } = "console";
+
+    /// <summary>Unix datagram socket of the local syslog daemon (journald and rsyslog both serve <c>/dev/log</c>).</summary>
+    public string SyslogSocket { get; set; } = "/dev/log";
+
+    /// <summary>Syslog facility name: <c>mail</c>, <c>daemon</c>, <c>local0</c>…<c>local7</c>, ….</summary>
+    public string SyslogFacility { get; set; } = "mail";
+
+    /// <summary>The tag before <c>[pid]:</c> in each syslog line.</summary>
+    public string SyslogTag { get; set; } = "milter";
+
+    internal static readonly string[] Formats = ["console", "systemd", "json", "syslog"];
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Formats.Contains(Format, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return $"{Section}:Format: '{Format}' is not one of {string.Join(", ", Formats)}";
+        }
+
+        if (!Syslog.TryFacility(SyslogFacility, out _))
+        {
+            yield return $"{Section}:SyslogFacility: '{SyslogFacility}' is not a syslog facility (mail, daemon, local0 … local7, …)";
+        }
+
+        if (string.IsNullOrEmpty(SyslogSocket))
+        {
+            yield return $"{Section}:SyslogSocket: must name a unix datagram socket, e.g. /dev/log";
+        }
+
+        if (string.IsNullOrEmpty(SyslogTag) || SyslogTag.Any(c => char.IsWhiteSpace(c) || c is '[' or ']' or ':'))
+        {
+            yield return $"{Section}:SyslogTag: '{SyslogTag}' must be one word without [ ] :";
+        }
+    }
+}

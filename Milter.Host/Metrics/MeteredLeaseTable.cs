@@ -1,0 +1,46 @@
+using System.Net;
+using Milter.Host.Leases;
+using Milter.Policy.Leases;
+
+namespace Milter.Host.Metrics;
+
+/// <summary>
+/// The configured lease table with its adds counted (<c>milter.leases.added</c>, tag <c>source</c>) and its size
+/// observed (<c>milter.leases.entries</c>); every call goes straight to <see cref="Inner"/>.
+/// </summary>
+internal sealed class MeteredLeaseTable : ILeaseTable, IDisposable
+{
+    private readonly MilterMetrics _metrics;
+
+    public MeteredLeaseTable(ILeaseTable inner, MilterMetrics metrics)
+    {
+        Inner = inner;
+        _metrics = metrics;
+        metrics.ObserveLeases(() => Inner switch
+        {
+            SqliteLeaseStore sqlite => sqlite.Count,
+            InMemoryLeaseStore memory => memory.Count,
+            _ => null, // Redis: a SCAN per scrape is not worth it
+        });
+    }
+
+    /// <summary>The store itself (the sweeper needs its type).</summary>
+    public ILeaseTable Inner { get; }
+
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => Inner.CheckAsync(client, ct);
+
+    public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+    {
+        Lease lease = await Inner.AddAsync(client, source, user, ttl, ct).ConfigureAwait(false);
+        _metrics.LeaseAdded(source);
+        return lease;
+    }
+
+    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => Inner.RemoveAsync(client, ct);
+
+    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => Inner.GetAsync(client, ct);
+
+    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => Inner.ListAsync(ct);
+
+    public void Dispose() => (Inner as IDisposable)?.Dispose();
+}

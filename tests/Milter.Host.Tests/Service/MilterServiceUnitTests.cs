@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace Milter.Host.Tests.Service;
+
+/// <summary>contrib/systemd/milter.service: what systemd accepts, and the keys the milter depends on.</summary>
+public class MilterServiceUnitTests
+{
+    private static readonly string[] AnalyzePaths = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"];
+    private static readonly string Unit = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "contrib", "systemd", "milter.service"));
+
+    [Test]
+    public void Unit_HasTheKeysTheMilterDependsOn()
+    {
+        string[] lines = File.ReadAllLines(Unit);
+        lines.Should().Contain("Type=notify", "the milter sends READY=1 once it listens")
+            .And.Contain("ExecStart=/usr/local/bin/milter run --config /etc/milter/milter.json")
+            .And.Contain("ExecReload=/bin/kill -HUP $MAINPID", "SIGHUP reloads the rules")
+            .And.Contain("StateDirectory=milter")
+            .And.Contain("User=milter")
+            .And.Contain("NoNewPrivileges=yes")
+            .And.Contain("ProtectSystem=strict")
+            .And.Contain("PrivateTmp=yes")
+            .And.Contain("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK");
+        int stopSeconds = int.Parse(lines.Single(l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal))["TimeoutStopSec=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        stopSeconds.Should().BeGreaterThan(30 + 15, "systemd must not SIGKILL before the 30 s drain and the host's 15 s margin are over");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Unit_IsAcceptedBySystemdAnalyzeVerify()
+    {
+        string? analyze = AnalyzePaths.FirstOrDefault(File.Exists);
+        if (analyze is null || !OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("systemd-analyze is not installed; Unit_HasTheKeysTheMilterDependsOn checks the keys");
+            return;
+        }
+
+        // verify also checks that ExecStart's program exists: point it at a stand-in for the installed milter.
+        string dir = Directory.CreateTempSubdirectory("milter-unit-test").FullName;
+        try
+        {
+            string program = Path.Combine(dir, "milter");
+            await File.WriteAllTextAsync(program, "#!/bin/sh\n");
+            File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string unit = Path.Combine(dir, "milter.service");
+            await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(Unit)).Replace("/usr/local/bin/milter", program, StringComparison.Ordinal));
+
+            var info = new ProcessStartInfo(analyze) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.ArgumentList.Add("verify");
+            info.ArgumentList.Add(unit);
+            using Process verify = Process.Start(info)!;
+            string output = await verify.StandardOutput.ReadToEndAsync() + await verify.StandardError.ReadToEndAsync();
+            await verify.WaitForExitAsync();
+
+            verify.ExitCode.Should().Be(0, output);
+            output.Should().NotContain("milter.service", "systemd-analyze names the unit in each complaint: " + output);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

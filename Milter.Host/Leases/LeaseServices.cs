@@ -73,7 +73,7 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings sett
     {
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(settings.TtlValue.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         using var timer = new PeriodicTimer(period);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -92,6 +92,20 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings sett
             {
                 Log.SweepFailed(logger, ex.Message);
             }
+        }
+    }
+
+    // A stop (also the one after a failed start, e.g. the listen address in use) ends the loop quietly rather than
+    // as a failed background service.
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

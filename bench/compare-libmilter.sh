@@ -62,11 +62,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nobody listens on (bash /dev/tcp probe: a refused connect means free).
+# A port nobody listens on (bash /dev/tcp probe: a refused connect means free), below the ephemeral range: the load
+# runs leave thousands of client ports of that range in TIME_WAIT, and a listener could not bind one of those.
+EPHEMERAL_LOW=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return

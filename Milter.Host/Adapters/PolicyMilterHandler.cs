@@ -173,7 +173,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     {
         Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", stage, reply.Line, "limits");
         metrics?.Decision(stage, reply.Code >= 500 ? VerdictAction.Reject : VerdictAction.TempFail, "limits", _stageStarted);
-        return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.Text);
+        return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.TextLines);
     }
 
     private PolicySession Session(MilterContext context) =>
@@ -192,7 +192,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         MilterResponse response = verdict.Action switch
         {
             VerdictAction.Reject or VerdictAction.TempFail when verdict.Reply is { } reply =>
-                MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.Text),
+                MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.TextLines),
             VerdictAction.Reject => MilterResponse.Reject,
             VerdictAction.TempFail => MilterResponse.TempFail,
             VerdictAction.Discard => MilterResponse.Discard,

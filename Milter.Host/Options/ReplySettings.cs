@@ -34,7 +34,22 @@ public sealed partial class ReplySettings
     public static bool IsReply(string value)
     {
         Match m = ReplyPattern().Match(value);
-        return m.Success && m.Groups[1].Value[0] == m.Groups[2].Value[0];
+        if (!m.Success || m.Groups[1].Value[0] != m.Groups[2].Value[0])
+        {
+            return false;
+        }
+
+        try
+        {
+            // The wire's own limits (line length, number of lines) as the reply will be sent.
+            string[] lines = value[(m.Groups[2].Index + m.Groups[2].Length + 1)..].Split('\n');
+            Milter.Protocol.Responses.SmtpReply.Format(m.Groups[1].Value, m.Groups[2].Value, lines);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public void ApplyTo(ReplyTexts texts)
@@ -46,6 +61,7 @@ public sealed partial class ReplySettings
         texts.TemporaryFailure = TemporaryFailure ?? texts.TemporaryFailure;
     }
 
-    [GeneratedRegex(@"^([45]\d\d) ([245]\.\d{1,3}\.\d{1,3}) [^\r\n]+$")]
+    // One line, or several separated by \n (a multi-line reply: the code is repeated on each line on the wire).
+    [GeneratedRegex(@"^([45]\d\d) ([245]\.\d{1,3}\.\d{1,3}) [^\r\n]+(?:\n[^\r\n]+)*\z")]
     private static partial Regex ReplyPattern();
 }

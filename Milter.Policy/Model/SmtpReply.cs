@@ -13,7 +13,8 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
         Code = code;
         EnhancedCode = enhancedCode;
         Text = text;
-        Line = string.Concat(code.ToString(System.Globalization.CultureInfo.InvariantCulture), " ", enhancedCode, " ", text);
+        TextLines = text.Contains('\n', StringComparison.Ordinal) ? text.Split('\n') : [text];
+        Line = string.Concat(code.ToString(System.Globalization.CultureInfo.InvariantCulture), " ", enhancedCode, " ", string.Join("\\n", TextLines));
     }
 
     public int Code { get; }
@@ -21,9 +22,16 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     /// <summary>The RFC 3463 status code, e.g. <c>5.7.1</c>.</summary>
     public string EnhancedCode { get; }
 
+    /// <summary>The text; a configured reply may have several lines, separated by <c>\n</c>.</summary>
     public string Text { get; }
 
-    /// <summary><c>"550 5.7.1 Access denied"</c>: what the adapter passes to <c>SMFIR_REPLYCODE</c>.</summary>
+    /// <summary>
+    /// The text's lines: one for every access-file reply; several for a configured multi-line reply, which goes to
+    /// the client as <c>550-5.7.1 first</c> … <c>550 5.7.1 last</c> (SMFIR_REPLYCODE, as smfi_setmlreply).
+    /// </summary>
+    public string[] TextLines { get; }
+
+    /// <summary><c>"550 5.7.1 Access denied"</c>, on one line (the lines of a multi-line text joined by a literal <c>\n</c>): for logs and traces.</summary>
     public string Line { get; }
 
     public bool IsTemporary => Code is >= 400 and < 500;

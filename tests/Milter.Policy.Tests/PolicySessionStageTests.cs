@@ -209,6 +209,21 @@ public sealed class PolicySessionStageTests
     }
 
     [Test]
+    public void Replies_MultiLine_KeepEachLine_AndLogAsOneLine()
+    {
+        var options = new PolicyOptions { Replies = new ReplyTexts { RelayDeniedAuthRequired = "550 5.7.1 No relay, log in\nSee https://example.net/relay" } };
+        SmtpReply reply = TestPolicy.Engine("", options).Rcpt("192.0.2.2", "<x@elsewhere.example>").Reply!;
+
+        reply.TextLines.Should().Equal("No relay, log in", "See https://example.net/relay");
+        reply.Line.Should().Be("550 5.7.1 No relay, log in\\nSee https://example.net/relay", "a log line stays one line");
+    }
+
+    [Test]
+    public void Replies_FromTheAccessFile_AreOneLine() =>
+        TestPolicy.Engine("Connect:192.0.2.1 ERROR:5.7.1:550 Go away, see https://example.net/why")
+            .Session("192.0.2.1").Connect().Reply!.TextLines.Should().Equal("Go away, see https://example.net/why");
+
+    [Test]
     public void Replies_Invalid_AreRejectedAtConstruction()
     {
         var act = () => TestPolicy.Engine("", new PolicyOptions { Replies = new ReplyTexts { AccessDenied = "denied" } });

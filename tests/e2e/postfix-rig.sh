@@ -33,46 +33,12 @@ CACHE=${POSTFIX_RIG_CACHE:-/var/cache/milter-e2e/postfix}
 ROOT=$CACHE/root
 MTA_NAME=mta.test.example
 
-die() { echo "postfix-rig: $*" >&2; exit 1; }
+RIG_NAME=postfix-rig
+. "$HERE/rig-lib.sh"
 
 usage() {
     sed -n '4,28p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
-}
-
-sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
-
-absdir() { (cd "$1" 2>/dev/null && pwd); }
-
-alive() {
-    local st
-    [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
-    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-port_listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-
-greeting() {
-    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        IFS= read -r -t 4 line <&3 || exit 1
-        printf "QUIT\r\n" >&3
-        printf "%s\n" "$line"' _ "$1" 2>/dev/null | tr -d '\r'
-}
-
-# Is process $1 in this rig's namespace ($2, e.g. mnt:[4026532177]) with this rig's /etc/hosts ($3 = dev:inode)?
-# The kernel reuses a freed namespace's number at once: the name alone could match a parallel rig.
-in_rig() {
-    [ -n "$2" ] && [ -n "$3" ] || return 1
-    [ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$2" ] || return 1
-    [ "$(stat -L -c %d:%i "/proc/$1/root/etc/hosts" 2>/dev/null)" = "$3" ]
-}
-
-ns_pids() {
-    local p
-    for p in /proc/[0-9]*; do
-        in_rig "${p#/proc/}" "$1" "$2" && echo "${p#/proc/}"
-    done
 }
 
 show_log() {
@@ -218,7 +184,7 @@ do_start() {
 # ---------------------------------------------------------------- stop
 do_stop() {
     [ $# -eq 1 ] || usage
-    local w pid ns id port i pids
+    local w pid ns id port i
     w=$(absdir "$1") || { echo "postfix-rig: no such WORKDIR $1"; return 0; }
     pid=$(cat "$w/master.pid" 2>/dev/null)
     ns=$(cat "$w/postfix.mntns" 2>/dev/null)
@@ -228,18 +194,7 @@ do_stop() {
         postfix_cmd "$w" stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null
         for i in $(seq 50); do alive "$pid" || break; sleep 0.2; done
     fi
-    if [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/mnt)" ]; then
-        pids=$(ns_pids "$ns" "$id")
-        if [ -n "$pids" ]; then
-            kill -TERM $pids 2>/dev/null
-            for i in $(seq 10); do pids=$(ns_pids "$ns" "$id"); [ -z "$pids" ] && break; sleep 0.2; done
-            [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-        fi
-    fi
-    if [ -n "$port" ]; then
-        for i in $(seq 50); do port_listening "$port" || break; sleep 0.2; done
-        port_listening "$port" && { echo "postfix-rig: port $port still open" >&2; return 1; }
-    fi
+    stop_leftovers "$ns" "$id" "$port" || return 1
     rm -f "$w/master.pid" "$w/postfix.mntns"
     echo "postfix-rig: stopped${pid:+ (master $pid)}"
     return 0
@@ -248,22 +203,12 @@ do_stop() {
 # ---------------------------------------------------------------- swaks
 do_swaks() {
     [ $# -ge 1 ] || usage
-    local w pid port a have_server=0 have_li=0
+    local w pid
     w=$(absdir "$1") || die "no such WORKDIR $1"
     shift
     pid=$(cat "$w/master.pid" 2>/dev/null)
-    port=$(cat "$w/smtp.port" 2>/dev/null)
     alive "$pid" || die "postfix not running in $w"
-    command -v swaks >/dev/null 2>&1 || die "swaks not found"
-    for a in "$@"; do
-        case $a in
-            -s|--server|--server=*) have_server=1;;
-            -li|--local-interface|--local-interface=*) have_li=1;;
-        esac
-    done
-    [ $have_li = 1 ] || set -- --local-interface 127.0.0.5 "$@"
-    [ $have_server = 1 ] || set -- --server "127.0.0.1:$port" "$@"
-    exec nsenter --target "$pid" --mount --uts -- swaks "$@"
+    rig_swaks "$pid" "$(cat "$w/smtp.port" 2>/dev/null)" "$@"
 }
 
 case ${1:-} in

@@ -47,59 +47,12 @@ SENDMAIL=${SENDMAIL:-/usr/sbin/sendmail-mta}
 CF_M4=${SENDMAIL_CF_M4:-/usr/share/sendmail/cf/m4/cf.m4}
 MTA_NAME=mta.test.example
 
-die() { echo "sendmail-rig: $*" >&2; exit 1; }
+RIG_NAME=sendmail-rig
+. "$HERE/rig-lib.sh"
 
 usage() {
     sed -n '4,34p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
-}
-
-sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
-
-# absolute path of an existing directory
-absdir() { (cd "$1" 2>/dev/null && pwd); }
-
-# process alive (and not a zombie)?
-alive() {
-    local st
-    [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
-    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-port_listening() {
-    if command -v ss >/dev/null 2>&1; then
-        [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-
-# first line the server sends on 127.0.0.1:PORT (then QUIT)
-greeting() {
-    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        IFS= read -r -t 4 line <&3 || exit 1
-        printf "QUIT\r\n" >&3
-        printf "%s\n" "$line"' _ "$1" 2>/dev/null | tr -d '\r'
-}
-
-# Is process $1 in this rig's namespace?  $2: the namespace (e.g. mnt:[4026532177]),
-# $3: device:inode of WORKDIR/etc/hosts.  The namespace name alone is not enough: the
-# kernel reuses a freed namespace's number at once, so after this rig's namespace is gone
-# another rig (a parallel test) may get the same mnt:[N].  Only this rig's namespace has
-# WORKDIR/etc/hosts bind-mounted over /etc/hosts.
-in_rig() {
-    [ -n "$2" ] && [ -n "$3" ] || return 1
-    [ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$2" ] || return 1
-    [ "$(stat -L -c %d:%i "/proc/$1/root/etc/hosts" 2>/dev/null)" = "$3" ]
-}
-
-# pids of all processes in this rig's namespace (arguments as in_rig's $2 $3)
-ns_pids() {
-    local p
-    for p in /proc/[0-9]*; do
-        in_rig "${p#/proc/}" "$1" "$2" && echo "${p#/proc/}"
-    done
 }
 
 show_log() {
@@ -296,7 +249,7 @@ do_start_policy() {
 # ---------------------------------------------------------------- stop
 do_stop() {
     [ $# -eq 1 ] || usage
-    local w pid ns id port i pids
+    local w pid ns id port i
     w=$(absdir "$1") || { echo "sendmail-rig: no such WORKDIR $1"; return 0; }
     pid=$(cat "$w/sendmail.pid" 2>/dev/null)
     ns=$(cat "$w/sendmail.mntns" 2>/dev/null)
@@ -307,19 +260,7 @@ do_stop() {
         kill -TERM "$pid" 2>/dev/null
         for i in $(seq 50); do alive "$pid" || break; sleep 0.2; done
     fi
-    # leftovers in the private namespace (SMTP children, nsenter'd swaks, ...)
-    if [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/mnt)" ]; then
-        pids=$(ns_pids "$ns" "$id")
-        if [ -n "$pids" ]; then
-            kill -TERM $pids 2>/dev/null
-            for i in $(seq 10); do pids=$(ns_pids "$ns" "$id"); [ -z "$pids" ] && break; sleep 0.2; done
-            [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-        fi
-    fi
-    if [ -n "$port" ]; then
-        for i in $(seq 50); do port_listening "$port" || break; sleep 0.2; done
-        port_listening "$port" && { echo "sendmail-rig: port $port still open" >&2; return 1; }
-    fi
+    stop_leftovers "$ns" "$id" "$port" || return 1
     rm -f "$w/sendmail.pid" "$w/sendmail.mntns"
     echo "sendmail-rig: stopped${pid:+ (pid $pid)}"
     return 0
@@ -328,22 +269,12 @@ do_stop() {
 # ---------------------------------------------------------------- swaks
 do_swaks() {
     [ $# -ge 1 ] || usage
-    local w pid port a have_server=0 have_li=0
+    local w pid
     w=$(absdir "$1") || die "no such WORKDIR $1"
     shift
     pid=$(cat "$w/sendmail.pid" 2>/dev/null)
-    port=$(cat "$w/smtp.port" 2>/dev/null)
     alive "$pid" || die "sendmail not running in $w"
-    command -v swaks >/dev/null 2>&1 || die "swaks not found"
-    for a in "$@"; do
-        case $a in
-            -s|--server|--server=*) have_server=1;;
-            -li|--local-interface|--local-interface=*) have_li=1;;
-        esac
-    done
-    [ $have_li = 1 ] || set -- --local-interface 127.0.0.5 "$@"
-    [ $have_server = 1 ] || set -- --server "127.0.0.1:$port" "$@"
-    exec nsenter --target "$pid" --mount --uts -- swaks "$@"
+    rig_swaks "$pid" "$(cat "$w/smtp.port" 2>/dev/null)" "$@"
 }
 
 case ${1:-} in

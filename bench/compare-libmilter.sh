@@ -55,26 +55,8 @@ dotnet build "$ROOT/Milter.Host/Milter.Host.csproj" -c Release -o "$OUT/host" -n
   || { tail -30 "$OUT/build.log" >&2; exit 1; }
 BENCH=("$OUT/host/milter" bench)
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
+. "$HERE/bench-lib.sh"
 trap cleanup EXIT
-
-# A port nobody listens on (bash /dev/tcp probe: a refused connect means free), below the ephemeral range: the load
-# runs leave thousands of client ports of that range in TIME_WAIT, and a listener could not bind one of those.
-EPHEMERAL_LOW=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
 
 # start NAME SPEC: starts that filter on SPEC, sets STARTED_PID, waits until it accepts connections.
 start() {
@@ -86,12 +68,7 @@ start() {
   fi
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
-  for _ in $(seq 1 100); do
-    if env $BENCH_ENV "${BENCH[@]}" --target "$spec" --sessions 1 --warmup 0 --concurrency 1 >/dev/null 2>&1; then
-      return
-    fi
-    sleep 0.1
-  done
+  serving "$spec" env $BENCH_ENV "${BENCH[@]}" && return
   echo "compare-libmilter: $name did not come up on $spec" >&2
   cat "$log" >&2
   exit 1

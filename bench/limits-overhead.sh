@@ -62,20 +62,8 @@ cat >"$OUT/on.json" <<JSON
 } } }
 JSON
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
+. "$HERE/bench-lib.sh"
 trap cleanup EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-}
 
 declare -A SPEC
 for name in off on; do
@@ -84,10 +72,8 @@ for name in off on; do
   "${MILTER_PIN[@]}" "$MILTER" run --listen "${SPEC[$name]}" --config "$OUT/$name.json" --state-dir "$OUT/state-$name" \
     >"$OUT/milter-$name.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do
-    if "$MILTER" bench --target "${SPEC[$name]}" --sessions 1 --warmup 0 --concurrency 1 >/dev/null 2>&1; then break; fi
-    sleep 0.1
-  done
+  serving "${SPEC[$name]}" "$MILTER" bench \
+    || { echo "limits-overhead: milter '$name' did not come up on ${SPEC[$name]}" >&2; cat "$OUT/milter-$name.log" >&2; exit 1; }
 done
 
 echo "== $(nproc) CPUs, pinning: $PINNING; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -114,8 +100,7 @@ if grep -q "limit exceeded" "$OUT/milter-on.log"; then
   exit 1
 fi
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-off=$(echo "${RUNS[off]}" | median)
-on=$(echo "${RUNS[on]}" | median)
+off=$(echo "${RUNS[off]}" | tr ' ' '\n' | grep -v '^$' | median)
+on=$(echo "${RUNS[on]}" | tr ' ' '\n' | grep -v '^$' | median)
 echo "== median sessions/s: limits off $off, limits on $on, ratio on/off $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
 echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg); raw results in $OUT)"

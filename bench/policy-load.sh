@@ -64,7 +64,7 @@ run_ours() {
 }
 
 field() { sed -n "s/.*[[:space:]]$1=\([0-9.]*\).*/\1/p"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$HERE/bench-lib.sh"
 
 : >"$OUT/makemap.runs"
 : >"$OUT/ours.runs"

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Policy.Leases;
 
@@ -19,7 +20,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
 {
     public const string FileName = "admin.sock";
 
-    private readonly List<Task> _connections = [];
+    private readonly ConnectionTasks _connections = new();
     private Socket? _listener;
     private int? _groupId;
 
@@ -79,13 +80,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
     {
         _listener?.Dispose();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        Task[] open;
-        lock (_connections)
-        {
-            open = [.. _connections];
-        }
-
-        await Task.WhenAll(open).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _connections.DrainAsync().ConfigureAwait(false);
         try
         {
             File.Delete(SocketPath);
@@ -109,12 +104,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
                 return;
             }
 
-            Task task = ServeAsync(client, stoppingToken);
-            lock (_connections)
-            {
-                _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(task);
-            }
+            _connections.TryStart(() => ServeAsync(client, stoppingToken));
         }
     }
 

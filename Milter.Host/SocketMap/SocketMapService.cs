@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Policy.Leases;
 using Milter.Protocol.Transport;
 
@@ -18,7 +19,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
 {
     private const int MaxConnections = 256;
 
-    private readonly List<Task> _connections = [];
+    private readonly ConnectionTasks _connections = new(MaxConnections);
     private readonly SocketMapResponder _responder = new(leases, settings.SocketMap.MapName);
     private Socket? _listener;
     private MilterSocketSpec? _spec;
@@ -63,13 +64,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
     {
         _listener?.Dispose();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        Task[] open;
-        lock (_connections)
-        {
-            open = [.. _connections];
-        }
-
-        await Task.WhenAll(open).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _connections.DrainAsync().ConfigureAwait(false);
         if (_spec is { IsUnix: true, Path: { } path })
         {
             File.Delete(path);
@@ -90,16 +85,9 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
                 return;
             }
 
-            lock (_connections)
+            if (!_connections.TryStart(() => ServeAsync(client, stoppingToken)))
             {
-                _connections.RemoveAll(t => t.IsCompleted);
-                if (_connections.Count >= MaxConnections)
-                {
-                    client.Dispose();
-                    continue;
-                }
-
-                _connections.Add(ServeAsync(client, stoppingToken));
+                client.Dispose(); // over MaxConnections
             }
         }
     }

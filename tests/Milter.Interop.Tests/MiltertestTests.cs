@@ -71,7 +71,7 @@ public sealed class MiltertestTests
         string path = Path.Combine(RepoLayout.LuaDirectory, script + ".lua");
         Tools.RequireFile(path, "Lua script");
 
-        ProcessResult run = await ProcessRunner.RunAsync(_miltertest, ["-D", $"port={milter.Port}", "-s", path], ScriptTimeout);
+        ProcessResult run = await ProcessRunner.RunAsync(_miltertest, ["-D", $"port={milter.Port}", "-D", "lib=" + Path.Combine(RepoLayout.LuaDirectory, "lib"), "-s", path], ScriptTimeout);
 
         run.ExitCode.Should().Be(0, "miltertest must succeed against {0}; its output:\n{1}\n{2}", milter.Name, milter.Output, run);
         run.StdOut.Should().NotContain("FAIL:", "{0}", run);

@@ -1,14 +1,7 @@
 -- mt_abort.lua: ABORT in the middle of a message (after headers and body), then a new
 -- message on the same connection that must not inherit anything from the aborted one.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.conninfo(conn, "client.example", "192.0.2.10") == nil, "conninfo")
 reply(conn, SMFIR_CONTINUE, "connect")
 check(mt.helo(conn, "client.example") == nil, "helo")

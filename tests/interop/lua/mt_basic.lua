@@ -1,16 +1,8 @@
 -- mt_basic.lua: explicit negotiation, connect/HELO macros, two accepted messages on one
 -- connection, every EOM change of the reference filter checked with mt.eom_check.
--- Run: miltertest -D port=PORT -s mt_basic.lua   (reference filter listening on 127.0.0.1:PORT)
--- check(): assert() that prints the reason first (miltertest is silent on Lua errors).
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+-- Run (in tests/interop/lua): miltertest -D port=PORT -s mt_basic.lua   (reference filter on 127.0.0.1:PORT)
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 
 -- nil = miltertest defaults: version 6, all steps, all actions
 check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate failed")

@@ -1,14 +1,7 @@
 -- mt_body_max.lua: one BODY packet of exactly 65535 bytes (MILTER_CHUNK_SIZE, the most
 -- either MTA sends) is accepted, and read whole: the marker sits in its last bytes.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.conninfo(conn, "client.example", "192.0.2.10") == nil, "conninfo")
 reply(conn, SMFIR_CONTINUE, "connect")
 check(mt.mailfrom(conn, "<alice@example.org>") == nil, "mail")

@@ -1,16 +1,8 @@
 -- mt_body_oversize.lua: one BODY packet of 70000 bytes (over the 65535 maximum; miltertest's
 -- bodystring does not split) must make the filter close the connection, as libmilter
 -- does; a new connection is then served normally.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local addr = "inet:" .. (port or "9901") .. "@127.0.0.1"
-local conn = mt.connect(addr, 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.conninfo(conn, "client.example", "192.0.2.10") == nil, "conninfo")
 reply(conn, SMFIR_CONTINUE, "connect")
 check(mt.mailfrom(conn, "<alice@example.org>") == nil, "mail")
@@ -26,8 +18,7 @@ check(err ~= nil, "70000-byte BODY packet was answered instead of closing the co
 check(string.find(err, "milter_read", 1, true), "unexpected error: " .. tostring(err))
 mt.echo("oversize BODY: " .. err)
 
-local c2 = mt.connect(addr, 20, 0.25)
-check(c2, "filter no longer accepts connections")
+local c2 = connect("filter no longer accepts connections")
 check(mt.conninfo(c2, "client.example", "192.0.2.10") == nil, "conninfo 2")
 reply(c2, SMFIR_CONTINUE, "connect 2")
 mt.disconnect(c2)

@@ -1,15 +1,8 @@
 -- mt_ipv6.lua: CONNECT with family '6' (miltertest writes the bare address, as Postfix
 -- does), then a whole message; the {client_addr} connect macro ends up nowhere (MAIL
 -- resets the filter's notes), so the message must look like an IPv4 client's.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 mt.macro(conn, SMFIC_CONNECT, "{client_addr}", "2001:db8::25")
 check(mt.conninfo(conn, "v6.client.example", "2001:db8::25") == nil, "conninfo v6")
 reply(conn, SMFIR_CONTINUE, "connect v6")
@@ -29,8 +22,7 @@ local got = mt.getheader(conn, "X-Ref-Milter", 0)
 check(got == "ok i=V6Q1 i=V6Q1", "X-Ref-Milter = '" .. tostring(got) .. "'")
 mt.disconnect(conn)
 -- a second connection whose host is reject.example over IPv6 is still rejected
-local c2 = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(c2, "second mt.connect() failed")
+local c2 = connect("second mt.connect() failed")
 check(mt.conninfo(c2, "reject.example", "2001:db8::66") == nil, "conninfo v6 reject")
 reply(c2, SMFIR_REJECT, "connect v6 reject.example")
 mt.disconnect(c2)

@@ -4,13 +4,7 @@
 --  * MAIL discards the RCPT..EOM sets but not the MAIL set itself (message 2 sends no
 --    new MAIL macros and still sees message 1's; its RCPT macro is gone),
 --  * "i" and "{i}" are the same name.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
+dofile((lib or "lib") .. "/mt_common.lua")
 local function message(conn, n, mailmacros, rcptmacros, eommacros, want)
   if mailmacros then mt.macro(conn, SMFIC_MAIL, table.unpack(mailmacros)) end
   check(mt.mailfrom(conn, "<sender" .. n .. "@example.org>") == nil, "mail " .. n)
@@ -27,8 +21,7 @@ local function message(conn, n, mailmacros, rcptmacros, eommacros, want)
   local got = mt.getheader(conn, "X-Ref-Milter", 0)
   check(got == want, "message " .. n .. ": X-Ref-Milter = '" .. tostring(got) .. "', want '" .. want .. "'")
 end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+local conn = connect()
 mt.macro(conn, SMFIC_CONNECT, "j", "mx.example.org", "{daemon_name}", "MTA-v4")
 check(mt.conninfo(conn, "client.example", "192.0.2.10") == nil, "conninfo")
 reply(conn, SMFIR_CONTINUE, "connect")

@@ -1,11 +1,8 @@
 -- mt_negotiate.lua: full v6 offer; exactly the actions and steps the reference filter
 -- asks for (those of refmilter.c); then a connect-level REJECT for host reject.example.
 -- NB: miltertest takes (conn, version, protocol steps, actions), not what its man page says.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.negotiate(conn, 6, 0x1FFFFF, 0x1FF) == nil, "negotiate failed")
 local actions = {
   {"ADDHDRS", SMFIF_ADDHDRS, true}, {"CHGHDRS", SMFIF_CHGHDRS, true},

@@ -1,15 +1,8 @@
 -- mt_negotiate_v2.lua: an old MTA's offer (version 2, steps SMFI_V2_PROT 0x7F, actions
 -- SMFI_V1_ACTS 0x0F). The filter may ask only for what was offered (no CHGHDRS, no
 -- QUARANTINE, no SKIP) and must still run a message, leaving out the Subject change.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.negotiate(conn, 2, 0x7F, 0x0F) == nil, "negotiate failed")
 check(mt.test_action(conn, SMFIF_ADDHDRS), "ADDHDRS (offered) not requested")
 check(mt.test_action(conn, SMFIF_CHGBODY), "CHGBODY (offered) not requested")

@@ -1,14 +1,7 @@
 -- mt_unknown.lua: UNKNOWN (an SMTP command the MTA did not recognise) before HELO, between
 -- MAIL and RCPT and after RCPT; each answered CONTINUE, and the transaction carries on.
-local function check(cond, msg)
-  if not cond then mt.echo("FAIL: " .. (msg or "?")); error(msg or "check failed") end
-end
-local function reply(conn, want, what)
-  local r = mt.getreply(conn)
-  check(r == want, what .. ": got '" .. string.char(r) .. "', want '" .. string.char(want) .. "'")
-end
-local conn = mt.connect("inet:" .. (port or "9901") .. "@127.0.0.1", 20, 0.25)
-check(conn, "mt.connect() failed")
+dofile((lib or "lib") .. "/mt_common.lua")
+local conn = connect()
 check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
 check(not mt.test_option(conn, SMFIP_NOUNKNOWN), "filter asked not to get UNKNOWN")
 check(mt.conninfo(conn, "client.example", "192.0.2.10") == nil, "conninfo")

@@ -1,3 +1,4 @@
+using System.Net;
 using Milter.Protocol.Client;
 using Milter.Protocol.Commands;
 
@@ -12,7 +13,7 @@ internal static class IdleConnections
     private const int OpenAtOnce = 32;
 
     /// <summary>Returns the exit code: 0 when every connection was opened and later closed cleanly.</summary>
-    public static async Task<int> RunAsync(LoadOptions options, int count, TimeSpan? hold, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(LoadOptions options, EndPoint target, int count, TimeSpan? hold, TextWriter output, CancellationToken cancellationToken)
     {
         var script = new SessionScript(1, 0);
         var clientOptions = new MilterClientOptions { Flavor = options.Flavor, ReadTimeout = options.ReadTimeout };
@@ -30,7 +31,7 @@ internal static class IdleConnections
                 {
                     try
                     {
-                        clients[index] = await OpenAsync(options.Target, clientOptions, script.ClientFor(index), script, cancellationToken).ConfigureAwait(false);
+                        clients[index] = await OpenAsync(target, clientOptions, script.ClientFor(index), script, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -69,7 +70,7 @@ internal static class IdleConnections
         return failures == 0 ? 0 : 1;
     }
 
-    private static async Task<MilterClient> OpenAsync(string target, MilterClientOptions options, SessionScript.Client client, SessionScript script, CancellationToken cancellationToken)
+    private static async Task<MilterClient> OpenAsync(EndPoint target, MilterClientOptions options, SessionScript.Client client, SessionScript script, CancellationToken cancellationToken)
     {
         MilterClient milter = await MilterClient.ConnectAsync(target, options, cancellationToken).ConfigureAwait(false);
         try

@@ -4,7 +4,6 @@ using System.Net;
 using Milter.Protocol;
 using Milter.Protocol.Client;
 using Milter.Protocol.Commands;
-using Milter.Protocol.Transport;
 
 namespace Milter.Host.Bench;
 
@@ -35,10 +34,8 @@ internal sealed class LoadTool
     }
 
     /// <summary>Warms up, measures for the configured duration or session count, and returns the merged figures.</summary>
-    public static async Task<LoadResult> RunAsync(LoadOptions options, CancellationToken cancellationToken)
+    public static async Task<LoadResult> RunAsync(LoadOptions options, EndPoint target, CancellationToken cancellationToken)
     {
-        // Resolved once: every session connects to the same place.
-        EndPoint target = await MilterSocketSpec.Parse(options.Target).ResolveAsync(cancellationToken).ConfigureAwait(false);
         var tool = new LoadTool(options, target);
         long measureStart = Stopwatch.GetTimestamp() + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureEnd = options.Sessions is null ? measureStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Net;
+using System.Net.Sockets;
 using Milter.Host.Bench;
 using Milter.Protocol.Client;
 using Milter.Protocol.Transport;
@@ -99,12 +101,24 @@ internal static class BenchCommand
                 ReadTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
             };
             TextWriter output = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(idle) is int idleCount)
+            EndPoint endPoint;
+            try
             {
-                return await IdleConnections.RunAsync(options, idleCount, seconds is null ? null : options.Duration, output, cancellationToken).ConfigureAwait(false);
+                // Resolved once: every connection of the run goes to the same place.
+                endPoint = await MilterSocketSpec.Parse(options.Target).ResolveAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"milter bench: --target {options.Target}: {ex.Message}").ConfigureAwait(false);
+                return 1;
             }
 
-            LoadResult result = await LoadTool.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(idle) is int idleCount)
+            {
+                return await IdleConnections.RunAsync(options, endPoint, idleCount, seconds is null ? null : options.Duration, output, cancellationToken).ConfigureAwait(false);
+            }
+
+            LoadResult result = await LoadTool.RunAsync(options, endPoint, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(parse.GetValue(json) ? result.ToJson() + Environment.NewLine : result.ToText()).ConfigureAwait(false);
             return result.Errors == 0 && result.Sessions > 0 ? 0 : 1;
         });

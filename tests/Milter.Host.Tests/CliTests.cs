@@ -56,6 +56,15 @@ public class CliTests
     }
 
     [Test]
+    public async Task Bench_TargetHostThatDoesNotResolve_IsAnErrorNamingTheTarget()
+    {
+        (int exit, string output, string error) = await MilterProgram.RunAsync("bench", "--target", "inet:1@no-such-host.invalid", "--sessions", "1");
+        exit.Should().Be(1);
+        error.Should().StartWith("milter bench: --target inet:1@no-such-host.invalid: ");
+        output.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Test_MissingCaseFile_IsAnError()
     {
         (int exit, _, string error) = await MilterProgram.RunAsync("test", "/nonexistent/cases.txt");

@@ -71,18 +71,19 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings sett
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ILocalLeaseTable? local = table is MeteredLeaseTable metered ? metered.Local : table as ILocalLeaseTable;
+        if (local is null)
+        {
+            return; // a shared store (Redis) expires its entries itself
+        }
+
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(settings.TtlValue.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         using var timer = new PeriodicTimer(period);
         while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
-                int removed = (table is MeteredLeaseTable metered ? metered.Inner : table) switch
-                {
-                    SqliteLeaseStore sqlite => sqlite.Sweep(),
-                    InMemoryLeaseStore memory => memory.Sweep(),
-                    _ => 0,
-                };
+                int removed = local.Sweep();
                 if (removed > 0)
                 {
                     Log.Swept(logger, removed);

@@ -11,7 +11,7 @@ namespace Milter.Host.Leases;
 /// SQLite: the table is loaded into an <see cref="InMemoryLeaseStore"/> at start and every write goes to SQLite first,
 /// then to that cache, so the RCPT path is one dictionary lookup. One process owns the file (share through Redis).
 /// </summary>
-internal sealed class SqliteLeaseStore : ILeaseTable, IDisposable
+internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly InMemoryLeaseStore _cache;

@@ -1,5 +1,4 @@
 using System.Net;
-using Milter.Host.Leases;
 using Milter.Policy.Leases;
 
 namespace Milter.Host.Metrics;
@@ -16,16 +15,14 @@ internal sealed class MeteredLeaseTable : ILeaseTable, IDisposable
     {
         Inner = inner;
         _metrics = metrics;
-        metrics.ObserveLeases(() => Inner switch
-        {
-            SqliteLeaseStore sqlite => sqlite.Count,
-            InMemoryLeaseStore memory => memory.Count,
-            _ => null, // Redis: a SCAN per scrape is not worth it
-        });
+        metrics.ObserveLeases(() => Local?.Count); // Redis: none (a SCAN per scrape is not worth it)
     }
 
-    /// <summary>The store itself (the sweeper needs its type).</summary>
+    /// <summary>The store itself.</summary>
     public ILeaseTable Inner { get; }
+
+    /// <summary>The store when it is held in this process (its size, its sweep); null for a shared store.</summary>
+    public ILocalLeaseTable? Local => Inner as ILocalLeaseTable;
 
     public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => Inner.CheckAsync(client, ct);
 

@@ -16,7 +16,7 @@ namespace Milter.Policy.Leases;
 /// evicted in one pass and reported through the eviction callback. Refreshing an existing lease never evicts.
 /// Writes are serialised by one lock (logins are rare next to RCPT checks); reads take no lock.
 /// </remarks>
-public sealed class InMemoryLeaseStore : ILeaseTable
+public sealed class InMemoryLeaseStore : ILocalLeaseTable
 {
     /// <summary>DRAC's default lease lifetime (spec §2.3: 1800 s).</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(30);

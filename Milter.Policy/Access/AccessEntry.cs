@@ -29,6 +29,12 @@ public sealed class AccessEntry : PolicyRule
 
     public string? QuarantineReason => _rhs.QuarantineReason;
 
+    /// <summary>The reply Sendmail gives when a From: or To: check finds this entry: <see cref="Reply"/>, except that an
+    /// unquoted text ends at its first '&gt;' there (check_mail and blocklist_recipients match <c>&lt;ERROR:$+&gt; $*</c>).</summary>
+    public SmtpReply AddressReply => _rhs.AddressReply;
+
+    public string? AddressQuarantineReason => _rhs.AddressQuarantineReason;
+
     /// <summary>The tag including its colon (<c>connect:</c>), or empty for an untagged key.</summary>
     public string Tag { get; }
 

@@ -235,6 +235,12 @@ internal sealed class AccessFileParser
         }
 
         var bare = entry.Key.AsSpan(tag.Length);
+        if (entry.Action == AccessAction.Skip && bare.Contains('@'))
+        {
+            lint.Add("SKIP on a user or full-address key is likely a mistake: Sendmail honours SKIP only in host, domain and " +
+                "address walks; a From: lookup that finds it answers \"553 5.3.0 SKIP\", a To: lookup (blocklist_recipients) ignores it");
+        }
+
         if (bare.StartsWith("ipv6:", StringComparison.Ordinal) && bare.Contains("::", StringComparison.Ordinal) && !bare.Contains('/'))
         {
             lint.Add("compressed IPv6 key never matches: Sendmail looks up the uncompressed form (IPv6:2001:db8:0:0:0:0:0:1)");

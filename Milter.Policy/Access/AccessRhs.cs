@@ -14,6 +14,8 @@ internal sealed class AccessRhs
         Action = parsed.Action;
         Reply = parsed.Reply;
         QuarantineReason = parsed.QuarantineReason;
+        AddressReply = parsed.AddressReply ?? parsed.Reply;
+        AddressQuarantineReason = parsed.AddressQuarantineReason ?? parsed.QuarantineReason;
         ValueWarnings = valueWarnings;
         TrailingWarnings = trailingWarnings;
     }
@@ -26,6 +28,11 @@ internal sealed class AccessRhs
     public SmtpReply Reply { get; }
 
     public string? QuarantineReason { get; }
+
+    /// <summary>The reply when a From: or To: check finds the value (the text ends at an unquoted '&gt;', see <see cref="AccessValue"/>).</summary>
+    public SmtpReply AddressReply { get; }
+
+    public string? AddressQuarantineReason { get; }
 
     /// <summary>Lint from the RHS grammar (<see cref="AccessValueParser"/>), reported before the key's lint.</summary>
     public string[] ValueWarnings { get; }

@@ -220,7 +220,7 @@ public sealed class PolicySessionStageTests
 
     [Test]
     public void Replies_FromTheAccessFile_AreOneLine() =>
-        TestPolicy.Engine("Connect:192.0.2.1 ERROR:5.7.1:550 Go away, see https://example.net/why")
+        TestPolicy.Engine("Connect:192.0.2.1 ERROR:5.7.1:\"550 Go away, see https://example.net/why\"")
             .Session("192.0.2.1").Connect().Reply!.TextLines.Should().Equal("Go away, see https://example.net/why");
 
     [Test]

@@ -164,6 +164,17 @@ public sealed class RuleSetLoaderTests
         TestPolicy.Load("Spam:abuse@ OK\n").Warnings.Should().Contain(w => w.Reason == "Spam: values are FRIEND or HATER");
     }
 
+    /// <summary>Issue 12 item 4: Sendmail honours SKIP only in host, domain and address walks.</summary>
+    [TestCase("From:bob@ SKIP\n")]
+    [TestCase("To:bob@example.net SKIP\n")]
+    [TestCase("bob+*@ SKIP\n")]
+    public void Load_SkipOnAUserOrFullAddressKey_IsFlagged(string line) =>
+        TestPolicy.Load(line).Warnings.Should().Contain(w => w.Reason.StartsWith("SKIP on a user or full-address key is likely a mistake", StringComparison.Ordinal));
+
+    [Test]
+    public void Load_SkipOnADomainOrAddress_IsNotFlagged() =>
+        TestPolicy.Load("Connect:192.0.2 SKIP\nFrom:example.com SKIP\n").Warnings.Should().NotContain(w => w.Reason.StartsWith("SKIP", StringComparison.Ordinal));
+
     [TestCase("Connect:10.0.0.0/8", 8)]
     [TestCase("Connect:192.0.2.0/28", 28)]
     [TestCase("Connect:IPv6:2001:db8::/32", 32)]

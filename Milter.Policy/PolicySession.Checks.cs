@@ -35,7 +35,11 @@ public sealed partial class PolicySession
             : FromEntry(hit, stage, _policy.AccessDenied, rules, trace);
     }
 
-    /// <summary>Basic_check_mail: <c>&lt;&gt;</c>, localhost senders, From: F/U/D, unqualified senders.</summary>
+    /// <summary>
+    /// Basic_check_mail: <c>&lt;&gt;</c>; the localhost forms only from a client in class w; then the F/U/D
+    /// <c>From:</c> search on the address as CanonAddr makes it (an unqualified sender is looked up as <c>user@</c>);
+    /// only when that finds nothing is an unqualified sender refused.
+    /// </summary>
     private Verdict CheckMail(RuleSet rules, PolicyStage stage, in EnvelopeAddress sender, PolicyTrace? trace, out bool acceptedByEntry)
     {
         acceptedByEntry = false;
@@ -44,81 +48,85 @@ public sealed partial class PolicySession
             return Built(stage, VerdictAction.Continue, "null sender <> is always accepted (RFC 1123)", rules, trace);
         }
 
-        if (sender.HasDomain && IsLocalhostDomain(sender.Domain) && !IsLocalName(rules, Client.Name, trace))
+        if (sender.HasDomain && !_policy.AcceptUnqualifiedSenders && IsLocalhostSender(sender) &&
+            Client.Name.Length > 0 && !IsLocalName(rules, Client.Name, trace))
         {
             return Refuse(stage, CompiledPolicy.RealDomainRequired, "localhost sender from a client not in class w", rules, trace);
         }
 
+        var canonical = Canonical(rules, sender, trace);
         var lookup = NewLookup(rules, trace);
-        var hit = AccessWalks.Mailbox(lookup, AccessWalks.From, sender, tagOnly: false, userLookups: true, domainBeforeUser: false, _policy.LookupDotDomain);
-        if (hit is not null && !lookup.IsSkip(hit))
+        var hit = AccessWalks.Mailbox(lookup, AccessWalks.From, canonical, tagOnly: false, userLookups: true, domainBeforeUser: false, _policy.LookupDotDomain);
+        if (hit is not null)
         {
             acceptedByEntry = hit.Action is AccessAction.Ok or AccessAction.Relay;
-            return FromEntry(hit, stage, _policy.AccessDenied, rules, trace);
+            return FromEntry(hit, stage, _policy.AccessDenied, rules, trace, address: true);
         }
 
-        if (!sender.HasDomain && !(Client.Address.IsNone && Client.IsLocal) && !_policy.AcceptUnqualifiedSenders)
+        if (!canonical.HasDomain && !_policy.AcceptUnqualifiedSenders && Client.RawAddress.Length > 0)
         {
             var reply = new SmtpReply(553, "5.5.4", "Domain name required for sender address " + sender.Bare);
             return Refuse(stage, reply, "unqualified sender", rules, trace);
         }
 
-        return Built(stage, VerdictAction.Continue, hit is null ? "no From: entry" : "From: SKIP", rules, trace, rule: hit);
+        return Built(stage, VerdictAction.Continue, "no From: entry", rules, trace);
     }
 
     /// <summary>
-    /// FEATURE(delay_checks) inside check_rcpt: skipped for trusted AUTH; friend/hater via <c>Spam:</c>; then check_mail
-    /// (an error rejects the recipient, From: OK/RELAY accepts it) and check_relay. Null = go on with check_rcpt.
+    /// FEATURE(delay_checks): check_rcpt runs the recipient checks first (<paramref name="recipientVerdict"/>: blocklist,
+    /// relay); a refusal, DISCARD or QUARANTINE there is the answer. An accept with <c>$#</c> (trusted SMTP AUTH) ends the
+    /// checks. Otherwise <c>Spam:</c> decides for friend/hater (FRIEND, or no HATER: accepted without sender and client
+    /// checks), then check_mail (a refusal refuses the recipient; From: OK/RELAY accepts it and skips only the client
+    /// check), then check_relay.
     /// </summary>
-    private Verdict? DelayedChecks(RuleSet rules, in EnvelopeAddress rcpt, PolicyTrace? trace)
+    private Verdict DelayedChecks(RuleSet rules, in EnvelopeAddress rcpt, PolicyTrace? trace, Verdict recipientVerdict)
     {
+        if (recipientVerdict.Blocks)
+        {
+            return recipientVerdict;
+        }
+
         if (_policy.IsTrusted(_auth))
         {
-            trace?.Note(TraceMaps.Check, "delay_checks", "skipped: trusted SMTP AUTH");
-            return null;
+            trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: trusted SMTP AUTH");
+            return recipientVerdict;
         }
 
         if (_policy.DelayChecks is DelayChecksMode.Friend or DelayChecksMode.Hater)
         {
             var lookup = NewLookup(rules, trace);
-            var local = rcpt.HasDomain && IsLocalName(rules, rcpt.Domain, trace);
-            var spam = AccessWalks.Mailbox(lookup, AccessWalks.Spam, rcpt, tagOnly: true, userLookups: local, domainBeforeUser: true, dotDomain: false);
+            var spamAddress = Qualified(Canonical(rules, rcpt, trace));
+            var local = spamAddress.HasDomain && IsLocalName(rules, spamAddress.Domain, trace);
+            var spam = AccessWalks.Mailbox(lookup, AccessWalks.Spam, spamAddress, tagOnly: true, userLookups: local, domainBeforeUser: true, _policy.LookupDotDomain);
             if (_policy.DelayChecks == DelayChecksMode.Friend && spam is { Action: AccessAction.Friend })
             {
-                trace?.Note(TraceMaps.Check, "delay_checks", "skipped: recipient is a spam FRIEND");
-                return null;
+                trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: recipient is a spam FRIEND");
+                return recipientVerdict;
             }
 
             if (_policy.DelayChecks == DelayChecksMode.Hater && spam is not { Action: AccessAction.Hater })
             {
-                trace?.Note(TraceMaps.Check, "delay_checks", "skipped: recipient is not a spam HATER");
-                return null;
+                trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: recipient is not a spam HATER");
+                return recipientVerdict;
             }
         }
 
         if (_hasSender)
         {
             var mail = CheckMail(rules, PolicyStage.Rcpt, _sender, trace, out var accepted);
-            if (mail.Blocks || accepted)
+            if (mail.Blocks)
             {
-                return accepted && !mail.Blocks
-                    ? Built(PolicyStage.Rcpt, VerdictAction.Accept, "From: OK/RELAY accepts the recipient (delay_checks)", rules, trace, rule: mail.DecidedBy)
-                    : mail;
+                return mail;
+            }
+
+            if (accepted)
+            {
+                return Built(PolicyStage.Rcpt, VerdictAction.Accept, "From: OK/RELAY skips the client check (delay_checks)", rules, trace, rule: mail.DecidedBy);
             }
         }
 
         var relay = CheckRelay(rules, PolicyStage.Rcpt, trace);
-        return relay.Blocks ? relay : null;
-    }
-
-    private static bool IsLocalhostDomain(ReadOnlySpan<char> domain)
-    {
-        if (domain.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        return domain.Length > 2 && domain[0] == '[' && ClientAddress.TryParse(domain, out var literal) && literal.IsLoopback;
+        return relay.Blocks ? relay : recipientVerdict;
     }
 
     /// <summary>Class w: local-host-names plus localhost, $j and the own addresses.</summary>

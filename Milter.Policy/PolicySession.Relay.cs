@@ -149,28 +149,29 @@ public sealed partial class PolicySession
     }
 
     /// <summary>
-    /// Rcpt_ok (spec §1.7): ParseRecipient, blocklist_recipients, trusted AUTH, class w / class m, class R / To: RELAY,
-    /// local user. Returns the verdict when decided, null to go on with Relay_ok.
+    /// Rcpt_ok (spec §1.7) on the address as CanonAddr makes it: ParseRecipient, blocklist_recipients, trusted AUTH,
+    /// class w / class m, class R / To: RELAY, local user. Returns the verdict when decided, null to go on with Relay_ok.
     /// </summary>
-    private Verdict? RcptOk(RuleSet rules, in EnvelopeAddress rcpt, PolicyTrace? trace, int depth)
+    private Verdict? RcptOk(RuleSet rules, in EnvelopeAddress written, PolicyTrace? trace, int depth)
     {
+        var rcpt = Canonical(rules, written, trace);
         var lookup = NewLookup(rules, trace);
         var local = rcpt.Local;
         if (rcpt.HasDomain && !_policy.LooseRelayCheck && depth < MaxParseRecipientDepth &&
-            local.IndexOfAny('%', '!') >= 0 && RelayAuthorizedDomain(rules, lookup, rcpt.Domain, trace))
+            local.IndexOfAny('@', '%', '!') >= 0 && RelayAuthorizedDomain(lookup, rcpt.Domain, trace))
         {
-            var inner = EnvelopeAddress.Parse(InnerAddress(local));
+            var inner = EnvelopeAddress.Parse(local.ToString());
             trace?.Note(TraceMaps.Check, "ParseRecipient", "re-checking " + inner.Raw);
             return RcptOk(rules, inner, trace, depth + 1);
         }
 
-        if (_policy.BlocklistRecipients && rcpt.HasDomain)
+        if (_policy.BlocklistRecipients)
         {
-            var isLocal = IsLocalName(rules, rcpt.Domain, trace);
+            var isLocal = rcpt.HasDomain && IsLocalName(rules, rcpt.Domain, trace);
             var hit = AccessWalks.Mailbox(lookup, AccessWalks.To, rcpt, tagOnly: false, userLookups: isLocal, domainBeforeUser: false, _policy.LookupDotDomain);
-            if (hit is not null && hit.Action is not (AccessAction.Ok or AccessAction.Relay or AccessAction.Skip))
+            if (hit is not null && hit.Action is not (AccessAction.Ok or AccessAction.Relay) && !lookup.IsSkip(hit))
             {
-                return FromEntry(hit, PolicyStage.Rcpt, _policy.RecipientRejected, rules, trace);
+                return FromEntry(hit, PolicyStage.Rcpt, _policy.RecipientRejected, rules, trace, address: true);
             }
         }
 
@@ -223,10 +224,13 @@ public sealed partial class PolicySession
             : null;
     }
 
-    /// <summary>Domains for which <c>user%host@domain</c> is unwrapped and re-checked (ParseRecipient).</summary>
-    private bool RelayAuthorizedDomain(RuleSet rules, in Lookup lookup, ReadOnlySpan<char> domain, PolicyTrace? trace)
+    /// <summary>
+    /// ParseRecipient's "authorized" domains, whose local part is parsed again (<c>user%host@domain</c>): class R, class m
+    /// with relay_entire_domain, <c>To:</c> RELAY (exact with relay_hosts_only). Class w needs none: CanonAddr has done it.
+    /// </summary>
+    private bool RelayAuthorizedDomain(in Lookup lookup, ReadOnlySpan<char> domain, PolicyTrace? trace)
     {
-        if (IsLocalName(rules, domain, trace) || rules.RelayDomains.FindDomainSuffix(domain, _policy.RelayHostsOnly, trace) is not null)
+        if (lookup.Rules.RelayDomains.FindDomainSuffix(domain, _policy.RelayHostsOnly, trace) is not null)
         {
             return true;
         }
@@ -238,18 +242,5 @@ public sealed partial class PolicySession
 
         return AccessWalks.Domain(lookup, AccessWalks.To, domain, tagOnly: false, _policy.LookupDotDomain, _policy.RelayHostsOnly)
             is { Action: AccessAction.Relay };
-    }
-
-    /// <summary><c>user%host</c> → <c>user@host</c> (rightmost %); <c>host!user</c> → <c>user@host</c>.</summary>
-    private static string InnerAddress(ReadOnlySpan<char> local)
-    {
-        var bang = local.IndexOf('!');
-        if (bang > 0)
-        {
-            return string.Concat(local[(bang + 1)..], "@", local[..bang]);
-        }
-
-        var percent = local.LastIndexOf('%');
-        return string.Concat(local[..percent], "@", local[(percent + 1)..]);
     }
 }

@@ -116,8 +116,9 @@ public sealed partial class PolicySession
     }
 
     /// <summary>
-    /// RCPT TO: delayed checks (if configured), then check_rcpt: Rcpt_ok and Relay_ok in Sendmail's order (spec §1.7).
-    /// Completes synchronously unless the lease store goes asynchronous.
+    /// RCPT TO: check_rcpt, Rcpt_ok and Relay_ok in Sendmail's order (spec §1.7); with delay_checks then the sender and
+    /// client checks, as Sendmail's check_rcpt runs them after the recipient's. Completes synchronously unless the lease
+    /// store goes asynchronous.
     /// </summary>
     public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken ct = default)
     {
@@ -130,13 +131,19 @@ public sealed partial class PolicySession
         var rules = _engine.Rules.Current;
         var trace = NewTrace();
         var rcpt = EnvelopeAddress.Parse(recipient);
-        if (_policy.DelayChecks != DelayChecksMode.Off && DelayedChecks(rules, rcpt, trace) is { } delayed)
+        var checkRcpt = CheckRcptAsync(rules, rcpt, trace, ct);
+        if (_policy.DelayChecks == DelayChecksMode.Off)
         {
-            return new ValueTask<Verdict>(delayed);
+            return checkRcpt;
         }
 
-        return CheckRcptAsync(rules, rcpt, trace, ct);
+        return checkRcpt.IsCompletedSuccessfully
+            ? new ValueTask<Verdict>(DelayedChecks(rules, rcpt, trace, checkRcpt.Result))
+            : DelayedChecksAsync(checkRcpt, rules, rcpt, trace);
     }
+
+    private async ValueTask<Verdict> DelayedChecksAsync(ValueTask<Verdict> checkRcpt, RuleSet rules, EnvelopeAddress rcpt, PolicyTrace? trace) =>
+        DelayedChecks(rules, rcpt, trace, await checkRcpt.ConfigureAwait(false));
 
     /// <summary>End of a transaction (RSET, end of message): the sender is forgotten, AUTH facts stay.</summary>
     public void Reset()
@@ -215,16 +222,20 @@ public sealed partial class PolicySession
     private static Verdict Refuse(PolicyStage stage, SmtpReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
         new(stage, reply.IsTemporary ? VerdictAction.TempFail : VerdictAction.Reject, reply, null, rule, reason, rules.Version, trace);
 
-    /// <summary>Maps an access hit to a verdict (spec §1.5); <paramref name="reject"/> is the REJECT text of this tag.</summary>
-    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace) =>
+    /// <summary>
+    /// Maps an access hit to a verdict (spec §1.5); <paramref name="reject"/> is the REJECT text of this tag;
+    /// <paramref name="address"/>: a From:/To: check (an unquoted text ends at its first '&gt;' there), else check_relay.
+    /// </summary>
+    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
         entry.Action switch
         {
             AccessAction.Ok => Built(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),
             AccessAction.Relay => Built(stage, VerdictAction.Accept, "access RELAY (implicit OK)", rules, trace, rule: entry),
             AccessAction.Reject => Refuse(stage, reject, "access REJECT", rules, trace, entry),
             AccessAction.Discard => new Verdict(stage, VerdictAction.Discard, null, null, entry, "access DISCARD", rules.Version, trace),
-            AccessAction.Quarantine => new Verdict(stage, VerdictAction.Quarantine, null, entry.QuarantineReason, entry, "access QUARANTINE", rules.Version, trace),
-            AccessAction.Error => Refuse(stage, entry.Reply, "access ERROR", rules, trace, entry),
-            _ => Refuse(stage, entry.Reply, "value not understood by the rules (553 5.3.0)", rules, trace, entry),
+            AccessAction.Quarantine => new Verdict(stage, VerdictAction.Quarantine, null,
+                address ? entry.AddressQuarantineReason : entry.QuarantineReason, entry, "access QUARANTINE", rules.Version, trace),
+            AccessAction.Error => Refuse(stage, address ? entry.AddressReply : entry.Reply, "access ERROR", rules, trace, entry),
+            _ => Refuse(stage, address ? entry.AddressReply : entry.Reply, "value not understood by the rules (553 5.3.0)", rules, trace, entry),
         };
 }

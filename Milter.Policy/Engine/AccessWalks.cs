@@ -209,17 +209,24 @@ internal static class AccessWalks
 
     /// <summary>
     /// Address search (spec §1.4): F <c>user+det@dom</c>, <c>user+*@dom</c>, <c>user@dom</c>; U the same with
-    /// <c>@</c> and no domain; D the domain walk. Order F, U, D — or F, D, U for <c>Spam:</c>.
+    /// <c>@</c> and no domain; D the domain walk. Order F, U, D — or F, D, U for <c>Spam:</c>. An unqualified address
+    /// is looked up by U alone (check_mail's and blocklist_recipients' <c>&lt;U:user@&gt;</c>). A SKIP found by the D
+    /// walk means "not found" and the search goes on (SearchList); one found by F or U is returned like any value.
     /// </summary>
     public static AccessEntry? Mailbox(in Lookup lookup, string tag, in EnvelopeAddress address, bool tagOnly, bool userLookups,
         bool domainBeforeUser, bool dotDomain)
     {
-        if (!address.HasDomain)
+        if (address.IsNullSender)
         {
             return null;
         }
 
         var local = address.Local;
+        if (!address.HasDomain)
+        {
+            return User(lookup, tag, local, tagOnly);
+        }
+
         var domain = address.Domain;
         var plus = local.IndexOf('+');
         var user = plus >= 0 ? local[..plus] : local;
@@ -238,29 +245,43 @@ internal static class AccessWalks
             return hit;
         }
 
-        if (domainBeforeUser && (hit = Domain(lookup, tag, domain, tagOnly, dotDomain, exactOnly: false)) is not null)
+        if (domainBeforeUser && (hit = DomainUnlessSkip(lookup, tag, domain, tagOnly, dotDomain)) is not null)
         {
             return hit;
         }
 
-        if (userLookups)
+        if (userLookups && (hit = User(lookup, tag, local, tagOnly)) is not null)
         {
-            if (plus >= 0)
-            {
-                if ((hit = Compose(lookup, tag, local, "@", default, tagOnly)) is not null ||
-                    (hit = Compose(lookup, tag, user, "+*@", default, tagOnly)) is not null)
-                {
-                    return hit;
-                }
-            }
-
-            if ((hit = Compose(lookup, tag, user, "@", default, tagOnly)) is not null)
-            {
-                return hit;
-            }
+            return hit;
         }
 
-        return domainBeforeUser ? null : Domain(lookup, tag, domain, tagOnly, dotDomain, exactOnly: false);
+        return domainBeforeUser ? null : DomainUnlessSkip(lookup, tag, domain, tagOnly, dotDomain);
+    }
+
+    /// <summary>U: <c>user+det@</c>, <c>user+*@</c>, <c>user@</c> ("you must include the @ after the username").</summary>
+    private static AccessEntry? User(in Lookup lookup, string tag, ReadOnlySpan<char> local, bool tagOnly)
+    {
+        if (local.IsEmpty)
+        {
+            return null;
+        }
+
+        var plus = local.IndexOf('+');
+        AccessEntry? hit;
+        if (plus >= 0 &&
+            ((hit = Compose(lookup, tag, local, "@", default, tagOnly)) is not null ||
+             (hit = Compose(lookup, tag, local[..plus], "+*@", default, tagOnly)) is not null))
+        {
+            return hit;
+        }
+
+        return Compose(lookup, tag, plus >= 0 ? local[..plus] : local, "@", default, tagOnly);
+    }
+
+    private static AccessEntry? DomainUnlessSkip(in Lookup lookup, string tag, ReadOnlySpan<char> domain, bool tagOnly, bool dotDomain)
+    {
+        var hit = Domain(lookup, tag, domain, tagOnly, dotDomain, exactOnly: false);
+        return lookup.IsSkip(hit) ? null : hit;
     }
 
     /// <summary>Probes <c>tag + a + b + c</c> (and the untagged form).</summary>

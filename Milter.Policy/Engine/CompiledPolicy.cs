@@ -26,7 +26,10 @@ internal sealed class CompiledPolicy
         Add(extra, "localhost", 'w', "built-in");
         if (!string.IsNullOrWhiteSpace(options.HostName))
         {
-            Add(extra, options.HostName.Trim().TrimEnd('.'), 'w', "PolicyOptions.HostName");
+            HostName = options.HostName.Trim().TrimEnd('.');
+            var firstDot = HostName.IndexOf('.', StringComparison.Ordinal);
+            HostDomain = firstDot > 0 ? HostName[(firstDot + 1)..] : null;
+            Add(extra, HostName, 'w', "PolicyOptions.HostName");
         }
 
         foreach (var own in options.OwnAddresses)
@@ -74,6 +77,12 @@ internal sealed class CompiledPolicy
     public bool AcceptUnqualifiedSenders { get; }
     public bool TraceLookups { get; }
     public HashSet<string> TrustedMechanisms { get; }
+
+    /// <summary><c>$j</c>: the canonical host name (localhost forms and own address literals become it), or null.</summary>
+    public string? HostName { get; }
+
+    /// <summary><c>$m</c>: the domain part of <c>$j</c> (for <c>localhost.$m</c>), or null.</summary>
+    public string? HostDomain { get; }
 
     /// <summary>Class w members that do not come from local-host-names: localhost, $j, [own addresses].</summary>
     public HostClass ExtraLocalNames { get; }

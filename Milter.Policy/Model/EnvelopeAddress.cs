@@ -8,14 +8,16 @@ public readonly struct EnvelopeAddress
 {
     private readonly Range _local;
     private readonly Range _domain;
+    private readonly int _trailingDots;
 
-    private EnvelopeAddress(string raw, Range local, Range domain, bool hasDomain, bool isNull)
+    private EnvelopeAddress(string raw, Range local, Range domain, bool hasDomain, bool isNull, int trailingDots = 0)
     {
         Raw = raw;
         _local = local;
         _domain = domain;
         HasDomain = hasDomain;
         IsNullSender = isNull;
+        _trailingDots = trailingDots;
     }
 
     /// <summary>The address as written, e.g. <c>&lt;a@b&gt;</c>.</summary>
@@ -29,6 +31,9 @@ public readonly struct EnvelopeAddress
     public ReadOnlySpan<char> Local => (Raw ?? string.Empty).AsSpan()[_local];
 
     public ReadOnlySpan<char> Domain => (Raw ?? string.Empty).AsSpan()[_domain];
+
+    /// <summary>The domain as the client wrote it, trailing dots included (Sendmail's localhost checks see this form).</summary>
+    public ReadOnlySpan<char> DomainAsWritten => (Raw ?? string.Empty).AsSpan(_domain.Start.Value, _domain.End.Value - _domain.Start.Value + _trailingDots);
 
     /// <summary>The address without brackets: <c>user@domain</c>.</summary>
     public string Bare => (Raw ?? string.Empty)[_local.Start..(HasDomain ? _domain.End : _local.End)];
@@ -81,7 +86,7 @@ public readonly struct EnvelopeAddress
             domainEnd--;
         }
 
-        return new EnvelopeAddress(raw, start..(start + at), (start + at + 1)..domainEnd, true, false);
+        return new EnvelopeAddress(raw, start..(start + at), (start + at + 1)..domainEnd, true, false, end - domainEnd);
     }
 
     public override string ToString() => Raw ?? string.Empty;

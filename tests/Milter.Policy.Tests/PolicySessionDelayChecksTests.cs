@@ -33,13 +33,58 @@ public sealed class PolicySessionDelayChecksTests
         TestPolicy.Engine("Connect:192.0.2.1 REJECT", Delay()).Rcpt("192.0.2.1", "<x@elsewhere.example>", auth: new AuthFacts("LOGIN", "u"))
             .Action.Should().Be(VerdictAction.Accept);
 
+    /// <summary>
+    /// Issue 12 item 2: Sendmail's check_rcpt checks the recipient (blocklist, relay) before the sender, so a forged
+    /// <c>From:</c> OK sender does not relay; it only skips the client check (found by the Sendmail oracle).
+    /// </summary>
     [Test]
-    public void DelayChecks_FromOk_AcceptsRecipientEvenForRelay()
+    public void DelayChecks_ForgedFromOkSender_IsRefusedForRelay()
     {
         var verdict = TestPolicy.Engine("From:friend.example OK\nConnect:192.0.2.1 REJECT", Delay()).Rcpt("192.0.2.1", "<x@elsewhere.example>", from: "<a@friend.example>");
+        verdict.Reply!.Line.Should().Be("550 5.7.1 Relaying denied. Proper authentication required.");
+    }
+
+    [Test]
+    public void DelayChecks_FromOk_SkipsOnlyTheClientCheck()
+    {
+        var verdict = TestPolicy.Engine("From:friend.example OK\nConnect:192.0.2.1 REJECT", Delay()).Rcpt("192.0.2.1", "<x@example.net>", from: "<a@friend.example>");
         verdict.Action.Should().Be(VerdictAction.Accept);
         verdict.DecidedBy!.Location.Should().Be("access:1");
     }
+
+    [Test]
+    public void DelayChecks_RelayDenial_ComesBeforeTheSenderRefusal() =>
+        TestPolicy.Engine("From:bad.example REJECT", Delay()).Rcpt("192.0.2.1", "<x@elsewhere.example>", from: "<a@bad.example>").Reply!.Line
+            .Should().Be("550 5.7.1 Relaying denied. Proper authentication required.");
+
+    [Test]
+    public void DelayChecks_RecipientBlocklist_ComesBeforeAFromOkSender() =>
+        TestPolicy.Engine("To:x@example.net REJECT\nFrom:friend.example OK", new PolicyOptions { DelayChecks = DelayChecksMode.On, BlocklistRecipients = true })
+            .Rcpt("192.0.2.1", "<x@example.net>", from: "<a@friend.example>").Reply!.Line.Should().Be("550 5.2.1 Mailbox disabled for this recipient");
+
+    [Test]
+    public void DelayChecks_RecipientDiscard_EndsTheChecks() =>
+        TestPolicy.Engine("To:x@example.net DISCARD\nConnect:192.0.2.1 REJECT", new PolicyOptions { DelayChecks = DelayChecksMode.On, BlocklistRecipients = true })
+            .Rcpt("192.0.2.1", "<x@example.net>").Action.Should().Be(VerdictAction.Discard);
+
+    [Test]
+    public void DelayChecks_TrustedAuth_StillChecksTheRecipientBlocklist() =>
+        TestPolicy.Engine("To:x@example.net REJECT\nConnect:192.0.2.1 REJECT", new PolicyOptions { DelayChecks = DelayChecksMode.On, BlocklistRecipients = true })
+            .Rcpt("192.0.2.1", "<x@example.net>", auth: new AuthFacts("LOGIN", "u")).Reply!.Line.Should().Be("550 5.2.1 Mailbox disabled for this recipient");
+
+    /// <summary>FullAddr: an unqualified recipient gets <c>@$j</c> before the <c>Spam:</c> lookups, so <c>Spam:$j</c> and <c>Spam:user@</c> apply.</summary>
+    [TestCase("Spam:mta.test.example FRIEND")]
+    [TestCase("Spam:abuse@ FRIEND")]
+    [TestCase("Spam:abuse@mta.test.example FRIEND")]
+    public void DelayChecksFriend_UnqualifiedRecipient_IsQualifiedWithTheHostName(string spam) =>
+        TestPolicy.Engine(spam + "\nConnect:192.0.2.1 REJECT", new PolicyOptions { DelayChecks = DelayChecksMode.Friend, HostName = "mta.test.example" })
+            .Rcpt("192.0.2.1", "<abuse>").Action.Should().Be(VerdictAction.Accept);
+
+    /// <summary>SearchList: a SKIP found by the domain walk means "not found" and the user@ lookup still runs.</summary>
+    [Test]
+    public void DelayChecksFriend_SpamSkipOnTheDomain_GoesOnWithUserAt() =>
+        TestPolicy.Engine("Spam:example.net SKIP\nSpam:abuse@ FRIEND\nConnect:192.0.2.1 REJECT", Delay(DelayChecksMode.Friend))
+            .Rcpt("192.0.2.1", "<abuse@example.net>").Action.Should().Be(VerdictAction.Accept);
 
     [Test]
     public void DelayChecks_NoEntries_FallsThroughToRelayCheck() =>

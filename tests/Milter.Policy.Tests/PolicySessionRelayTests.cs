@@ -194,9 +194,16 @@ public sealed class PolicySessionRelayTests
     public void Rcpt_PercentHackToLocal_IsAccepted() =>
         TestPolicy.Engine("").Rcpt("192.0.2.1", "<user%mail.example.net@example.net>").Action.Should().Be(VerdictAction.Accept);
 
+    /// <summary>CanonAddr (Parse0) unwraps a class w domain's <c>user%host</c> whatever loose_relay_check says (checked with sendmail -bt).</summary>
     [Test]
-    public void Rcpt_PercentHackWithLooseRelayCheck_IsLocal() =>
-        TestPolicy.Engine("", new PolicyOptions { LooseRelayCheck = true }).Rcpt("192.0.2.1", "<victim%elsewhere.example@example.net>").Action.Should().Be(VerdictAction.Accept);
+    public void Rcpt_PercentHackToLocalDomainWithLooseRelayCheck_IsStillRechecked() =>
+        TestPolicy.Engine("", new PolicyOptions { LooseRelayCheck = true }).Rcpt("192.0.2.1", "<victim%elsewhere.example@example.net>").Reply!.Line.Should().Be(Denied);
+
+    /// <summary>loose_relay_check only stops ParseRecipient's unwrapping for class R domains.</summary>
+    [Test]
+    public void Rcpt_PercentHackToRelayDomainWithLooseRelayCheck_RelaysToTheDomain() =>
+        TestPolicy.Engine("", new PolicyOptions { LooseRelayCheck = true }, relay: "relay.example\n").Rcpt("192.0.2.1", "<victim%elsewhere.example@relay.example>")
+            .Action.Should().Be(VerdictAction.Accept);
 
     [Test]
     public void Rcpt_LeaseHolder_Relays()

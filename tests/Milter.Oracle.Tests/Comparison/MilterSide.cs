@@ -8,8 +8,7 @@ namespace Milter.Oracle.Tests.Comparison;
 
 /// <summary>
 /// The milter's outcome of a session: the policy in process (<see cref="PolicyEngine"/>, one <see cref="PolicySession"/>
-/// per session) on the same rule files, with the profile's options. Sendmail adds its short host name (<c>$w</c>) to
-/// class w; the milter gets it in local-host-names, the one configuration difference between the two sides.
+/// per session) on the same rule files, with the profile's options (<see cref="OracleProfile.PolicyOptions"/>).
 /// </summary>
 public static class MilterSide
 {
@@ -18,7 +17,7 @@ public static class MilterSide
         var load = new RuleSetLoader().Load(
             PolicyFile.FromText("access", rules.AccessText),
             PolicyFile.FromText("relay-domains", rules.RelayDomainsText),
-            PolicyFile.FromText("local-host-names", rules.LocalHostNamesText + Vocabulary.ShortHostName + "\n"));
+            PolicyFile.FromText("local-host-names", rules.LocalHostNamesText));
         if (!load.Succeeded || load.RuleSet is null)
         {
             throw new InvalidOperationException(

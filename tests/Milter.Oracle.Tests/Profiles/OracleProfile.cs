@@ -64,9 +64,10 @@ public sealed record OracleProfile(
     }
 
     /// <summary>
-    /// The milter's options for this profile. Class w and m as Sendmail builds them: <c>$j</c> (<see cref="Vocabulary.HostName"/>,
-    /// whose parent is class m), <c>localhost</c> (built in), <c>[127.0.0.1]</c> (Sendmail adds the loopback address
-    /// even with DontProbeInterfaces); <c>$w</c> goes into the milter's local-host-names (see <c>MilterSide</c>).
+    /// The milter's options for this profile. Class w and m as Sendmail builds them: local-host-names, <c>$j</c>
+    /// (<see cref="Vocabulary.HostName"/>, whose parent is class m), <c>localhost</c> (built in), <c>[127.0.0.1]</c>
+    /// (Sendmail adds the loopback address even with DontProbeInterfaces). Sendmail adds the short name <c>$w</c> only
+    /// when /etc/hosts lists it as an alias of <c>$j</c>, which the oracle's does not.
     /// </summary>
     public PolicyOptions PolicyOptions() => new()
     {

@@ -11,7 +11,7 @@ internal static class Vocabulary
     /// <summary><c>$j</c>; its parent <c>test.example</c> is <c>$m</c> (class m).</summary>
     public const string HostName = "mta.test.example";
 
-    /// <summary><c>$w</c>: Sendmail puts the short host name into class w too.</summary>
+    /// <summary><c>$w</c>: not in class w (the private /etc/hosts does not name it), so a recipient domain like any other.</summary>
     public const string ShortHostName = "mta";
 
     public static readonly string[] RemoteDomains =

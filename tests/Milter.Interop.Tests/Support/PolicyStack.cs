@@ -40,13 +40,14 @@ internal sealed class PolicyStack : IAsyncDisposable
 
     /// <param name="settings">More milter settings as environment variables (<c>Milter__Limits__MailBomb__Count</c>, …).</param>
     /// <param name="socketMapMode">Mode A: the milter's socketmap on a free port, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
-    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false)
+    /// <param name="access">The access file (default <see cref="BaseAccess"/>).</param>
+    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false, string access = BaseAccess)
     {
         string rules = Artifacts.NewTempDirectory("policy-rules-");
-        string access = Path.Combine(rules, "access");
+        string accessFile = Path.Combine(rules, "access");
         string relayDomains = Path.Combine(rules, "relay-domains");
         string localDomains = Path.Combine(rules, "local-host-names");
-        await File.WriteAllTextAsync(access, BaseAccess).ConfigureAwait(false);
+        await File.WriteAllTextAsync(accessFile, access).ConfigureAwait(false);
         await File.WriteAllTextAsync(relayDomains, "# class R\nrelayed.example\n").ConfigureAwait(false);
         await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
         string state = Artifacts.NewTempDirectory("policy-state-");
@@ -59,7 +60,7 @@ internal sealed class PolicyStack : IAsyncDisposable
             milterSettings["Milter__Leases__SocketMap__Listen"] = socketMap;
         }
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(accessFile, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);
         try
         {
             SendmailRig rig = await SendmailRig.StartWithSnippetsAsync(

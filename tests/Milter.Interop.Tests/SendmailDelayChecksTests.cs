@@ -1,0 +1,70 @@
+using FluentAssertions;
+using Milter.Interop.Tests.Support;
+using NUnit.Framework;
+
+namespace Milter.Interop.Tests;
+
+/// <summary>
+/// Issue 12 item 5: the deployment of <see cref="SendmailPolicyTests"/> with the milter set to <c>delay_checks, friend</c>
+/// (Debian's default sendmail.mc), a real Sendmail 8.17 in front. With delay_checks Sendmail checks the recipient
+/// (relay) before the sender: a sender listed <c>From:… OK</c>, which anyone can forge, must not open the relay; it only
+/// spares the client check. A <c>Spam:… FRIEND</c> recipient gets mail even from a refused client.
+/// </summary>
+[TestFixture]
+[Category("Sendmail")]
+public sealed class SendmailDelayChecksFriendTests
+{
+    private const string Access = PolicyStack.BaseAccess + "From:forged.example\tOK\nSpam:postmaster@\tFRIEND\n";
+    private PolicyStack? _stack;
+
+    private SendmailRig Rig => _stack!.Rig;
+
+    [OneTimeSetUp]
+    public async Task StartMilterAndSendmail() =>
+        _stack = await PolicyStack.StartAsync(new Dictionary<string, string> { ["Milter__Policy__DelayChecks"] = "Friend" }, access: Access);
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task ForgedFromOkSender_IsRefusedForRelay_NothingQueued()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript smtp = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.5", "boss@forged.example", "x@remote.example");
+
+        smtp.ServerLines.Should().Contain("250 2.1.0 <boss@forged.example>... Sender ok", "{0}", smtp);
+        smtp.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. Proper authentication required.", "{0}", smtp);
+        smtp.AcceptedQueueId.Should().BeNull("{0}", smtp);
+        Rig.QueuedIds().Should().HaveCount(queued, "a forged From: OK sender must not relay");
+    }
+
+    [Test]
+    public async Task RefusedClient_IsRefusedAtRcpt_UnlessTheSenderIsFromOk()
+    {
+        // 127.0.0.6 is reject.example (Connect:reject.example REJECT): with delay_checks the refusal comes at RCPT.
+        SwaksTranscript plain = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.6", "sender@sender.example", "u@local.test.example");
+        plain.ServerLines.Should().Contain("550 5.7.1 <u@local.test.example>... Access denied", "{0}", plain);
+        plain.AcceptedQueueId.Should().BeNull("{0}", plain);
+
+        SwaksTranscript fromOk = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.6", "boss@forged.example", "u@local.test.example");
+        fromOk.ServerLines.Should().Contain("250 2.1.5 <u@local.test.example>... Recipient ok", "From: OK spares the client check:\n{0}", fromOk);
+        fromOk.AcceptedQueueId.Should().NotBeNull("{0}", fromOk);
+    }
+
+    [Test]
+    public async Task FriendRecipient_GetsMailFromARefusedClient()
+    {
+        SwaksTranscript smtp = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.6", "sender@sender.example", "postmaster@local.test.example");
+
+        smtp.ServerLines.Should().Contain("250 2.1.5 <postmaster@local.test.example>... Recipient ok", "{0}", smtp);
+        smtp.AcceptedQueueId.Should().NotBeNull("{0}", smtp);
+        Rig.QueuedIds().Should().Contain(smtp.AcceptedQueueId!);
+    }
+}

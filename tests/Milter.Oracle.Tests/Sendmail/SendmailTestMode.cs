@@ -11,12 +11,13 @@ public sealed record CaseAnswers(OracleProfile Profile, OracleCase Case, IReadOn
 
 /// <summary>
 /// Runs Sendmail in test mode for many (profile, case) pairs: one .cf per profile (m4), the rule files of each case
-/// (makemap hash), one <c>sendmail -bt</c> process per pair fed all sessions of the case, all of them inside one or two
-/// private namespaces (tests/e2e/sendmail-oracle.sh).
+/// (makemap hash), one <c>sendmail -bt</c> process per pair fed all sessions of the case, in batches of a few dozen per
+/// private namespace (tests/e2e/sendmail-oracle.sh), a few batches side by side.
 /// </summary>
 public sealed class SendmailTestMode
 {
-    private static readonly TimeSpan BatchTimeout = TimeSpan.FromMinutes(30);
+    private const int JobsPerBatch = 40;
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromMinutes(10);
     private readonly OracleWorkspace _workspace;
     private readonly Dictionary<string, string> _cf = [];
     private int _jobs;
@@ -88,11 +89,21 @@ public sealed class SendmailTestMode
             jobs.Add((profile, oracleCase, directory, calls));
         }
 
-        var groups = Enumerable.Range(0, Math.Max(1, Math.Min(parallel, jobs.Count)))
-            .Select(g => jobs.Where((_, i) => i % Math.Max(1, Math.Min(parallel, jobs.Count)) == g).Select(j => j.Directory).ToList())
-            .Where(g => g.Count > 0)
-            .ToList();
-        var runs = await Task.WhenAll(groups.Select(g => ProcessRunner.RunAsync("/bin/bash", [Script, "bt", _workspace.Directory, .. g], BatchTimeout)));
+        // Chunks of a few dozen jobs, at most `parallel` namespaces at a time: a stuck chunk times out on its own, and a
+        // large run (ORACLE_SESSIONS) takes as long as it needs.
+        using var slots = new SemaphoreSlim(Math.Max(1, parallel));
+        var runs = await Task.WhenAll(jobs.Chunk(JobsPerBatch).Select(async chunk =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                return await ProcessRunner.RunAsync("/bin/bash", [Script, "bt", _workspace.Directory, .. chunk.Select(j => j.Directory)], BatchTimeout);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
         foreach (var run in runs.Where(r => r.ExitCode != 0))
         {
             throw new InvalidOperationException($"sendmail-oracle.sh bt failed:\n{run}");

@@ -12,7 +12,7 @@
 # With --no-install, or when not root, nothing is installed: a test that needs a missing package (or root) is
 # skipped with the reason; the skipped tests and the missing packages are listed at the end, and their count is
 # on the line before the last.
-# Tests stop every process they start, and the build leaves no MSBuild node or compiler server running.
+# Tests stop every process they start; the build leaves no MSBuild node or compiler server running.
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -40,8 +40,9 @@ trap cleanup EXIT
 # finish LAST-LINE EXIT-CODE
 finish() { cleanup; echo "$1"; exit "$2"; }
 
-# No MSBuild node or compiler server outlives the build (by default they stay for minutes).
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false
+# No MSBuild node or compiler server outlives the build (by default they stay for minutes), and no .NET process
+# leaves its diagnostics pipes in $TMPDIR (a milter a test kills cannot remove them).
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false DOTNET_EnableDiagnostics=0
 
 if [ "$(id -u)" = 0 ] && [ "$install" = 1 ]; then
   [ -e /usr/sbin/policy-rc.d ] || created_policy_rc_d=1

@@ -66,6 +66,10 @@ internal static class Prerequisite
         IEnumerable<string> path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Concat(ExtraDirectories);
-        return path.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+        return path.Select(dir => Path.Combine(dir, program)).FirstOrDefault(Exists);
     }
+
+    /// <summary>A file, or a symbolic link whose final target is one (a package's leftover link to a removed file is not).</summary>
+    private static bool Exists(string path) =>
+        File.Exists(path) && (File.ResolveLinkTarget(path, returnFinalTarget: true) is not { } target || target.Exists);
 }

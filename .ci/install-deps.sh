@@ -2,7 +2,8 @@
 # Install what the interop/e2e tests need on Debian 12; run as root.  Idempotent:
 # installs only missing packages and never starts a system mail daemon.
 #   - /usr/sbin/policy-rc.d (exit 101) is created first if missing, so the
-#     sendmail package cannot start its daemon on ports 25/587;
+#     sendmail package cannot start its daemon on ports 25/587 (nor redis,
+#     dovecot, rpcbind theirs); tests/run-all.sh removes it again at its end;
 #   - apt-get update runs once, and only if something has to be installed;
 #   - a sendmail daemon the package started anyway is stopped afterwards;
 #   - Postfix is never installed (it conflicts with sendmail): its .deb is downloaded and unpacked into a

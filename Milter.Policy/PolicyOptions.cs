@@ -1,7 +1,7 @@
 namespace Milter.Policy;
 
 /// <summary>
-/// Sendmail features and settings that change decisions (spec §1.7–1.9). Plain settable properties so the host can
+/// Sendmail features and settings that change decisions (cf/README FEATURES and ANTI-SPAM CONFIGURATION CONTROL). Plain settable properties so the host can
 /// bind them; the engine takes a snapshot at construction.
 /// </summary>
 public sealed class PolicyOptions

@@ -5,7 +5,7 @@ using Milter.Policy.Leases;
 
 namespace Milter.Policy;
 
-/// <summary>What the flood limits ask of the policy (spec §1.8 ratecontrol/conncontrol): exemptions and the limits of <c>ClientRate:</c>/<c>ClientConn:</c> entries.</summary>
+/// <summary>What the flood limits ask of the policy (cf/README FEATURE(ratecontrol)/FEATURE(conncontrol)): exemptions and the limits of <c>ClientRate:</c>/<c>ClientConn:</c> entries.</summary>
 public sealed partial class PolicySession
 {
     /// <summary>The tag of Sendmail's per-client connection-rate entries (connections per 60 s).</summary>

@@ -81,7 +81,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             }
         }
 
-        // Sendmail ignores connect-stage reply text (spec §1.11): refusals are delivered at HELO/MAIL/RCPT.
+        // Sendmail ignores the text of a connect-stage SMFIR_REPLYCODE (it keeps only 4xx/5xx): refusals are delivered at HELO/MAIL/RCPT.
         return Answer(context, verdict, connect: true);
     }
 

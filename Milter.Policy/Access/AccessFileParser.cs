@@ -4,7 +4,7 @@ using Milter.Policy.Model;
 namespace Milter.Policy.Access;
 
 /// <summary>
-/// Reads the access source exactly as <c>makemap hash</c> does (spec §1.1): <c>fgets</c> into a 1024-byte buffer,
+/// Reads the access source exactly as <c>makemap hash</c> does (makemap.c, makemap(8)): <c>fgets</c> into a 1024-byte buffer,
 /// <c>#</c> comments in column 1, leading-space errors, key up to the first whitespace (ASCII folded), value to end
 /// of line with blanks kept, first value kept on duplicates. Adds lint warnings and the <c>Connect:</c> CIDR extension.
 /// </summary>

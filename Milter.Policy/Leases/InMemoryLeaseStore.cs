@@ -18,7 +18,7 @@ namespace Milter.Policy.Leases;
 /// </remarks>
 public sealed class InMemoryLeaseStore : ILocalLeaseTable
 {
-    /// <summary>DRAC's default lease lifetime (spec §2.3: 1800 s).</summary>
+    /// <summary>DRAC's default lease lifetime (rpc.dracd <c>-e</c>, 30 minutes).</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(30);
 
     /// <summary>Default size bound (about 100 MB of cache with short user names).</summary>

@@ -11,7 +11,7 @@ public sealed class FloodLimits
     /// <summary>Audit mode for every limit: log what would be refused, refuse nothing.</summary>
     public bool Audit { get; init; }
 
-    /// <summary>Honour <c>ClientRate:</c> and <c>ClientConn:</c> access entries (spec §1.8).</summary>
+    /// <summary>Honour <c>ClientRate:</c> and <c>ClientConn:</c> access entries (cf/README FEATURE(ratecontrol), FEATURE(conncontrol)).</summary>
     public bool AccessEntries { get; init; } = true;
 
     public int NetworkPrefixV4 { get; init; } = 24;

@@ -2,7 +2,7 @@ namespace Milter.Policy.Model;
 
 /// <summary>
 /// An SMTP reply as Sendmail shows it: code, enhanced status code and text. The text never contains the
-/// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for MAIL/RCPT replies (spec §1.5 "Wire form").
+/// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for 450/550/553 replies (err.c fmtmsg).
 /// </summary>
 public sealed class SmtpReply : IEquatable<SmtpReply>
 {

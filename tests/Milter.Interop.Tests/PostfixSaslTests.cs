@@ -22,11 +22,7 @@ public sealed class PostfixSaslTests
     public async Task Start()
     {
         PostfixRig.RequireRunnable();
-        if (Tools.Find("dovecot") is null)
-        {
-            Assert.Ignore("'dovecot' not found: install Debian package 'dovecot-pop3d' (.ci/install-deps.sh does)");
-        }
-
+        Tools.Require("dovecot", "dovecot-pop3d");
         _dovecot = await DovecotServer.StartAsync(authListener: true);
         string sasl = string.Create(CultureInfo.InvariantCulture, $"""
             smtpd_sasl_auth_enable = yes

@@ -77,7 +77,7 @@ public sealed partial class SendmailPolicyTests
 
         SwaksTranscript smtp = await SendAsync("127.0.0.6", "u@local.test.example");
 
-        // The milter defers the connect verdict (Sendmail would drop its text, spec §1.11) and answers it at HELO;
+        // The milter defers the connect verdict (Sendmail would drop the text of a connect-stage reply) and answers it at HELO;
         // Sendmail keeps that answer and gives it for MAIL, as it does for its own check_relay.
         smtp.ServerLines.Should().NotBeEmpty("{0}", smtp);
         smtp.ServerLines[0].Should().StartWith("220 mta.test.example ESMTP ", "{0}", smtp);

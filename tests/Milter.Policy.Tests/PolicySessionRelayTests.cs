@@ -3,7 +3,7 @@ using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
-/// <summary>Rcpt_ok / Relay_ok in Sendmail's order (spec §1.7) and the relay options.</summary>
+/// <summary>Rcpt_ok / Relay_ok in Sendmail's order (proto.m4) and the relay options.</summary>
 public sealed class PolicySessionRelayTests
 {
     private const string Denied = "550 5.7.1 Relaying denied. Proper authentication required.";

@@ -161,7 +161,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
         {
-            Malformed(key.ToString(), "not a string");
+            Malformed(key.ToString(), "not a string value");
             return RedisValue.Null;
         }
     }
@@ -179,7 +179,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
             || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long expiresMs)
             || expiresMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
-            Malformed(_prefix + key.ToString(), "not '{expiry ms} {source} [user]'");
+            Malformed(_prefix + key.ToString(), "the value is not '{expiry ms} {source} [user]'");
             return null;
         }
 
@@ -213,7 +213,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         [LoggerMessage(3302, LogLevel.Information, "lease store redis={Server} answers again after {Seconds:0.0} s")]
         public static partial void StoreUp(ILogger logger, string server, double seconds);
 
-        [LoggerMessage(3307, LogLevel.Warning, "lease store redis={Server}: key {Key} is {Reason}, not a lease this milter wrote: no lease for that address")]
+        [LoggerMessage(3307, LogLevel.Warning, "lease store redis={Server}: {Key}: {Reason} (not written by this milter): no lease")]
         public static partial void MalformedValue(ILogger logger, string server, string key, string reason);
     }
 }

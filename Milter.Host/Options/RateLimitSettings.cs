@@ -36,7 +36,7 @@ public sealed class RateLimitSettings
     public string Exempt { get; set; } = "None";
 
     /// <summary>The largest <see cref="Count"/> and <see cref="Burst"/>.</summary>
-    internal const int MaxEvents = 1_000_000;
+    internal const int MaxEvents = 1_000_000_000;
 
     /// <summary>The longest time a full bucket may take to refill (365 days).</summary>
     internal const double MaxRefillSeconds = 365 * 86_400;

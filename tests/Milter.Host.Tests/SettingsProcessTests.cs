@@ -72,6 +72,27 @@ public class SettingsProcessTests
             "milter run: Milter:Leases:Ttl: '3000000.00:00:00' is not a duration from 1 s to 3650 days (1800, 90s, 30m, 2h, 1d or 00:30:00)");
     }
 
+    /// <summary>The largest value of every timeout and poll is one the timers take: the milter serves with all of them, Redis included.</summary>
+    [Test]
+    [Category("Redis")]
+    [CancelAfter(90_000)]
+    public async Task Run_EveryTimeoutAtItsMaximum_ServesSessions()
+    {
+        using RedisServer redis = await RedisServer.StartAsync();
+        string server = $"127.0.0.1:{redis.Port}";
+        string config = Config($$"""
+            { "Listener": { "IdleTimeoutSeconds": 86400, "HandlerTimeoutSeconds": 3600, "ShutdownTimeoutSeconds": 3600 },
+              "Leases": { "Ttl": "3650d", "Redis": { "TimeoutMilliseconds": 60000 }, "LogFollower": { "PollMilliseconds": 60000 } },
+              "Limits": { "Store": "Redis", "Redis": { "Configuration": "{{server}}", "TimeoutMilliseconds": 60000 }, "MailBomb": { "PeriodSeconds": 604800 } } }
+            """);
+        await using RunningMilter milter = await RunningMilter.StartInAsync(_dir, "--config", config, "--leases", "redis:" + server);
+        (await LeaseProcessTests.LeaseAsync(_dir, "add", "127.0.0.90")).Exit.Should().Be(0);
+        (await LeaseProcessTests.RelayAsync(milter.Spec, "127.0.0.90")).Should().Be("continue");
+        (await LeaseProcessTests.RelayAsync(milter.Spec, "127.0.0.91")).Should().StartWith("550 5.7.1");
+        (await LeaseProcessTests.LeaseAsync(_dir, "list")).Out.Should().StartWith("127.0.0.90 ");
+        milter.Output.Should().NotContain("Exception");
+    }
+
     [TestCase("""{ "Policy": { "TrustedAuthMechanisms": [ "PLAIN", "LOGIN" ] } }""", null, "PLAIN", "accept")]
     [TestCase("""{ "Policy": { "TrustedAuthMechanisms": [ "PLAIN", "LOGIN" ] } }""", null, "CRAM-MD5", "550 5.7.1 Relaying denied. Proper authentication required.")]
     [TestCase("""{ "Policy": { "TrustedAuthMechanisms": [] } }""", null, "PLAIN", "550 5.7.1 Relaying denied")]

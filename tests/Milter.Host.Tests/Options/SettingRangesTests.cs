@@ -82,14 +82,14 @@ public class SettingRangesTests
     [TestCase("Milter:Leases:MaxEntries", "2147483647")]
     [TestCase("Milter:Leases:Redis:TimeoutMilliseconds", "5")]
     [TestCase("Milter:Limits:ClientMessageRate:PeriodSeconds", "NaN")]
-    [TestCase("Milter:Limits:ClientMessageRate:Count", "2000000")]
+    [TestCase("Milter:Limits:ClientMessageRate:Count", "2000000000")]
     public void ReportedValue_IsRefusedNamingTheSetting(string path, string value) =>
         Problems((path, value)).Should().ContainSingle().Which.Should().StartWith($"{path}: must be between");
 
     [TestCase("Milter:Listener:MaxConnections", "99999999999", "'99999999999' is not a whole number (from 1 to 1048576)")]
     [TestCase("Milter:Listener:IdleTimeoutSeconds", "soon", "'soon' is not a number (from 1 to 86400)")]
     [TestCase("Milter:Limits:Enabled", "yes", "'yes' is not true or false")]
-    [TestCase("Milter:Limits:MailBomb:Burst", "-", "'-' is not a whole number (from 1 to 1000000)")]
+    [TestCase("Milter:Limits:MailBomb:Burst", "-", "'-' is not a whole number (from 1 to 1000000000)")]
     [TestCase("Milter:Listener:MaxConnections", "", "is empty; it takes a whole number")]
     public void ValueTheTypeCannotHold_IsAProblem_NotAnException(string path, string value, string problem) =>
         Problems((path, value)).Should().ContainSingle().Which.Should().Be($"{path}: {problem}");

@@ -14,41 +14,18 @@ public class ConfigurationKeysTests
 {
     private static readonly string Readme = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "README.md"));
 
-    private string _dir = string.Empty;
-    private readonly List<string> _variables = [];
-
-    [SetUp]
-    public void CreateDir() => _dir = Directory.CreateTempSubdirectory("milter-keys").FullName;
+    private readonly ConfigurationSources _sources = new();
 
     [TearDown]
-    public void CleanUp()
-    {
-        Directory.Delete(_dir, recursive: true);
-        foreach (string name in _variables)
-        {
-            Environment.SetEnvironmentVariable(name, null);
-        }
-    }
+    public void CleanUp() => _sources.Dispose();
 
-    /// <summary>Problems of a JSON file and of environment variables (each under a prefix of this test only, so tests in parallel do not see them).</summary>
     private IReadOnlyList<string> Check(string json, params (string Name, string Value)[] environment)
     {
-        string file = Path.Combine(_dir, "milter.json");
-        System.IO.File.WriteAllText(file, json);
-        string prefix = $"T{Guid.NewGuid():N}_";
-        foreach ((string name, string value) in environment)
-        {
-            _variables.Add(prefix + name);
-            Environment.SetEnvironmentVariable(prefix + name, value);
-        }
-
-        using var configuration = new ConfigurationManager();
-        configuration.AddJsonFile(file);
-        configuration.AddEnvironmentVariables(prefix);
+        using ConfigurationManager configuration = _sources.Build(json, environment);
         return ConfigurationKeys.CheckSources(configuration);
     }
 
-    private string File => Path.Combine(_dir, "milter.json");
+    private string File => _sources.File;
 
     [Test]
     public void MisspeltKeys_InTheFile_AreNamedWithTheNearestKnownKey() =>

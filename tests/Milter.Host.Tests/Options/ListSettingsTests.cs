@@ -21,48 +21,25 @@ public class ListSettingsTests
         ["Milter:Policy:LocalDomains"] = ["example.org", "example.net"],
     };
 
-    private string _dir = string.Empty;
-    private readonly List<string> _variables = [];
-
-    [SetUp]
-    public void CreateDir() => _dir = Directory.CreateTempSubdirectory("milter-lists").FullName;
+    private readonly ConfigurationSources _sources = new();
 
     [TearDown]
-    public void CleanUp()
-    {
-        Directory.Delete(_dir, recursive: true);
-        foreach (string name in _variables)
-        {
-            Environment.SetEnvironmentVariable(name, null);
-        }
-    }
+    public void CleanUp() => _sources.Dispose();
 
     private static IEnumerable<TestCaseData> Lists() =>
         SettingsSchema.Milter.DescendantsAndSelf().Where(n => n.Kind == SettingKind.List).Select(n => new TestCaseData(n.Path).SetArgDisplayNames(n.Path));
 
-    private MilterSettings FromJson(string json)
-    {
-        string file = Path.Combine(_dir, "milter.json");
-        File.WriteAllText(file, json);
-        using var configuration = new ConfigurationManager();
-        configuration.AddJsonFile(file);
-        ConfigurationKeys.CheckSources(configuration).Should().BeEmpty();
-        return Bound(configuration);
-    }
+    private MilterSettings FromJson(string json) => Checked(_sources.Build(json));
 
-    private MilterSettings FromEnvironment(params (string Name, string Value)[] variables)
+    private MilterSettings FromEnvironment(params (string Name, string Value)[] variables) => Checked(_sources.Build(null, variables));
+
+    private static MilterSettings Checked(ConfigurationManager configuration)
     {
-        string prefix = $"T{Guid.NewGuid():N}_";
-        foreach ((string name, string value) in variables)
+        using (configuration)
         {
-            _variables.Add(prefix + name);
-            Environment.SetEnvironmentVariable(prefix + name, value);
+            ConfigurationKeys.CheckSources(configuration).Should().BeEmpty();
+            return Bound(configuration);
         }
-
-        using var configuration = new ConfigurationManager();
-        configuration.AddEnvironmentVariables(prefix);
-        ConfigurationKeys.CheckSources(configuration).Should().BeEmpty();
-        return Bound(configuration);
     }
 
     private static MilterSettings Bound(IConfiguration configuration)

@@ -114,7 +114,7 @@ public class SettingsProcessTests
 
         var run = await MilterProgram.RunWithAsync(variables, "check", "--config", Config(milterSection),
             "--client-ip", "203.0.113.20", "--from", "<a@example.org>", "--rcpt", "<x@remote.example>", "--auth-type", mechanism, "--auth-user", "alice");
-        run.Exit.Should().Be(0, run.Err);
+        run.Exit.Should().NotBe(2, run.Err); // the configuration is good; the exit code is the outcome
         run.Out.Should().MatchRegex($"rcpt: {System.Text.RegularExpressions.Regex.Escape(rcpt)}\\s*(\\n|$)");
     }
 }

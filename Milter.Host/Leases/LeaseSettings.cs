@@ -49,9 +49,16 @@ public sealed class LeaseSettings
             yield return $"{Section}:Redis:KeyPrefix: must not be empty";
         }
 
-        if (SocketMap.Listen is { Length: > 0 } listen && !MilterSocketSpec.TryParse(listen, out _, out string? specError))
+        if (SocketMap.Listen is { Length: > 0 } listen)
         {
-            yield return $"{Section}:SocketMap:Listen: {specError}";
+            if (!MilterSocketSpec.TryParse(listen, out var spec, out string? specError))
+            {
+                yield return $"{Section}:SocketMap:Listen: {specError}";
+            }
+            else if (ListenerOptions.UnixPathTooLong(spec))
+            {
+                yield return $"{Section}:SocketMap:Listen: '{listen}': a unix socket path holds at most {MilterSettings.MaxUnixSocketPath} bytes";
+            }
         }
 
         if (string.IsNullOrWhiteSpace(SocketMap.MapName) || SocketMap.MapName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))

@@ -33,11 +33,19 @@ public sealed class ListenerOptions
     internal static bool IsSocketMode(string mode) =>
         (mode.Length == 3 || (mode.Length == 4 && mode[0] == '0')) && mode.All(c => c is >= '0' and <= '7');
 
+    /// <summary>A unix socket whose path does not fit sun_path (bind would fail at start).</summary>
+    internal static bool UnixPathTooLong(Milter.Protocol.Transport.MilterSocketSpec spec) =>
+        spec.IsUnix && System.Text.Encoding.UTF8.GetByteCount(spec.Path!) > MilterSettings.MaxUnixSocketPath;
+
     public IEnumerable<string> Validate()
     {
-        if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(Listen, out _, out string? error))
+        if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(Listen, out var spec, out string? error))
         {
             yield return $"{Section}:Listen: {error}";
+        }
+        else if (UnixPathTooLong(spec))
+        {
+            yield return $"{Section}:Listen: '{Listen}': a unix socket path holds at most {MilterSettings.MaxUnixSocketPath} bytes";
         }
 
         if (!IsSocketMode(SocketMode))

@@ -158,6 +158,8 @@ public class SettingRangesTests
     [TestCase("Milter:Listener:SocketMode", "4777", "Milter:Listener:SocketMode: '4777' is not an octal mode from 000 to 777")]
     [TestCase("Milter:Leases:SocketMap:SocketMode", "66", "Milter:Leases:SocketMap:SocketMode: '66' is not an octal mode from 000 to 777")]
     [TestCase("Milter:Admin:Group", "mail:x", "Milter:Admin:Group: 'mail:x' is not a group name")]
+    [TestCase("Milter:Listener:Listen", "unix:/run/milter/a-socket-path-longer-than-a-sockaddr-un-can-hold-which-is-one-hundred-and-seven-bytes-and-some-more.sock", "Milter:Listener:Listen: 'unix:/run/milter/a-socket-path-longer-than-a-sockaddr-un-can-hold-which-is-one-hundred-and-seven-bytes-and-some-more.sock': a unix socket path holds at most 107 bytes")]
+    [TestCase("Milter:Leases:SocketMap:Listen", "unix:/run/milter/a-socket-path-longer-than-a-sockaddr-un-can-hold-which-is-one-hundred-and-seven-bytes-and-some-more.sock", "Milter:Leases:SocketMap:Listen: 'unix:/run/milter/a-socket-path-longer-than-a-sockaddr-un-can-hold-which-is-one-hundred-and-seven-bytes-and-some-more.sock': a unix socket path holds at most 107 bytes")]
     [TestCase("Milter:Logging:SyslogSocket", "/run/a-socket-path-longer-than-a-sockaddr-un-can-hold-which-is-one-hundred-and-seven-bytes-xxxxxxxxxxxxxxxxxxxxxxxx", "Milter:Logging:SyslogSocket: must name a unix datagram socket of at most 107 bytes")]
     public void Text_ThatCannotBeUsed_IsAProblem(string path, string value, string problem) =>
         Problems((path, value)).Should().ContainSingle().Which.Should().StartWith(problem);

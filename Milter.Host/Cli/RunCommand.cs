@@ -43,9 +43,13 @@ internal static partial class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter error = parse.InvocationConfiguration.Error;
-            if (!ConfigurationFile.TryBuild(parse.GetValue(config), out ConfigurationManager configuration, out string? configFile, out string? configError))
+            if (!ConfigurationFile.TryBuild(parse.GetValue(config), out ConfigurationManager configuration, out string? configFile, out IReadOnlyList<string> configProblems))
             {
-                error.WriteLine($"milter run: {configError}");
+                foreach (string problem in configProblems)
+                {
+                    error.WriteLine($"milter run: {problem}");
+                }
+
                 return 2;
             }
 
@@ -92,8 +96,8 @@ internal static partial class RunCommand
                 builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load
             }
 
-            builder.Services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section);
-            builder.Services.AddOptions<RuleFilesOptions>().BindConfiguration(RuleFilesOptions.Section);
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Listener)); // the settings checked above
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Rules));
             builder.Services.AddSingleton(new RuleSetHolder(null));
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());

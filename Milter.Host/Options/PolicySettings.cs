@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Milter.Policy;
 
@@ -39,9 +40,11 @@ public sealed class PolicySettings
     public bool AcceptUnqualifiedSenders { get; set; }
 
     /// <summary>SMTP AUTH mechanisms that grant relaying (Sendmail's TRUST_AUTH_MECH); empty = AUTH grants nothing.</summary>
+    [Length(0, 100)]
     public string[] TrustedAuthMechanisms { get; set; } = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5"];
 
     /// <summary>This server's own addresses: clients connecting from them may relay, as Sendmail allows.</summary>
+    [Length(0, 1000)]
     public string[] OwnAddresses { get; set; } = [];
 
     /// <summary>The host's name (<c>$j</c>); default: the machine's name.</summary>
@@ -73,9 +76,22 @@ public sealed class PolicySettings
 
         for (int i = 0; i < TrustedAuthMechanisms.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(TrustedAuthMechanisms[i]) || TrustedAuthMechanisms[i].Any(char.IsWhiteSpace))
+            if (!IsSaslMechanism(TrustedAuthMechanisms[i]))
             {
-                yield return $"{Section}:TrustedAuthMechanisms:{i}: '{TrustedAuthMechanisms[i]}' is not a SASL mechanism name";
+                yield return $"{Section}:TrustedAuthMechanisms:{i}: '{TrustedAuthMechanisms[i]}' is not a SASL mechanism name (1 to 20 of A-Z 0-9 - _, RFC 4422)";
+            }
+        }
+
+        if (HostName is not null && !IsDomainName(HostName))
+        {
+            yield return $"{Section}:HostName: '{HostName}' is not a host name";
+        }
+
+        for (int i = 0; i < LocalDomains.Length; i++)
+        {
+            if (!IsDomainName(LocalDomains[i]))
+            {
+                yield return $"{Section}:LocalDomains:{i}: '{LocalDomains[i]}' is not a domain name";
             }
         }
 
@@ -87,6 +103,13 @@ public sealed class PolicySettings
             }
         }
     }
+
+    private static bool IsSaslMechanism(string? name) =>
+        name is { Length: >= 1 and <= 20 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>What Sendmail can hold in a class: one word of at most 253 characters, no control characters, no brackets.</summary>
+    private static bool IsDomainName(string? name) =>
+        name is { Length: >= 1 and <= 253 } && name.All(c => c > ' ' && c != 0x7f && c is not ('[' or ']' or '@' or '<' or '>'));
 
     public PolicyOptions ToPolicyOptions()
     {

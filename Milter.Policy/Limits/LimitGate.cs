@@ -214,8 +214,16 @@ public sealed class LimitGate
 
     private async ValueTask<bool> LeasedAsync(CancellationToken cancellationToken)
     {
-        // A lease store that cannot answer exempts nobody.
-        _leased = await _session.CheckLeaseAsync(cancellationToken).ConfigureAwait(false) == LeaseStatus.Leased;
+        // A lease store that cannot answer, or fails, exempts nobody (as the relay decision reads a failure as no answer).
+        try
+        {
+            _leased = await _session.CheckLeaseAsync(cancellationToken).ConfigureAwait(false) == LeaseStatus.Leased;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _leased = false;
+        }
+
         return _leased.Value;
     }
 }

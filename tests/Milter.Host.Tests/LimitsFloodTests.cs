@@ -174,7 +174,7 @@ public class LimitsFloodTests
             (int exit, _, string err) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
             exit.Should().Be(2);
             err.Should().Contain("Milter:Limits:Store: 'Disk' is not Memory or Redis")
-                .And.Contain("Milter:Limits:MailBomb:Count: must be 0 (off) or a positive number of events, not -1")
+                .And.Contain("Milter:Limits:MailBomb:Count: must be between 0 and 1000000000, not -1")
                 .And.Contain("Milter:Limits:MailBomb:Exempt: 'Friends'");
         }
         finally

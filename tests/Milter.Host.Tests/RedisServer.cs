@@ -53,6 +53,19 @@ internal sealed class RedisServer : IDisposable
         return redis;
     }
 
+    /// <summary>Hangs the server (SIGSTOP): connections stay open, nothing is answered. <see cref="Resume"/> or <see cref="Dispose"/> ends it.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using Process kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.That(kill.ExitCode, Is.Zero, $"kill {signal} redis-server");
+    }
+
     /// <summary>Stops the server (tests of an outage call this mid-test); idempotent.</summary>
     public void Dispose()
     {

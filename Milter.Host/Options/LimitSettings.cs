@@ -22,8 +22,17 @@ public sealed class LimitSettings
     /// <summary>Keys kept per rate limit in memory (the bound of docs/limits.md).</summary>
     public int MaxEntries { get; set; } = MemoryRateLimitStore.DefaultMaxEntries;
 
-    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries.</summary>
+    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries (FEATURE ratecontrol / conncontrol).</summary>
     public bool AccessEntries { get; set; } = true;
+
+    /// <summary>Sendmail's confCONNECTION_RATE_WINDOW_SIZE: what <c>ClientRate:</c> counts connections over (6–86400 s; Debian's .mc says 10m).</summary>
+    public int ConnectionRateWindowSeconds { get; set; } = 60;
+
+    /// <summary>FEATURE(ratecontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings RateControl { get; set; } = new();
+
+    /// <summary>FEATURE(conncontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings ConnControl { get; set; } = new();
 
     public int NetworkPrefixV4 { get; set; } = 24;
 
@@ -89,6 +98,11 @@ public sealed class LimitSettings
             yield return $"{Section}:MaxEntries: must be at least 1, not {MaxEntries}";
         }
 
+        if (ConnectionRateWindowSeconds is < 6 or > 86400)
+        {
+            yield return $"{Section}:ConnectionRateWindowSeconds: must be between 6 and 86400, not {ConnectionRateWindowSeconds}";
+        }
+
         if (NetworkPrefixV4 is < 8 or > 32)
         {
             yield return $"{Section}:NetworkPrefixV4: must be between 8 and 32, not {NetworkPrefixV4}";
@@ -113,6 +127,9 @@ public sealed class LimitSettings
     {
         Audit = Audit,
         AccessEntries = AccessEntries,
+        ConnectionRateWindow = TimeSpan.FromSeconds(ConnectionRateWindowSeconds),
+        RateControl = RateControl.ToMode(),
+        ConnControl = ConnControl.ToMode(),
         NetworkPrefixV4 = NetworkPrefixV4,
         NetworkPrefixV6 = NetworkPrefixV6,
         ClientConnections = ClientConnections.ToLimit(nameof(ClientConnections)),

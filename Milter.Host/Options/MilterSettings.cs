@@ -20,7 +20,8 @@ internal sealed class MilterSettings
         configuration.GetSection(LeaseSettings.Section).Bind(Leases);
         configuration.GetSection(LoggingSettings.Section).Bind(Logging);
         configuration.GetSection(MetricsSettings.Section).Bind(Metrics);
-        Problems = [.. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate()];
+        configuration.GetSection(DnsSettings.Section).Bind(Dns);
+        Problems = [.. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. CrossChecks()];
     }
 
     public PolicySettings Policy { get; } = new();
@@ -35,7 +36,22 @@ internal sealed class MilterSettings
 
     public MetricsSettings Metrics { get; } = new();
 
+    public DnsSettings Dns { get; } = new();
+
     public IReadOnlyList<string> Problems { get; }
 
     public static MilterSettings Bind(IConfiguration configuration) => new(configuration);
+
+    /// <summary>Settings that only make sense together (as Sendmail's m4 refuses FEATURE(ratecontrol, nodelay) without delay_checks).</summary>
+    private IEnumerable<string> CrossChecks()
+    {
+        bool delayChecks = !string.Equals(Policy.DelayChecks, "Off", StringComparison.OrdinalIgnoreCase);
+        foreach ((string name, ClientControlSettings control) in new[] { ("RateControl", Limits.RateControl), ("ConnControl", Limits.ConnControl) })
+        {
+            if (control.NoDelay && !delayChecks)
+            {
+                yield return $"{LimitSettings.Section}:{name}:NoDelay: needs {PolicySettings.Section}:DelayChecks (nodelay requires FEATURE(delay_checks))";
+            }
+        }
+    }
 }

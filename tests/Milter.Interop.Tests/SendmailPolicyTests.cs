@@ -14,7 +14,7 @@ namespace Milter.Interop.Tests;
 /// swaks connecting from several 127.0.0.x addresses. The tests assert the SMTP replies the client sees and what
 /// Sendmail queued. Rules: <see cref="PolicyStack.BaseAccess"/>, relay-domains <c>relayed.example</c>, local-host-names
 /// <c>local.test.example</c>; the rig's /etc/hosts names 127.0.0.5 <c>client.test.example</c> and 127.0.0.6
-/// <c>reject.example</c>, 127.0.0.7, 127.0.0.8, 127.0.0.10 and 127.0.0.11 have no name. Limits for this fixture: a mail
+/// <c>reject.example</c>, 127.0.0.7, 127.0.0.8, 127.0.0.10, 127.0.0.11 and 127.0.0.13 have no name. Limits for this fixture: a mail
 /// bomb after <see cref="MailBombCount"/> messages, and a per-user message rate of 1 in audit mode (it refuses nothing,
 /// it only logs the user's name from the second message on). The milter asks a private NSD (<see cref="TestDnsServer"/>):
 /// the sender domain check is on and the DNS list <see cref="TestDnsServer.ListZone"/> lists 127.0.0.11.
@@ -335,6 +335,23 @@ public sealed partial class SendmailPolicyTests
         (await smtp.SendAsync("RSET")).Should().StartWith("250");
         (await smtp.SendAsync("MAIL FROM:<sender@sender.example>")).Should().StartWith("250 2.1.0");
         (await smtp.SendAsync("RCPT TO:<u@local.test.example>")).Should().StartWith("250 2.1.5", "the milter connection survived the reply");
+    }
+
+    [Test]
+    [Order(17)]
+    public async Task ClientRateEntry_TheSecondConnectionInTheWindow_Gets452FromRatecontrol()
+    {
+        int mark = Milter.LineCount;
+        await File.WriteAllTextAsync(_stack!.AccessFile, PolicyStack.BaseAccess + "ClientRate:127.0.0.13\t1\n");
+        await Milter.WaitForLineAsync(LoadedLine("file change"), ReloadTimeout, mark);
+
+        // A pair of its own: the fixture's mail-bomb limit counts sender→recipient pairs.
+        SwaksTranscript first = await SendAsync(Rig, "127.0.0.13", "rate@sender.example", "rate@local.test.example");
+        AssertQueuedFor(first, "rate@local.test.example");
+
+        SwaksTranscript second = await SendAsync(Rig, "127.0.0.13", "rate@sender.example", "rate@local.test.example");
+        second.ServerLines.Should().Contain("452 4.3.2 Connection rate limit exceeded.", "ClientRate:127.0.0.13 1:\n{0}", second);
+        second.AcceptedQueueId.Should().BeNull("{0}", second);
     }
 
     /// <summary>

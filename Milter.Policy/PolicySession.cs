@@ -54,6 +54,12 @@ public sealed partial class PolicySession
         var trace = NewTrace();
         _connected = true;
         _walkedRules = null;
+        if (ClientControl(PolicyStage.Connect, rules, trace, immediate: true) is { } immediate)
+        {
+            _connect = immediate.Deferred(); // FEATURE(ratecontrol/conncontrol, nodelay): before the access lookups
+            return _connect;
+        }
+
         if (_policy.DelayChecks != DelayChecksMode.Off)
         {
             _connect = Built(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
@@ -129,6 +135,11 @@ public sealed partial class PolicySession
 
         var rules = _engine.Rules.Current;
         var trace = NewTrace();
+        if (DnsblPendingAtRcpt(rules))
+        {
+            return RcptAfterDnsblAsync(recipient, ct); // delay_checks: check_relay's DNS lists are asked here
+        }
+
         var rcpt = EnvelopeAddress.Parse(recipient);
         if (_policy.DelayChecks != DelayChecksMode.Off && DelayedChecks(rules, rcpt, trace) is { } delayed)
         {

@@ -65,24 +65,19 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
         _gate = null;
         _session = engine.OpenSession(new ClientFacts(address, client?.Hostname, resolve));
-        Verdict verdict = _session.Connect();
-        if (limits is not null && !verdict.IsRefusal)
+        if (limits is not null)
         {
             _gate = limits.Open(_session);
-            ValueTask<SmtpReply?> pending = _gate.ConnectAsync(cancellationToken);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                return ConnectLimitedAsync(context, verdict, pending);
-            }
-
-            if (pending.Result is { } refusal)
-            {
-                return new(Refuse(context, PolicyStage.Connect, refusal));
-            }
+            _gate.Register(); // Sendmail's {client_rate}/{client_connections}: every connection counts, before check_relay
         }
 
-        // Sendmail ignores the text of a connect-stage SMFIR_REPLYCODE (it keeps only 4xx/5xx): refusals are delivered at HELO/MAIL/RCPT.
-        return Answer(context, verdict, connect: true);
+        ValueTask<Verdict> connectVerdict = _session.ConnectAsync(cancellationToken);
+        if (!connectVerdict.IsCompletedSuccessfully)
+        {
+            return ConnectAfterDnsAsync(context, connectVerdict, cancellationToken);
+        }
+
+        return ConnectLimits(context, connectVerdict.Result, cancellationToken);
     }
 
     public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken)
@@ -99,14 +94,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         _quarantine = null;
         var auth = new AuthFacts(context.GetMacro("{auth_type}"), context.GetMacro("{auth_authen}"));
         string address = sender.Address.ToString();
-        Verdict verdict = session.Mail(address, auth);
-        if (_gate is null || verdict.IsRefusal)
-        {
-            return Answer(context, verdict);
-        }
-
-        ValueTask<SmtpReply?> pending = _gate.MailAsync(address, auth, cancellationToken);
-        return pending.IsCompletedSuccessfully ? AnswerLimited(context, verdict, pending.Result) : AnswerLimitedAsync(context, verdict, pending);
+        ValueTask<Verdict> pending = session.MailAsync(address, auth, cancellationToken);
+        return pending.IsCompletedSuccessfully ? MailLimits(context, pending.Result, address, auth, cancellationToken) : MailAfterDnsAsync(context, pending, address, auth, cancellationToken);
     }
 
     public async ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
@@ -156,10 +145,48 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         return ValueTask.CompletedTask;
     }
 
+    private async ValueTask<MilterResponse> ConnectAfterDnsAsync(MilterContext context, ValueTask<Verdict> pending, CancellationToken cancellationToken) =>
+        await ConnectLimits(context, await pending.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The configured connect limits for a client the policy let through; then the connect answer.</summary>
+    private ValueTask<MilterResponse> ConnectLimits(MilterContext context, Verdict verdict, CancellationToken cancellationToken)
+    {
+        if (_gate is not null && !verdict.IsRefusal)
+        {
+            ValueTask<SmtpReply?> pending = _gate.ConnectAsync(cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return ConnectLimitedAsync(context, verdict, pending);
+            }
+
+            if (pending.Result is { } refusal)
+            {
+                return new(Refuse(context, PolicyStage.Connect, refusal));
+            }
+        }
+
+        // Sendmail ignores connect-stage reply text (spec §1.11): refusals are delivered at HELO/MAIL/RCPT.
+        return Answer(context, verdict, connect: true);
+    }
+
     private async ValueTask<MilterResponse> ConnectLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending)
     {
         SmtpReply? refusal = await pending.ConfigureAwait(false);
         return refusal is null ? await Answer(context, verdict, connect: true).ConfigureAwait(false) : Refuse(context, PolicyStage.Connect, refusal);
+    }
+
+    private async ValueTask<MilterResponse> MailAfterDnsAsync(MilterContext context, ValueTask<Verdict> pending, string address, AuthFacts auth, CancellationToken cancellationToken) =>
+        await MailLimits(context, await pending.ConfigureAwait(false), address, auth, cancellationToken).ConfigureAwait(false);
+
+    private ValueTask<MilterResponse> MailLimits(MilterContext context, Verdict verdict, string address, AuthFacts auth, CancellationToken cancellationToken)
+    {
+        if (_gate is null || verdict.IsRefusal)
+        {
+            return Answer(context, verdict);
+        }
+
+        ValueTask<SmtpReply?> pending = _gate.MailAsync(address, auth, cancellationToken);
+        return pending.IsCompletedSuccessfully ? AnswerLimited(context, verdict, pending.Result) : AnswerLimitedAsync(context, verdict, pending);
     }
 
     private async ValueTask<MilterResponse> AnswerLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending) =>
@@ -173,7 +200,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     {
         Log.Decision(logger, context.GetMacro("i") ?? "-", context.Connection?.Address ?? "-", stage, reply.Line, "limits");
         metrics?.Decision(stage, reply.Code >= 500 ? VerdictAction.Reject : VerdictAction.TempFail, "limits", _stageStarted);
-        return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.TextLines);
+        return ReplyResponse(reply);
     }
 
     private PolicySession Session(MilterContext context) =>
@@ -191,8 +218,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
         MilterResponse response = verdict.Action switch
         {
-            VerdictAction.Reject or VerdictAction.TempFail when verdict.Reply is { } reply =>
-                MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.TextLines),
+            VerdictAction.Reject or VerdictAction.TempFail when verdict.Reply is { } reply => ReplyResponse(reply),
             VerdictAction.Reject => MilterResponse.Reject,
             VerdictAction.TempFail => MilterResponse.TempFail,
             VerdictAction.Discard => MilterResponse.Discard,
@@ -200,6 +226,25 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             _ => MilterResponse.Continue, // Accept = continue: ACCEPT would stop all further filtering
         };
         return new(response);
+    }
+
+    /// <summary>
+    /// SMFIR_REPLYCODE for <paramref name="reply"/>. Policy replies are made fit for the wire when built (no control
+    /// characters, bounded lines); one the wire still refuses (an enhanced code of the wrong class) is logged and sent
+    /// as a plain reject or tempfail of the same class, never dropping the connection (which, without F=T, lets the
+    /// next transaction through).
+    /// </summary>
+    private MilterResponse ReplyResponse(SmtpReply reply)
+    {
+        try
+        {
+            return MilterResponse.Reply(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.EnhancedCode, reply.TextLines);
+        }
+        catch (ArgumentException ex)
+        {
+            Log.UnsendableReply(logger, reply.Line, ex.Message);
+            return reply.IsTemporary ? MilterResponse.TempFail : MilterResponse.Reject;
+        }
     }
 
     private MilterResponse Remember(string? reason)
@@ -221,5 +266,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     {
         [LoggerMessage(3000, LogLevel.Information, "decision qid={QueueId} client={Client} stage={Stage} verdict=\"{Verdict}\" rule={Rule}")]
         public static partial void Decision(ILogger logger, string queueId, string client, PolicyStage stage, string verdict, string rule);
+
+        [LoggerMessage(3002, LogLevel.Warning, "reply \"{Reply}\" cannot be sent ({Reason}): answered as a plain reject or tempfail")]
+        public static partial void UnsendableReply(ILogger logger, string reply, string reason);
     }
 }

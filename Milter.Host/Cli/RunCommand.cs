@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
+using Milter.Host.Dns;
 using Milter.Host.Leases;
 using Milter.Host.Leases.Feeds;
 using Milter.Host.Limits;
@@ -16,6 +17,7 @@ using Milter.Host.Options;
 using Milter.Host.Rules;
 using Milter.Policy;
 using Milter.Policy.Access;
+using Milter.Policy.Dns;
 using Milter.Policy.Leases;
 using Milter.Policy.Limits;
 using Milter.Protocol.Session;
@@ -89,6 +91,13 @@ internal static partial class RunCommand
                 return 2;
             }
 
+            IDnsResolver? resolver = null;
+            if (settings.Policy.UsesDns && !DnsResolverFactory.TryCreate(settings.Dns, TimeProvider.System, out resolver, out string? dnsError))
+            {
+                error.WriteLine($"milter run: {dnsError}");
+                return 2;
+            }
+
             builder.Services.AddSingleton(settings.Metrics);
             builder.Services.AddSingleton<MilterMetrics>();
             if (!string.IsNullOrEmpty(settings.Metrics.Listen))
@@ -106,7 +115,7 @@ internal static partial class RunCommand
             LeaseServices.Add(builder.Services, builder.Configuration, settings.Leases);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>(), resolver));
             builder.Services.AddSingleton(sp => CreateLimits(settings.Limits, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {

@@ -24,8 +24,18 @@ public sealed class LimitSettings
     [Range(1, 4_194_304)]
     public int MaxEntries { get; set; } = MemoryRateLimitStore.DefaultMaxEntries;
 
-    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries.</summary>
+    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries (FEATURE ratecontrol / conncontrol).</summary>
     public bool AccessEntries { get; set; } = true;
+
+    /// <summary>Sendmail's confCONNECTION_RATE_WINDOW_SIZE: what <c>ClientRate:</c> counts connections over (6–86400 s; Debian's .mc says 10m).</summary>
+    [Range(6, 86400)]
+    public int ConnectionRateWindowSeconds { get; set; } = 60;
+
+    /// <summary>FEATURE(ratecontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings RateControl { get; set; } = new();
+
+    /// <summary>FEATURE(conncontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings ConnControl { get; set; } = new();
 
     [Range(8, 32)]
     public int NetworkPrefixV4 { get; set; } = 24;
@@ -102,6 +112,9 @@ public sealed class LimitSettings
     {
         Audit = Audit,
         AccessEntries = AccessEntries,
+        ConnectionRateWindow = TimeSpan.FromSeconds(ConnectionRateWindowSeconds),
+        RateControl = RateControl.ToMode(),
+        ConnControl = ConnControl.ToMode(),
         NetworkPrefixV4 = NetworkPrefixV4,
         NetworkPrefixV6 = NetworkPrefixV6,
         ClientConnections = ClientConnections.ToLimit(nameof(ClientConnections)),

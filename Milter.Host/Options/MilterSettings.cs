@@ -27,8 +27,8 @@ internal sealed class MilterSettings
         Problems =
         [
             .. SettingRanges.Validate(SettingsSchema.Milter, this), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
-            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. StageTimeouts(),
-            .. StateDirectoryFitsTheAdminSocket(),
+            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
+            .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
         ];
     }
 
@@ -53,6 +53,8 @@ internal sealed class MilterSettings
     public LoggingSettings Logging { get; } = new();
 
     public MetricsSettings Metrics { get; } = new();
+
+    public DnsSettings Dns { get; } = new();
 
     public IReadOnlyList<string> Problems { get; }
 
@@ -81,6 +83,19 @@ internal sealed class MilterSettings
         if (leaseMs + limitMs > 0 && Listener.HandlerTimeoutSeconds < needed)
         {
             yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait for Redis ({needed} s: Milter:Leases:Redis:TimeoutMilliseconds {leaseMs} + Milter:Limits:Redis:TimeoutMilliseconds {limitMs} + {RedisGuard.StageMarginMilliseconds} ms)";
+        }
+    }
+
+    /// <summary>Settings that only make sense together (as Sendmail's m4 refuses FEATURE(ratecontrol, nodelay) without delay_checks).</summary>
+    private IEnumerable<string> CrossChecks()
+    {
+        bool delayChecks = !string.Equals(Policy.DelayChecks, "Off", StringComparison.OrdinalIgnoreCase);
+        foreach ((string name, ClientControlSettings control) in new[] { ("RateControl", Limits.RateControl), ("ConnControl", Limits.ConnControl) })
+        {
+            if (control.NoDelay && !delayChecks)
+            {
+                yield return $"{LimitSettings.Section}:{name}:NoDelay: needs {PolicySettings.Section}:DelayChecks (nodelay requires FEATURE(delay_checks))";
+            }
         }
     }
 }

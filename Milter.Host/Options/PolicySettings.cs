@@ -39,6 +39,19 @@ public sealed class PolicySettings
     /// <summary>FEATURE(accept_unqualified_senders).</summary>
     public bool AcceptUnqualifiedSenders { get; set; }
 
+    /// <summary>
+    /// FEATURE(accept_unresolvable_domains): false (Sendmail's default) refuses senders whose domain has no A, AAAA or MX
+    /// record (553 5.1.8) or cannot be resolved now (451 4.1.8), through the resolver of <c>Milter:Dns</c>.
+    /// </summary>
+    public bool AcceptUnresolvableDomains { get; set; }
+
+    /// <summary>FEATURE(dnsbl) / FEATURE(enhdnsbl) lists, asked in this order at the end of check_relay.</summary>
+    [Length(0, 100)]
+    public DnsblSettings[] Dnsbl { get; set; } = [];
+
+    /// <summary>The milter asks DNS (a resolver is needed).</summary>
+    public bool UsesDns => !AcceptUnresolvableDomains || Dnsbl.Length > 0;
+
     /// <summary>SMTP AUTH mechanisms that grant relaying (Sendmail's TRUST_AUTH_MECH); empty = AUTH grants nothing.</summary>
     [Length(0, 100)]
     public string[] TrustedAuthMechanisms { get; set; } = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5"];
@@ -95,6 +108,14 @@ public sealed class PolicySettings
             }
         }
 
+        for (int i = 0; i < Dnsbl.Length; i++)
+        {
+            foreach (string problem in Dnsbl[i].Validate($"{Section}:Dnsbl:{i}"))
+            {
+                yield return problem;
+            }
+        }
+
         foreach ((string name, string value) in Replies.All())
         {
             if (!ReplySettings.IsReply(value))
@@ -124,6 +145,8 @@ public sealed class PolicySettings
             AccessSkip = AccessSkip,
             LooseRelayCheck = LooseRelayCheck,
             AcceptUnqualifiedSenders = AcceptUnqualifiedSenders,
+            AcceptUnresolvableDomains = AcceptUnresolvableDomains,
+            Dnsbl = [.. Dnsbl.Select(d => d.ToOptions())],
             TrustedAuthMechanisms = TrustedAuthMechanisms,
             OwnAddresses = OwnAddresses,
             HostName = HostName,

@@ -123,7 +123,19 @@ internal sealed class AccessFileParser
             return;
         }
 
+        if (ReplyText.HasControl(key))
+        {
+            Error(file, lineNo, $"key {ReplyText.Quote(key)} contains a control character");
+            return;
+        }
+
         var rhs = Rhs(line[valueStart..]);
+        if (rhs.Problem is { } problem)
+        {
+            Error(file, lineNo, problem);
+            return;
+        }
+
         var entry = new AccessEntry(key, Tag(key), rhs, file, lineNo);
         var lint = _lint;
         lint.Clear();

@@ -22,6 +22,9 @@ internal static class MilterProgram
     /// </summary>
     public static string NoConfigFile => Path.Combine(AppContext.BaseDirectory, "no-such-directory", "milter.json");
 
+    /// <summary>Set to true for every child unless the test's environment says otherwise.</summary>
+    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
+
     public static Process Start(params string[] args) => StartWith(null, args);
 
     public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
@@ -29,6 +32,9 @@ internal static class MilterProgram
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["MILTER_CONFIG"] = NoConfigFile;
         info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
+        // The sender domain check asks DNS (/etc/resolv.conf by default): tests do not depend on this machine's DNS.
+        // The DNS tests (Dns/) set it back to false and point Milter:Dns:Servers at their own NSD.
+        info.Environment[NoDnsSetting] = "true";
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

@@ -19,6 +19,7 @@ public class ListSettingsTests
         ["Milter:Policy:TrustedAuthMechanisms"] = ["PLAIN", "LOGIN"],
         ["Milter:Policy:OwnAddresses"] = ["192.0.2.1", "2001:db8::1"],
         ["Milter:Policy:LocalDomains"] = ["example.org", "example.net"],
+        ["Milter:Dns:Servers"] = ["192.0.2.53", "[2001:db8::53]:5353"],
     };
 
     private readonly ConfigurationSources _sources = new();
@@ -26,8 +27,36 @@ public class ListSettingsTests
     [TearDown]
     public void CleanUp() => _sources.Dispose();
 
+    /// <summary>The lists of values outside lists of sections (those have their own tests below).</summary>
     private static IEnumerable<TestCaseData> Lists() =>
-        SettingsSchema.Milter.DescendantsAndSelf().Where(n => n.Kind == SettingKind.List).Select(n => new TestCaseData(n.Path).SetArgDisplayNames(n.Path));
+        SettingsSchema.Milter.DescendantsAndSelf()
+            .Where(n => n.Kind == SettingKind.List && n.Entry!.Kind == SettingKind.Value && !n.Path.Contains(":*:", StringComparison.Ordinal))
+            .Select(n => new TestCaseData(n.Path).SetArgDisplayNames(n.Path));
+
+    [Test]
+    public void ListsOfSections_AreTheDnsblListsOnly() =>
+        SettingsSchema.Milter.DescendantsAndSelf().Where(n => n.Kind == SettingKind.List && n.Entry!.Kind != SettingKind.Value).Select(n => n.Path)
+            .Should().Equal(["Milter:Policy:Dnsbl"], "a new list of sections needs tests like Dnsbl_* below");
+
+    [Test]
+    public void Dnsbl_FromJson_ReplacesTheDefaultAndItsMatchList()
+    {
+        var lists = FromJson("""{ "Milter": { "Policy": { "Dnsbl": [ { "Zone": "a.example", "Match": ["127.0.0.2.", "127.0.0.3."] }, { "Zone": "b.example" } ] } } }""").Policy.Dnsbl;
+        lists.Select(l => l.Zone).Should().Equal("a.example", "b.example");
+        lists[0].Match.Should().Equal("127.0.0.2.", "127.0.0.3.");
+        lists[1].Match.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Dnsbl_FromTheEnvironment_ReplacesTheDefault()
+    {
+        var lists = FromEnvironment(("Milter__Policy__Dnsbl__0__Zone", "a.example"), ("Milter__Policy__Dnsbl__0__Match__0", "127.0.0.4.")).Policy.Dnsbl;
+        lists.Should().ContainSingle().Which.Match.Should().Equal("127.0.0.4.");
+    }
+
+    [Test]
+    public void Dnsbl_EmptyArray_IsEmpty() =>
+        FromJson("""{ "Milter": { "Policy": { "Dnsbl": [] } } }""").Policy.Dnsbl.Should().BeEmpty();
 
     private MilterSettings FromJson(string json) => Checked(_sources.Build(json));
 

@@ -16,6 +16,9 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         Port = port;
     }
 
+    /// <summary>The setting that turns the sender domain check off; true for every milter unless the test's settings say otherwise.</summary>
+    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
+
     public string Name { get; }
 
     public int Port { get; }
@@ -49,6 +52,8 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         {
             ["Milter__StateDirectory"] = stateDirectory, // its status file stays in the test's temp dir
         };
+        // The sender domain check asks DNS: off unless the test points the milter at its own DNS server (PolicyStack).
+        environment.TryAdd(NoDnsSetting, "true");
         for (int attempt = 1; ; attempt++)
         {
             int listen = port ?? FreePort.Next();

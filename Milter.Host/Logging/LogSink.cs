@@ -22,6 +22,7 @@ internal sealed class LogSink : IDisposable
     private readonly Func<long, byte[], int>? _dropReport;
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly ManualResetEventSlim _stop = new();
     private readonly Queue<Chunk> _ready = new();
     private readonly Stack<Chunk> _free = new();
     private readonly Thread _thread;
@@ -34,6 +35,7 @@ internal sealed class LogSink : IDisposable
     private long _dropped;
     private long _lines;
     private int _commitLength; // of the line being written (under the lock)
+    private bool _batching;
 
     /// <param name="target">Where the batches go (written from the background thread only, and at dispose).</param>
     /// <param name="chunkBytes">Bytes per chunk, at least <see cref="MaxLineBytes"/>.</param>
@@ -55,6 +57,9 @@ internal sealed class LogSink : IDisposable
 
     /// <summary>Lines dropped because the queue was full, since start.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>The writer is letting lines gather (tests wait for this before they stop the sink).</summary>
+    internal bool Batching => Volatile.Read(ref _batching);
 
     /// <summary>Lines accepted into the queue, since start.</summary>
     public long Lines => Interlocked.Read(ref _lines);
@@ -123,6 +128,7 @@ internal sealed class LogSink : IDisposable
             _stopping = true;
         }
 
+        _stop.Set();
         _signal.Release();
         if (!_thread.Join(TimeSpan.FromSeconds(10)))
         {
@@ -214,7 +220,9 @@ internal sealed class LogSink : IDisposable
 
             if (!stopping && !full)
             {
-                Thread.Sleep(_batchDelay); // let lines gather: one write for many
+                Volatile.Write(ref _batching, true);
+                _stop.Wait(_batchDelay); // let lines gather (one write for many); a stop cuts it short
+                Volatile.Write(ref _batching, false);
             }
 
             lock (_lock)

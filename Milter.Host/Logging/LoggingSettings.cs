@@ -21,6 +21,12 @@ public sealed class LoggingSettings
     /// <summary>The tag before <c>[pid]:</c> in each syslog line.</summary>
     public string SyslogTag { get; set; } = "milter";
 
+    /// <summary>
+    /// How long lines gather before they are written (one write, or one burst of datagrams, per batch); a full
+    /// 64 KiB chunk goes at once. Every queued line is written at a clean stop.
+    /// </summary>
+    public int BatchMilliseconds { get; set; } = 20;
+
     internal static readonly string[] Formats = ["console", "systemd", "json", "syslog"];
 
     public IEnumerable<string> Validate()
@@ -33,6 +39,11 @@ public sealed class LoggingSettings
         if (!Syslog.TryFacility(SyslogFacility, out _))
         {
             yield return $"{Section}:SyslogFacility: '{SyslogFacility}' is not a syslog facility (mail, daemon, local0 … local7, …)";
+        }
+
+        if (BatchMilliseconds is < 0 or > 60_000)
+        {
+            yield return $"{Section}:BatchMilliseconds: must be between 0 and 60000, not {BatchMilliseconds}";
         }
 
         if (string.IsNullOrEmpty(SyslogSocket))

@@ -37,11 +37,13 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
         _layout = new LogLineLayout(format, settings, time);
         target ??= format == LogFormat.Syslog ? new SyslogLogTarget(settings.SyslogSocket, fallback) : StreamLogTarget.StandardOutput();
         _jsonWriter = new Utf8JsonWriter(_json, JsonOptions);
-        _sink = new LogSink(target, chunkBytes, maxChunks, batchDelay, DropReport);
+        _sink = new LogSink(target, chunkBytes, maxChunks, batchDelay ?? TimeSpan.FromMilliseconds(settings.BatchMilliseconds), DropReport);
     }
 
     /// <summary>Lines dropped because the output could not keep up (the <c>log.lines.dropped.total</c> metric).</summary>
     public long Dropped => _sink.Dropped;
+
+    internal LogSink Sink => _sink;
 
     public ILogger CreateLogger(string categoryName) => new MilterLogger(this, categoryName);
 
@@ -53,6 +55,8 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
         }
     }
 
+    // JSON lines have Microsoft's JSON console shape (EventId, LogLevel, Category, Message, Exception, State), so existing
+    // log pipelines keep reading them; they are formatted under _jsonLock into one reused buffer, then queued.
     internal void WriteDecision(LogLevel level, byte[] category, string categoryName, int eventId, in DecisionEntry entry)
     {
         if (_layout.Format == LogFormat.Json)
@@ -61,7 +65,18 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
             {
                 var message = new Utf8LineWriter(_jsonMessage);
                 entry.Write(ref message);
-                WriteJson(level, categoryName, eventId, _jsonMessage.AsSpan(0, message.Length), null, entry);
+                StartJson(level, categoryName, eventId, _jsonMessage.AsSpan(0, message.Length), null);
+                _jsonWriter.WriteStartObject("State"u8);
+                _jsonWriter.WriteString("QueueId"u8, entry.QueueId ?? "-");
+                _jsonWriter.WriteString("Client"u8, entry.Client ?? "-");
+                _jsonWriter.WriteString("Stage"u8, entry.Stage);
+                _jsonWriter.WriteString("Sender"u8, entry.Sender);
+                _jsonWriter.WriteString("Recipient"u8, entry.Recipient);
+                _jsonWriter.WriteNumber("Recipients"u8, entry.Recipients);
+                _jsonWriter.WriteString("Verdict"u8, entry.Verdict);
+                _jsonWriter.WriteString("Rule"u8, entry.Rule);
+                _jsonWriter.WriteEndObject();
+                EndJson();
             }
 
             return;
@@ -90,7 +105,19 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
             {
                 var text = new Utf8LineWriter(_jsonMessage);
                 text.AppendText(message);
-                WriteJson(level, categoryName, eventId, _jsonMessage.AsSpan(0, text.Length), exception, state as IReadOnlyList<KeyValuePair<string, object?>>);
+                StartJson(level, categoryName, eventId, _jsonMessage.AsSpan(0, text.Length), exception);
+                if (state is IReadOnlyList<KeyValuePair<string, object?>> pairs)
+                {
+                    _jsonWriter.WriteStartObject("State"u8);
+                    for (int i = 0; i < pairs.Count; i++)
+                    {
+                        WriteJsonValue(pairs[i].Key, pairs[i].Value);
+                    }
+
+                    _jsonWriter.WriteEndObject();
+                }
+
+                EndJson();
             }
 
             return;
@@ -123,11 +150,7 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
         }
     }
 
-    /// <summary>
-    /// Microsoft's JSON console shape (<c>EventId</c>, <c>LogLevel</c>, <c>Category</c>, <c>Message</c>, <c>Exception</c>,
-    /// <c>State</c>), so existing log pipelines keep reading it; formatted under <see cref="_jsonLock"/>, then queued.
-    /// </summary>
-    private void WriteJson(LogLevel level, string category, int eventId, ReadOnlySpan<byte> message, Exception? exception, IReadOnlyList<KeyValuePair<string, object?>>? state)
+    private void StartJson(LogLevel level, string category, int eventId, ReadOnlySpan<byte> message, Exception? exception)
     {
         _json.ResetWrittenCount();
         _jsonWriter.Reset(_json);
@@ -140,19 +163,11 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
         {
             _jsonWriter.WriteString("Exception"u8, exception.GetType().Name + ": " + exception.Message);
         }
+    }
 
-        if (state is not null)
-        {
-            _jsonWriter.WriteStartObject("State"u8);
-            for (int i = 0; i < state.Count; i++)
-            {
-                KeyValuePair<string, object?> pair = state[i];
-                WriteJsonValue(pair.Key, pair.Value);
-            }
-
-            _jsonWriter.WriteEndObject();
-        }
-
+    /// <summary>Closes the object and queues the line (a line over <see cref="LogSink.MaxLineBytes"/> is dropped whole: cut JSON is no JSON).</summary>
+    private void EndJson()
+    {
         _jsonWriter.WriteEndObject();
         _jsonWriter.Flush();
         _json.Write("\n"u8);
@@ -212,13 +227,7 @@ internal sealed class MilterLoggerProvider : ILoggerProvider
         {
             lock (_jsonLock)
             {
-                _json.ResetWrittenCount();
-                _jsonWriter.Reset(_json);
-                _jsonWriter.WriteStartObject();
-                _jsonWriter.WriteNumber("EventId"u8, DropReportEventId);
-                _jsonWriter.WriteString("LogLevel"u8, LevelName(LogLevel.Warning));
-                _jsonWriter.WriteString("Category"u8, "Milter.Logging");
-                _jsonWriter.WriteString("Message"u8, message);
+                StartJson(LogLevel.Warning, "Milter.Logging", DropReportEventId, System.Text.Encoding.UTF8.GetBytes(message), null);
                 _jsonWriter.WriteEndObject();
                 _jsonWriter.Flush();
                 _json.Write("\n"u8);

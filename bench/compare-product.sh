@@ -19,13 +19,16 @@
 # Settings (environment): DURATION=10 WARMUP=3 ROUNDS=3 CONCURRENCY="1 8 64 512" TRANSPORTS="inet unix"
 #   ACCESS_LINES="800 100000" BIG_CONCURRENCY="8 64" (concurrencies for the access sizes after the first)
 #   LIMITS=1 PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
-#   SHORT=1: a smoke run for CI (1 s per point, 1 round, c=1 and 8, unix socket, 800 lines), same checks.
+#   SESSIONS=N: measure N sessions per point instead of DURATION seconds (however long they take)
+#   SHORT=1: a smoke run for CI (200 sessions per point, 1 round, c=1 and 8, unix socket, 800 lines), same checks.
+#   HOST_DIR, BENCHMARKS_DIR: use these builds of Milter.Host and tests/Milter.Benchmarks instead of building them
+#   (the CI test passes the ones built with the test project; figures only from a Release build).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 if [ "${SHORT:-0}" = 1 ]; then
-  DURATION=${DURATION:-1} WARMUP=${WARMUP:-0.5} ROUNDS=${ROUNDS:-1} CONCURRENCY=${CONCURRENCY:-"1 8"}
+  SESSIONS=${SESSIONS:-200} WARMUP=${WARMUP:-0} ROUNDS=${ROUNDS:-1} CONCURRENCY=${CONCURRENCY:-"1 8"}
   TRANSPORTS=${TRANSPORTS:-unix} ACCESS_LINES=${ACCESS_LINES:-800} BIG_CONCURRENCY=${BIG_CONCURRENCY:-8}
 fi
 DURATION=${DURATION:-10}
@@ -58,14 +61,15 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ];
   PINNING="milters on CPU $MILTER_CPU, load tool on CPU $LOAD_CPU"
 fi
 
-echo "== building (Release) into $OUT"
+echo "== building into $OUT"
 {
   gcc -O2 -Wall -Wextra -std=gnu11 -pthread -o "$OUT/access-milter" "$HERE/access-milter.c" -lmilter \
     && gcc -O2 -Wall -Wextra -std=gnu11 -o "$OUT/null-milter" "$HERE/null-milter.c" \
-    && dotnet build "$ROOT/Milter.Host/Milter.Host.csproj" -c Release -o "$OUT/host" -nologo -v q \
-    && dotnet build "$ROOT/tests/Milter.Benchmarks/Milter.Benchmarks.csproj" -c Release -o "$OUT/benchmarks" -nologo -v q
+    && { [ -n "${HOST_DIR:-}" ] || dotnet build "$ROOT/Milter.Host/Milter.Host.csproj" -c Release -o "$OUT/host" -nologo -v q; } \
+    && { [ -n "${BENCHMARKS_DIR:-}" ] || dotnet build "$ROOT/tests/Milter.Benchmarks/Milter.Benchmarks.csproj" -c Release -o "$OUT/benchmarks" -nologo -v q; }
 } >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; exit 1; }
-MILTER="$OUT/host/milter"
+MILTER="${HOST_DIR:-$OUT/host}/milter"
+FIXTURE="${BENCHMARKS_DIR:-$OUT/benchmarks}/Milter.Benchmarks"
 
 . "$HERE/bench-lib.sh"
 trap cleanup EXIT
@@ -113,16 +117,23 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # run NAME PID SPEC FIXTURE FILE: one measured run into FILE (JSON, with the milter's CPU over the window).
 run() {
-  local name=$1 pid=$2 spec=$3 fx=$4 file=$5 expect=() t0 t1
+  local name=$1 pid=$2 spec=$3 fx=$4 file=$5 expect=() length t0 t1
   [ "$name" = null ] && expect=(--expect-continue)
+  if [ -n "${SESSIONS:-}" ]; then length=(--sessions "$SESSIONS"); else length=(--duration "$DURATION"); fi
   "${LOAD_PIN[@]}" "$MILTER" bench --target "$spec" --traffic "$fx/traffic.tsv" "${expect[@]}" --concurrency "$conc" \
-    --duration "$DURATION" --warmup "$WARMUP" --json >"$file.tmp" 2>"$file.err" &
+    "${length[@]}" --warmup "$WARMUP" --json >"$file.tmp" 2>"$file.err" &
   local bench=$!
   sleep "$WARMUP"
   t0=$(cpu_ticks "$pid")
-  sleep "$DURATION"
-  t1=$(cpu_ticks "$pid")
-  if ! wait "$bench"; then
+  if [ -n "${SESSIONS:-}" ]; then
+    wait "$bench" && status=0 || status=$?
+  else
+    sleep "$DURATION"
+    t1=$(cpu_ticks "$pid")
+    wait "$bench" && status=0 || status=$?
+  fi
+  [ -n "${SESSIONS:-}" ] && t1=$(cpu_ticks "$pid")
+  if [ "$status" != 0 ]; then
     echo "compare-product: $name failed at $transport c=$conc (errors or replies that differ from the script):" >&2
     jq -r '"  sessions \(.sessions), errors \(.errors), mismatches \(.mismatches)", (.firstErrors[] | "  " + .)' "$file.tmp" >&2 || cat "$file.tmp" "$file.err" >&2
     exit 1
@@ -137,7 +148,7 @@ echo "== $(nproc) CPUs, pinning: $PINNING; load average before: $(cut -d' ' -f1-
 first=1
 for lines in $ACCESS_LINES; do
   fx="$OUT/fixture-$lines"
-  "$OUT/benchmarks/Milter.Benchmarks" product-fixture "$fx" "$lines" >/dev/null
+  "$FIXTURE" product-fixture "$fx" "$lines" >/dev/null
   names="ours libmilter"
   [ "$LIMITS" = 1 ] && names="ours ours-limits libmilter"
   concs=$CONCURRENCY
@@ -174,7 +185,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 {
   echo
   echo "Product benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, pinning: $PINNING; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "medians of $ROUNDS rounds of ${DURATION}s; s/s = sessions/s; us = milter CPU microseconds per session; every reply verified"
+  echo "medians of $ROUNDS rounds of ${SESSIONS:+$SESSIONS sessions}${SESSIONS:-${DURATION}s}; s/s = sessions/s; us = milter CPU microseconds per session; every reply verified"
   first=1
   for lines in $ACCESS_LINES; do
     concs=$CONCURRENCY

@@ -75,17 +75,7 @@ FIXTURE="${BENCHMARKS_DIR:-$OUT/benchmarks}/Milter.Benchmarks"
 trap cleanup EXIT
 
 # Every flood limit on, none reached by the run (as bench/limits-overhead.sh).
-rate='{ "Count": 1000000000, "PeriodSeconds": 1, "Exempt": "None" }'
-cat >"$OUT/limits-on.json" <<JSON
-{ "Milter": { "Limits": {
-  "Enabled": true, "Store": "Memory", "AccessEntries": true,
-  "ClientConnections": { "Max": 100000, "Exempt": "None" },
-  "RecipientsPerMessage": { "Max": 1000, "Exempt": "None" },
-  "ClientConnectionRate": $rate, "ClientMessageRate": $rate, "NetworkMessageRate": $rate, "SenderMessageRate": $rate,
-  "UserMessageRate": $rate, "ServerMessageRate": $rate, "ClientRecipientRate": $rate, "NetworkRecipientRate": $rate,
-  "SenderRecipientRate": $rate, "UserRecipientRate": $rate, "ServerRecipientRate": $rate, "MailBomb": $rate
-} } }
-JSON
+limits_on_config "$OUT/limits-on.json"
 echo '{ "Milter": { "Limits": { "Enabled": false } } }' >"$OUT/limits-off.json"
 
 # start NAME SPEC FIXTURE: starts that milter on SPEC, sets STARTED_PID, waits until it completes a session.

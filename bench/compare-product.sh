@@ -175,7 +175,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 {
   echo
   echo "Product benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, pinning: $PINNING; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "medians of $ROUNDS rounds of ${SESSIONS:+$SESSIONS sessions}${SESSIONS:-${DURATION}s}; s/s = sessions/s; us = milter CPU microseconds per session; every reply verified"
+  if [ -n "${SESSIONS:-}" ]; then length="$SESSIONS sessions"; else length="${DURATION}s"; fi
+  echo "medians of $ROUNDS rounds of $length; s/s = sessions/s; us = milter CPU microseconds per session; every reply verified"
   first=1
   for lines in $ACCESS_LINES; do
     concs=$CONCURRENCY

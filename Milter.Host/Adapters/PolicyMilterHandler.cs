@@ -73,7 +73,8 @@ internal sealed class PolicyMilterHandler(PolicyEngine engine, ILogger logger, L
 
         ConnectInfo? client = context.Connection;
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
-        string? address = client?.IPAddress?.ToString();
+        // IPv4: the CONNECT text is already the address (no second string per session); IPv6 and v4-mapped: the parsed form.
+        string? address = client is { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } ? client.Address : client?.IPAddress?.ToString();
         _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
         _gate = null;
         ForgetMessage();
@@ -233,14 +234,12 @@ internal sealed class PolicyMilterHandler(PolicyEngine engine, ILogger logger, L
         return MilterResponse.Continue;
     }
 
-    private static ClientResolve ParseResolve(string? value) => value?.ToUpperInvariant() switch
-    {
-        "OK" => ClientResolve.Ok,
-        "FAIL" => ClientResolve.Fail,
-        "FORGED" => ClientResolve.Forged,
-        "TEMP" => ClientResolve.Temp,
-        _ => ClientResolve.Unknown,
-    };
+    private static ClientResolve ParseResolve(string? value) =>
+        string.Equals(value, "OK", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Ok
+        : string.Equals(value, "FAIL", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Fail
+        : string.Equals(value, "FORGED", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Forged
+        : string.Equals(value, "TEMP", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Temp
+        : ClientResolve.Unknown; // compared in place: no upper-cased copy per connection
 
     /// <summary>
     /// The decision's log line: refusals, discards and quarantines at Information (a connect verdict is only noted at

@@ -40,7 +40,7 @@ internal sealed class LogSink : IDisposable
     /// <param name="target">Where the batches go (written from the background thread only, and at dispose).</param>
     /// <param name="chunkBytes">Bytes per chunk, at least <see cref="MaxLineBytes"/>.</param>
     /// <param name="maxChunks">The bound: at most this many chunks exist (64 KiB × 16 = 1 MiB by default).</param>
-    /// <param name="batchDelay">How long the writer lets lines gather after the first one (a full chunk goes at once).</param>
+    /// <param name="batchDelay">At most one write per this interval while lines keep coming (the first after a quiet spell and a full chunk go at once).</param>
     /// <param name="dropReport">Formats the line that reports N dropped lines into the buffer and returns its length.</param>
     public LogSink(LogTarget target, int chunkBytes = 64 * 1024, int maxChunks = 16, TimeSpan? batchDelay = null, Func<long, byte[], int>? dropReport = null)
     {
@@ -208,6 +208,7 @@ internal sealed class LogSink : IDisposable
         byte[] report = new byte[MaxLineBytes];
         long reported = 0;
         long nextReport = 0;
+        long lastWrite = long.MinValue / 2;
         while (true)
         {
             _signal.Wait();
@@ -218,10 +219,13 @@ internal sealed class LogSink : IDisposable
                 full = _ready.Count > 0;
             }
 
-            if (!stopping && !full)
+            // After a quiet spell the first line goes out at once; while lines keep coming, they gather for the rest of
+            // the batch delay (one write for many). A full chunk or a stop cuts the wait short.
+            long wait = lastWrite + (long)_batchDelay.TotalMilliseconds - Environment.TickCount64;
+            if (!stopping && !full && wait > 0)
             {
                 Volatile.Write(ref _batching, true);
-                _stop.Wait(_batchDelay); // let lines gather (one write for many); a stop cuts it short
+                _stop.Wait(TimeSpan.FromMilliseconds(wait));
                 Volatile.Write(ref _batching, false);
             }
 
@@ -250,6 +254,8 @@ internal sealed class LogSink : IDisposable
             {
                 _target.Write(chunk.Buffer.AsSpan(0, chunk.Length));
             }
+
+            lastWrite = Environment.TickCount64;
 
             lock (_lock)
             {

@@ -22,8 +22,8 @@ public sealed class LoggingSettings
     public string SyslogTag { get; set; } = "milter";
 
     /// <summary>
-    /// How long lines gather before they are written (one write, or one burst of datagrams, per batch); a full
-    /// 64 KiB chunk goes at once. Every queued line is written at a clean stop.
+    /// At most one write (or one burst of datagrams) per this interval while lines keep coming; the first line after a
+    /// quiet spell and a full 64 KiB chunk go at once. Every queued line is written at a clean stop.
     /// </summary>
     public int BatchMilliseconds { get; set; } = 20;
 

@@ -29,6 +29,7 @@ internal static class MilterProgram
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["MILTER_CONFIG"] = NoConfigFile;
         info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
+        info.Environment["Milter__Logging__BatchMilliseconds"] = "0"; // tests read a log line right after the session that logged it
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

@@ -76,13 +76,7 @@ public sealed class DracPortmapperTests
             }
 
             port.Should().BeGreaterThan(0, "program 900101 is registered:\n{0}", milter.Output);
-            string registered = $"registered with the portmapper at 127.0.0.1:111 on udp port {port}";
-            for (int i = 0; i < 100 && !milter.Output.Contains(registered, StringComparison.Ordinal); i++)
-            {
-                await Task.Delay(50); // the log line follows the registration; log lines are written in batches
-            }
-
-            milter.Output.Should().Contain(registered);
+            milter.Output.Should().Contain($"registered with the portmapper at 127.0.0.1:111 on udp port {port}");
 
             // As clnt_create does: ask the portmapper, then call the port it gave.
             byte[]? reply = await DracTestClient.SendAsync(new IPEndPoint(IPAddress.Loopback, port), DracTestClient.AddV1(7, "192.0.2.77"));

@@ -14,7 +14,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
-gcc libc6-dev make procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
+gcc libc6-dev make jq procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
 sasl2-bin libsasl2-modules nsd"
 
 say() { echo "install-deps: $*"; }

@@ -99,7 +99,13 @@ internal static partial class RunCommand
             }
 
             builder.Services.AddSingleton(settings.Metrics);
-            builder.Services.AddSingleton<MilterMetrics>();
+            builder.Services.AddSingleton(sp =>
+            {
+                var meters = new MilterMetrics();
+                MilterLoggerProvider log = sp.GetRequiredService<MilterLoggerProvider>();
+                meters.ObserveDroppedLogLines(() => log.Dropped);
+                return meters;
+            });
             if (!string.IsNullOrEmpty(settings.Metrics.Listen))
             {
                 builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load

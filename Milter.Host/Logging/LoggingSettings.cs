@@ -25,6 +25,13 @@ public sealed class LoggingSettings
     [Length(1, 32)]
     public string SyslogTag { get; set; } = "milter";
 
+    /// <summary>
+    /// At most one write (or one burst of datagrams) per this interval while lines keep coming; the first line after a
+    /// quiet spell and a full 64 KiB chunk go at once. Every queued line is written at a clean stop.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int BatchMilliseconds { get; set; } = 20;
+
     internal static readonly string[] Formats = ["console", "systemd", "json", "syslog"];
 
     public IEnumerable<string> Validate()

@@ -35,6 +35,7 @@ internal static class MilterProgram
         // The sender domain check asks DNS (/etc/resolv.conf by default): tests do not depend on this machine's DNS.
         // The DNS tests (Dns/) set it back to false and point Milter:Dns:Servers at their own NSD.
         info.Environment[NoDnsSetting] = "true";
+        info.Environment["Milter__Logging__BatchMilliseconds"] = "0"; // tests read a log line right after the session that logged it
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

@@ -62,10 +62,19 @@ def mode_of(text, default):
     return int(text, 8) if text else default
 
 
-def prepare_directory(path, mode, uid, gid):
-    os.makedirs(path, exist_ok=True)
-    os.chown(path, uid, gid)
-    os.chmod(path, mode)
+def prepare_directories(service, kind, root, uid, gid, env):
+    """RuntimeDirectory= or StateDirectory= (kind "Runtime" or "State"): each NAME as root/NAME, created if missing,
+    given to the service's user with the unit's mode, and $RUNTIME_DIRECTORY or $STATE_DIRECTORY set."""
+    paths = []
+    for name in " ".join(service.get(f"{kind}Directory", [])).split():
+        path = os.path.join(root, name)
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, uid, gid)
+        os.chmod(path, mode_of(last(service, f"{kind}DirectoryMode"), 0o755))
+        paths.append(path)
+    if paths:
+        env[f"{kind.upper()}_DIRECTORY"] = ":".join(paths)
+    return paths
 
 
 def main(argv):
@@ -105,20 +114,8 @@ def main(argv):
         for assignment in shlex.split(value):
             name, _, val = assignment.partition("=")
             env[name] = val
-    runtime_dirs = []
-    for name in " ".join(service.get("RuntimeDirectory", [])).split():
-        path = os.path.join("/run", name)
-        prepare_directory(path, mode_of(last(service, "RuntimeDirectoryMode"), 0o755), user.pw_uid, group.gr_gid)
-        runtime_dirs.append(path)
-    if runtime_dirs:
-        env["RUNTIME_DIRECTORY"] = ":".join(runtime_dirs)
-    state_dirs = []
-    for name in " ".join(service.get("StateDirectory", [])).split():
-        path = os.path.join("/var/lib", name)
-        prepare_directory(path, mode_of(last(service, "StateDirectoryMode"), 0o755), user.pw_uid, group.gr_gid)
-        state_dirs.append(path)
-    if state_dirs:
-        env["STATE_DIRECTORY"] = ":".join(state_dirs)
+    runtime_dirs = prepare_directories(service, "Runtime", "/run", user.pw_uid, group.gr_gid, env)
+    prepare_directories(service, "State", "/var/lib", user.pw_uid, group.gr_gid, env)
     env.update(extra_env)
 
     notify_dir = tempfile.mkdtemp(prefix="unit-runner-")

@@ -32,13 +32,20 @@ public partial class ManPageAndCompletionTests
     public async Task BashCompletion_OffersEveryCommandAndOption()
     {
         string completion = RepoFiles.Read("packaging", "milter.bash-completion");
+        string ruleFlags = Regex.Match(completion, @"local rule_flags=""([^""]*)""").Groups[1].Value;
+        string commands = Regex.Match(completion, @"local commands=""([^""]*)""").Groups[1].Value;
+        string leaseCommands = Regex.Match(completion, @"compgen -W ""(add [^""]*)""").Groups[1].Value;
         foreach ((string command, string option) in await Usage.Value)
         {
-            string last = command.Split(' ')[^1];
-            completion.Should().MatchRegex($@"\b{Regex.Escape(last)}\b", "the command {0} is completed", command);
+            string[] words = command.Split(' ');
+            (words.Length == 1 ? commands : leaseCommands).Split(' ').Should().Contain(words[^1], "the command {0} is completed", command);
             if (option.Length > 0)
             {
-                completion.Should().MatchRegex($@"(^|[\s""(]){Regex.Escape(option)}\b", "milter {0} {1} is completed", command, option);
+                // the options offered after this command: its case branch's options="..." list
+                Match branch = Regex.Match(completion, $@"(?:^|[\s|]){Regex.Escape(words[^1])}(?: \| [a-z]+)*\)\s+options=""([^""]*)""", RegexOptions.Multiline);
+                branch.Success.Should().BeTrue("the completion has an options list for {0}", command);
+                branch.Groups[1].Value.Replace("$rule_flags", ruleFlags, StringComparison.Ordinal).Split(' ')
+                    .Should().Contain(option, "milter {0} {1} is completed", command, option);
             }
         }
     }

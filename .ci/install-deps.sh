@@ -15,7 +15,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
 gcc libc6-dev make jq procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
-sasl2-bin libsasl2-modules nsd"
+sasl2-bin libsasl2-modules nsd
+dpkg-dev lintian binutils bash-completion python3"
 
 say() { echo "install-deps: $*"; }
 

@@ -51,6 +51,8 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["Milter__StateDirectory"] = stateDirectory, // its status file stays in the test's temp dir
+            // never this machine's /etc/milter/milter.json (PackageTests installs one while other fixtures run)
+            ["MILTER_CONFIG"] = Path.Combine(stateDirectory, "no-such-milter.json"),
         };
         // The sender domain check asks DNS: off unless the test points the milter at its own DNS server (PolicyStack).
         environment.TryAdd(NoDnsSetting, "true");

@@ -4,7 +4,7 @@ using Milter.Policy.Model;
 namespace Milter.Policy.Access;
 
 /// <summary>
-/// Parses the RHS grammar of spec §1.5 the way the rulesets see it: the value is split into tokens as prescan does
+/// Parses the RHS grammar (cf/README "The value part of the map can contain") the way the rulesets see it: the value is split into tokens as prescan does
 /// (<see cref="RhsTokens"/>); a keyword is one token (case-insensitive); <c>QUARANTINE:</c>, <c>ERROR:D.S.N:</c> and
 /// <c>ERROR:</c> are token patterns; the error text is rendered as buildaddr() and fmtmsg() render it.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace Milter.Policy.Access;
 
 /// <summary>
-/// An access value as Sendmail's rulesets see it (spec §1.5): the map result is split into tokens by prescan with the
+/// An access value as Sendmail's rulesets see it (cf/README, the value part of the map): the map result is split into tokens by prescan with the
 /// external token table, and the error texts are joined back by cataddr. Hence what an unquoted text looks like in the
 /// reply: blanks collapse, a blank survives only between two words (<c>Spam, not welcome!</c> becomes
 /// <c>Spam,not welcome!</c>), parenthesised text is a comment and goes; quoted text stays one token as written.

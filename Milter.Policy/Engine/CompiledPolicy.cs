@@ -1,4 +1,5 @@
 using Milter.Policy.Access;
+using Milter.Policy.Dns;
 using Milter.Policy.Model;
 
 namespace Milter.Policy.Engine;
@@ -18,6 +19,18 @@ internal sealed class CompiledPolicy
         AccessSkip = options.AccessSkip;
         LooseRelayCheck = options.LooseRelayCheck;
         AcceptUnqualifiedSenders = options.AcceptUnqualifiedSenders;
+        AcceptUnresolvableDomains = options.AcceptUnresolvableDomains;
+        Dnsbl = (options.Dnsbl ?? []).Select((list, i) =>
+        {
+            try
+            {
+                return new DnsblList(list);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"Dnsbl:{i}: {ex.Message}", nameof(options), ex);
+            }
+        }).ToArray();
         TraceLookups = options.TraceLookups;
         TrustedMechanisms = new HashSet<string>(options.TrustedAuthMechanisms.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim()),
             StringComparer.OrdinalIgnoreCase);
@@ -75,10 +88,14 @@ internal sealed class CompiledPolicy
     public bool AccessSkip { get; }
     public bool LooseRelayCheck { get; }
     public bool AcceptUnqualifiedSenders { get; }
+    public bool AcceptUnresolvableDomains { get; }
+
+    /// <summary>The DNS lists, in the order Sendmail asks them.</summary>
+    public DnsblList[] Dnsbl { get; }
     public bool TraceLookups { get; }
     public HashSet<string> TrustedMechanisms { get; }
 
-    /// <summary><c>$j</c>: the canonical host name (localhost forms and own address literals become it), or null.</summary>
+    /// <summary><c>$j</c> (trimmed, no trailing dot): the canonical host name (localhost forms and own address literals become it), or null.</summary>
     public string? HostName { get; }
 
     /// <summary><c>$m</c>: the domain part of <c>$j</c> (for <c>localhost.$m</c>), or null.</summary>
@@ -100,25 +117,8 @@ internal sealed class CompiledPolicy
 
     public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
 
-    internal static SmtpReply ParseReply(string text, string name)
-    {
-        var span = text.AsSpan().Trim();
-        if (span.Length >= 5 && int.TryParse(span[..3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
-            && code is >= 400 and < 600 && span[3] == ' ')
-        {
-            var rest = span[4..];
-            var space = rest.IndexOf(' ');
-            var head = space < 0 ? rest : rest[..space];
-            if (AccessValueParser.IsEnhancedCode(head))
-            {
-                return new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString());
-            }
-
-            return new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
-        }
-
-        throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
-    }
+    internal static SmtpReply ParseReply(string text, string name) =>
+        SmtpReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
 
     private static void Add(Dictionary<string, ClassEntry> map, string name, char className, string source) =>
         map.TryAdd(name, new ClassEntry(name.ToLowerInvariant(), className, source, 0));

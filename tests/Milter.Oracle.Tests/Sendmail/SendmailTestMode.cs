@@ -3,6 +3,7 @@ using Milter.Interop.Tests.Support;
 using Milter.Oracle.Tests.Comparison;
 using Milter.Oracle.Tests.Profiles;
 using Milter.Oracle.Tests.Scenario;
+using Milter.Tests.Common;
 
 namespace Milter.Oracle.Tests.Sendmail;
 
@@ -42,8 +43,8 @@ public sealed class SendmailTestMode
     public static void Require()
     {
         Tools.RequireRoot("Sendmail runs in a private mount/UTS namespace");
-        Tools.RequireFile("/usr/sbin/sendmail-mta", "sendmail (Debian package 'sendmail-bin')");
-        Tools.RequireFile(SendmailConfig.CfM4, "sendmail m4 files (Debian package 'sendmail-cf')");
+        Prerequisite.PackageFile("/usr/sbin/sendmail-mta", "sendmail-bin");
+        Prerequisite.PackageFile(SendmailConfig.CfM4, "sendmail-cf");
         Tools.Require("m4", "m4");
         Tools.Require("makemap", "sendmail-bin");
         Tools.Require("unshare", "util-linux");

@@ -44,7 +44,7 @@ public sealed class DracSettings
 
         if (!string.IsNullOrWhiteSpace(Ttl) && !LeaseDuration.TryParse(Ttl, out _))
         {
-            yield return $"{Section}:Ttl: '{Ttl}' is not a duration (1800, 90s, 30m, 2h, 1d or 00:30:00)";
+            yield return $"{Section}:Ttl: {LeaseDuration.Problem(Ttl)}";
         }
     }
 }

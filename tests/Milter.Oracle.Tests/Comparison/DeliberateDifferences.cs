@@ -22,8 +22,10 @@ public static class DeliberateDifferences
             "generator writes no key with '/'."),
         new("dns",
             "DNS is left out: Sendmail runs with FEATURE(accept_unresolvable_domains), no dnsbl/enhdnsbl, no ratecontrol or " +
-            "conncontrol, and a private /etc/hosts as its only name source; the milter's sender-domain, DNSBL and " +
-            "ClientRate/ClientConn checks are not configured (they are the subject of their own end-to-end tests). Sendmail's " +
+            "conncontrol, and a private /etc/hosts as its only name source; the milter matches it with " +
+            "AcceptUnresolvableDomains=true (its default is Sendmail's, the check on), no DNS lists, no resolver and no " +
+            "ClientRate/ClientConn counts (those checks have their own end-to-end tests against real Sendmail and a real DNS " +
+            "server). Sendmail's " +
             "host-name canonification ($[ $] on address domains and client names) is DNS's part too: the private " +
             "/etc/hosts names nothing the generator writes except localhost and $j, which the rulesets map to $j anyway."),
         new("parser",

@@ -67,7 +67,9 @@ public sealed record OracleProfile(
     /// The milter's options for this profile. Class w and m as Sendmail builds them: local-host-names, <c>$j</c>
     /// (<see cref="Vocabulary.HostName"/>, whose parent is class m), <c>localhost</c> (built in), <c>[127.0.0.1]</c>
     /// (Sendmail adds the loopback address even with DontProbeInterfaces). Sendmail adds the short name <c>$w</c> only
-    /// when /etc/hosts lists it as an alias of <c>$j</c>, which the oracle's does not.
+    /// when /etc/hosts lists it as an alias of <c>$j</c>, which the oracle's does not. The sender domain check is off on
+    /// both sides (<c>accept_unresolvable_domains</c>, <see cref="PolicyOptions.AcceptUnresolvableDomains"/>), and no
+    /// resolver, DNS list or ClientRate/ClientConn counts are given to the engine.
     /// </summary>
     public PolicyOptions PolicyOptions() => new()
     {
@@ -77,6 +79,7 @@ public sealed record OracleProfile(
         RelayEntireDomain = RelayEntireDomain,
         RelayHostsOnly = RelayHostsOnly,
         TrustedAuthMechanisms = TrustAuthMech ? TrustedMechanisms : [],
+        AcceptUnresolvableDomains = true, // FEATURE(`accept_unresolvable_domains') in every profile's .mc
         HostName = Vocabulary.HostName,
         OwnAddresses = ["127.0.0.1"],
         TraceLookups = false,

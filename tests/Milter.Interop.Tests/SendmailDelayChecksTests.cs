@@ -1,14 +1,17 @@
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
+using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;
 
 /// <summary>
-/// Issue 12 item 5: the deployment of <see cref="SendmailPolicyTests"/> with the milter set to <c>delay_checks, friend</c>
+/// Issue 12 item 2: the deployment of <see cref="SendmailPolicyTests"/> with the milter set to <c>delay_checks, friend</c>
 /// (Debian's default sendmail.mc), a real Sendmail 8.17 in front. With delay_checks Sendmail checks the recipient
 /// (relay) before the sender: a sender listed <c>From:… OK</c>, which anyone can forge, must not open the relay; it only
-/// spares the client check. A <c>Spam:… FRIEND</c> recipient gets mail even from a refused client.
+/// spares the client check. A <c>Spam:… FRIEND</c> recipient gets mail even from a refused client. The milter asks a
+/// private NSD (<see cref="TestDnsServer"/>): the DNS list and the sender domain check answer at RCPT, where check_rcpt
+/// runs check_relay and check_mail under delay_checks.
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
@@ -16,19 +19,30 @@ public sealed class SendmailDelayChecksFriendTests
 {
     private const string Access = PolicyStack.BaseAccess + "From:forged.example\tOK\nSpam:postmaster@\tFRIEND\n";
     private PolicyStack? _stack;
+    private TestDnsServer? _dns;
 
     private SendmailRig Rig => _stack!.Rig;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() =>
-        _stack = await PolicyStack.StartAsync(new Dictionary<string, string> { ["Milter__Policy__DelayChecks"] = "Friend" }, access: Access);
+    public async Task StartMilterAndSendmail()
+    {
+        _dns = await TestDnsServer.StartAsync();
+        _stack = await PolicyStack.StartAsync(new Dictionary<string, string> { ["Milter__Policy__DelayChecks"] = "Friend" }, dns: _dns, access: Access);
+    }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        if (_stack is not null)
+        try
         {
-            await _stack.DisposeAsync();
+            if (_stack is not null)
+            {
+                await _stack.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _dns?.Dispose();
         }
     }
 
@@ -66,5 +80,37 @@ public sealed class SendmailDelayChecksFriendTests
         smtp.ServerLines.Should().Contain("250 2.1.5 <postmaster@local.test.example>... Recipient ok", "{0}", smtp);
         smtp.AcceptedQueueId.Should().NotBeNull("{0}", smtp);
         Rig.QueuedIds().Should().Contain(smtp.AcceptedQueueId!);
+    }
+
+    [Test]
+    public async Task DnsblListedClient_IsRefusedAtRcpt_ButAFriendRecipientGetsItsMail()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript listed = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.11", "sender@sender.example", "u@local.test.example");
+        SwaksTranscript friend = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.11", "sender@sender.example", "postmaster@local.test.example");
+
+        listed.ServerLines.Should().Contain("250 2.1.0 <sender@sender.example>... Sender ok", "delay_checks: nothing refused before RCPT\n{0}", listed);
+        listed.ServerLines.Should().Contain("550 5.7.1 <u@local.test.example>... Rejected: 127.0.0.11 listed at bl.example", "{0}", listed);
+        listed.AcceptedQueueId.Should().BeNull("{0}", listed);
+        friend.ServerLines.Should().Contain("250 2.1.5 <postmaster@local.test.example>... Recipient ok", "{0}", friend);
+        friend.AcceptedQueueId.Should().NotBeNull("{0}", friend);
+        Rig.QueuedIds().Should().HaveCount(queued + 1, "only the friend's message is queued");
+    }
+
+    [Test]
+    public async Task UnresolvableSender_IsRefusedAtRcpt_UnlessTheRecipientIsAFriend()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript missing = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.5", "someone@nope.example", "u@local.test.example");
+        SwaksTranscript friend = await SendmailPolicyTests.SendAsync(Rig, "127.0.0.5", "someone@nope.example", "postmaster@local.test.example");
+
+        missing.ServerLines.Should().Contain("250 2.1.0 <someone@nope.example>... Sender ok", "delay_checks: nothing refused before RCPT\n{0}", missing);
+        missing.ServerLines.Should().Contain(
+            "553 5.1.8 <u@local.test.example>... Domain of sender address someone@nope.example does not exist", "{0}", missing);
+        missing.AcceptedQueueId.Should().BeNull("{0}", missing);
+        friend.ServerLines.Should().Contain("250 2.1.5 <postmaster@local.test.example>... Recipient ok", "{0}", friend);
+        Rig.QueuedIds().Should().HaveCount(queued + 1, "only the friend's message is queued");
     }
 }

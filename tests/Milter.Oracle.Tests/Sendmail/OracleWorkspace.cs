@@ -21,6 +21,8 @@ public sealed class OracleWorkspace : IDisposable
         "::1\tlocalhost ip6-localhost ip6-loopback",
     ];
 
+    private const string FallbackRoot = "/var/cache/milter-oracle";
+
     private OracleWorkspace(string directory) => Directory = directory;
 
     public string Directory { get; }
@@ -32,7 +34,7 @@ public sealed class OracleWorkspace : IDisposable
         var root = Path.Combine(AppContext.BaseDirectory, "oracle-work");
         if (!IsSafe(AppContext.BaseDirectory))
         {
-            root = "/var/cache/milter-oracle";
+            root = FallbackRoot;
         }
 
         System.IO.Directory.CreateDirectory(root);
@@ -55,6 +57,20 @@ public sealed class OracleWorkspace : IDisposable
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
+        }
+
+        // The fallback root outside the build output goes too once the last run has left it (the machine as it was).
+        var root = Path.GetDirectoryName(Directory);
+        if (root == FallbackRoot && System.IO.Directory.Exists(root) && !System.IO.Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            try
+            {
+                System.IO.Directory.Delete(root);
+            }
+            catch (IOException)
+            {
+                // another run has just made its workspace there: it deletes the root when it ends
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -60,10 +61,11 @@ public sealed class MilterSession
         PipeReader input = _transport.Input;
         // One timer for every read, reset after each (TryReset drops registrations, so the server's token is
         // not linked to it: it cancels the pending read instead).
-        using var readTimeout = new CancellationTokenSource();
+        var readTimeout = new CancellationTokenSource();
         using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
         string reason = "end of stream";
         bool partial = false;
+        long frameStarted = 0; // when the first byte of the packet in progress arrived (Stopwatch ticks)
         try
         {
             while (true)
@@ -71,17 +73,24 @@ public sealed class MilterSession
                 ReadResult result;
                 try
                 {
-                    readTimeout.CancelAfter(partial ? _options.FrameTimeout : _options.IdleTimeout);
+                    // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
+                    readTimeout.CancelAfter(partial ? RemainingFrameTime(frameStarted) : _options.IdleTimeout);
                     result = await input.ReadAsync(readTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new MilterProtocolException(
                         ProtocolViolation.Timeout,
-                        partial ? $"peer stalled mid-packet for {_options.FrameTimeout}" : $"no packet for {_options.IdleTimeout}");
+                        partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
                 }
 
-                readTimeout.TryReset();
+                if (!readTimeout.TryReset())
+                {
+                    // The deadline passed while the read was completing with data: start the next read with a fresh timer.
+                    readTimeout.Dispose();
+                    readTimeout = new CancellationTokenSource();
+                }
+
                 if (result.IsCanceled)
                 {
                     reason = cancellationToken.IsCancellationRequested ? "closed by the server" : "graceful stop";
@@ -90,17 +99,24 @@ public sealed class MilterSession
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition consumed = buffer.Start;
+                bool framed = false;
                 try
                 {
                     ReadOnlySequence<byte> remaining = buffer;
                     while (MilterFrameReader.TryReadFrame(ref remaining, _context.Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
                     {
                         consumed = remaining.Start;
+                        framed = true;
                         if (!await DispatchAsync((MilterCommandCode)code, Linearize(data), cancellationToken).ConfigureAwait(false))
                         {
                             reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
                             return;
                         }
+                    }
+
+                    if (!remaining.IsEmpty && (!partial || framed))
+                    {
+                        frameStarted = Stopwatch.GetTimestamp(); // a new packet began in this read
                     }
 
                     partial = !remaining.IsEmpty;
@@ -140,14 +156,31 @@ public sealed class MilterSession
             reason = "handler failure";
             Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
         }
+        catch (TimeoutException ex)
+        {
+            reason = ex.Message;
+            Log.ProtocolViolation(_logger, _context.ConnectionId, ProtocolViolation.Timeout, "a reply was not taken: " + ex.Message);
+        }
+        catch (IOException ex)
+        {
+            reason = "connection lost: " + ex.Message;
+            Log.ConnectionLost(_logger, _context.ConnectionId, ex.Message);
+        }
         finally
         {
             await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
             _state = SessionState.Closed;
             Log.SessionEnded(_logger, _context.ConnectionId, reason);
+            readTimeout.Dispose();
             await input.CompleteAsync().ConfigureAwait(false);
             await _transport.Output.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    private TimeSpan RemainingFrameTime(long frameStarted)
+    {
+        TimeSpan left = _options.FrameTimeout - Stopwatch.GetElapsedTime(frameStarted);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data)

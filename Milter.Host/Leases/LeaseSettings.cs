@@ -1,3 +1,4 @@
+using Milter.Host.Listening;
 using Milter.Policy.Leases;
 using Milter.Protocol.Transport;
 
@@ -59,6 +60,11 @@ public sealed class LeaseSettings
         {
             yield return $"{Section}:SocketMap:MapName: must be one word (Sendmail's map name, e.g. drac)";
         }
+
+        foreach (string problem in SocketMap.Limits.Validate($"{Section}:SocketMap"))
+        {
+            yield return problem;
+        }
     }
 }
 
@@ -83,6 +89,29 @@ public sealed class SocketMapSettings
 
     /// <summary>Mode of a unix socket file (octal).</summary>
     public string SocketMode { get; set; } = "660";
+
+    /// <summary>
+    /// Most connections at once (Sendmail opens one per child that looks a lease up). Each one open holds a file descriptor.
+    /// </summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
+    /// Most connections at once from one local user other than root and the milter's own user (0 = no such cap), so
+    /// that one user holding connections open cannot make the map refuse Sendmail's. Peers on other hosts are not capped.
+    /// </summary>
+    public int MaxConnectionsPerUser { get; set; } = 8;
+
+    /// <summary>
+    /// Seconds a connection may stay silent between requests before it is closed. Sendmail keeps one connection per
+    /// child for the whole SMTP session and fails the lookup that finds it closed (451 4.3.0), then reconnects; so this
+    /// stays above Sendmail's command timeout (<c>confTO_COMMAND</c>, 1 h by default).
+    /// </summary>
+    public double IdleTimeoutSeconds { get; set; } = 3900;
+
+    /// <summary>Seconds a request may take from its first byte to its end, and an answer to be taken by the peer.</summary>
+    public double RequestTimeoutSeconds { get; set; } = 10;
+
+    internal LocalListenerLimits Limits => new(MaxConnections, MaxConnectionsPerUser, IdleTimeoutSeconds, RequestTimeoutSeconds);
 }
 
 /// <summary>Settings under <c>Milter:Admin</c>: the admin socket STATE/admin.sock.</summary>
@@ -92,4 +121,20 @@ public sealed class AdminSettings
 
     /// <summary>A group whose members may use the admin socket too (mode 0660 instead of 0600).</summary>
     public string? Group { get; set; }
+
+    /// <summary>Most connections at once to the admin socket.</summary>
+    public int MaxConnections { get; set; } = 32;
+
+    /// <summary>Most connections at once from one user other than root and the milter's own user (0 = no such cap).</summary>
+    public int MaxConnectionsPerUser { get; set; } = 8;
+
+    /// <summary>Seconds a connection may stay silent between requests before it is closed.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Seconds a request line may take from its first byte to its newline, and an answer to be taken by the peer.</summary>
+    public double RequestTimeoutSeconds { get; set; } = 10;
+
+    internal LocalListenerLimits Limits => new(MaxConnections, MaxConnectionsPerUser, IdleTimeoutSeconds, RequestTimeoutSeconds);
+
+    internal IEnumerable<string> Validate() => Limits.Validate(Section);
 }

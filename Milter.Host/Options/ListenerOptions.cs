@@ -19,6 +19,12 @@ public sealed class ListenerOptions
     /// <summary>Seconds the MTA may stay silent between packets.</summary>
     public double IdleTimeoutSeconds { get; set; } = 7210;
 
+    /// <summary>Seconds a whole packet (length and payload) may take from its first byte.</summary>
+    public double FrameTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Seconds a reply may wait for the MTA to read it (its socket buffer full) before the connection is closed.</summary>
+    public double WriteTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Seconds sessions may take to reach QUIT at shutdown before they are closed.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 30;
 
@@ -45,6 +51,14 @@ public sealed class ListenerOptions
             if (!(value > 0))
             {
                 yield return $"{Section}:{name}: must be a positive number of seconds, not {value}";
+            }
+        }
+
+        foreach ((string name, double value) in new[] { (nameof(FrameTimeoutSeconds), FrameTimeoutSeconds), (nameof(WriteTimeoutSeconds), WriteTimeoutSeconds) })
+        {
+            if (!(value is >= 0.1 and <= 3600))
+            {
+                yield return $"{Section}:{name}: must be between 0.1 and 3600 seconds, not {value}";
             }
         }
     }

@@ -20,7 +20,8 @@ internal sealed class MilterSettings
         configuration.GetSection(LeaseSettings.Section).Bind(Leases);
         configuration.GetSection(LoggingSettings.Section).Bind(Logging);
         configuration.GetSection(MetricsSettings.Section).Bind(Metrics);
-        Problems = [.. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate()];
+        configuration.GetSection(AdminSettings.Section).Bind(Admin);
+        Problems = [.. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate(), .. Admin.Validate()];
     }
 
     public PolicySettings Policy { get; } = new();
@@ -34,6 +35,8 @@ internal sealed class MilterSettings
     public LoggingSettings Logging { get; } = new();
 
     public MetricsSettings Metrics { get; } = new();
+
+    public AdminSettings Admin { get; } = new();
 
     public IReadOnlyList<string> Problems { get; }
 

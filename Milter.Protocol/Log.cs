@@ -68,6 +68,12 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Warning, "{Name}: {Count} connections from {Peer} refused in {Seconds:0.0} s at the per-peer limit of {Limit}")]
     public static partial void PeerRefusalsEnded(ILogger logger, string name, long count, string peer, double seconds, int limit);
 
+    [LoggerMessage(1023, LogLevel.Warning, "{Name} connection refused: it got file descriptor {Descriptor}, within {Headroom} of RLIMIT_NOFILE {Limit} (kept for the process itself); until one is admitted again, refusals are only counted")]
+    public static partial void DescriptorHeadroomReached(ILogger logger, string name, long descriptor, long limit, int headroom);
+
+    [LoggerMessage(1024, LogLevel.Warning, "{Name}: {Count} connections refused in {Seconds:0.0} s near the file descriptor limit")]
+    public static partial void DescriptorRefusalsEnded(ILogger logger, string name, long count, double seconds);
+
     [LoggerMessage(1022, LogLevel.Error, "{Name} connection {Id} failed")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception, string name, long id);
 }

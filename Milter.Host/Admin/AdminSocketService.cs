@@ -39,7 +39,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
         {
             Name = "Admin socket",
             Listen = "unix:" + path,
-            Backlog = 16,
+            Backlog = 64,
             MaxConnections = settings.MaxConnections,
             MaxConnectionsPerPeer = settings.MaxConnectionsPerUser,
             PeerKey = PeerUser.CapKey,

@@ -24,6 +24,9 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
     private readonly SocketMapRequests _requests = new(new SocketMapResponder(leases, settings.SocketMap.MapName));
     private SocketListener? _listener;
 
+    /// <summary>Where the map listens, with the actual port (for tests on port 0).</summary>
+    public string? Endpoint => _listener?.DescribeEndpoint();
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         SocketMapSettings map = settings.SocketMap;

@@ -13,6 +13,7 @@ internal sealed class ListenerEvents(string name, ILogger logger, TimeProvider t
     private readonly Episode _exhausted = new(time);
     private readonly Episode _failing = new(time);
     private readonly Episode _full = new(time);
+    private readonly Episode _nearLimit = new(time);
     private readonly Dictionary<string, Episode> _peersFull = new(StringComparer.Ordinal);
     private readonly HashSet<string> _errorsLogged = new(StringComparer.Ordinal);
     private string _lastError = string.Empty;
@@ -72,8 +73,22 @@ internal sealed class ListenerEvents(string name, ILogger logger, TimeProvider t
         }
     }
 
+    /// <summary>A connection closed at accept because its descriptor came within the headroom of RLIMIT_NOFILE.</summary>
+    public void RefusedNearDescriptorLimit(long descriptor, long limit)
+    {
+        if (_nearLimit.Record())
+        {
+            Log.DescriptorHeadroomReached(logger, name, descriptor, limit, DescriptorHeadroom.Size);
+        }
+    }
+
     public void Admitted(string? peer)
     {
+        if (_nearLimit.Active && _nearLimit.TryEnd(out long near, out double nearSeconds))
+        {
+            Log.DescriptorRefusalsEnded(logger, name, near, nearSeconds);
+        }
+
         if (_full.Active && _full.TryEnd(out long count, out double seconds))
         {
             Log.RefusalsEnded(logger, name, count, seconds, maxConnections);

@@ -12,7 +12,8 @@ namespace Milter.Protocol.Listening;
 /// its first wait: no thread-pool hop per connection), and stops in two phases. Accept errors are handled as
 /// Kestrel's socket listener does: a reset in the backlog is retried, a closed listener means stop, and a lack of
 /// file descriptors or kernel memory pauses accepting with a growing delay (10 ms doubling to 1 s) and logs one line
-/// when it begins and one with the count when it ends, instead of spinning and logging every failed accept.
+/// when it begins and one with the count when it ends, instead of spinning and logging every failed accept. A
+/// connection that would leave the process fewer than <see cref="DescriptorHeadroom.Size"/> descriptors is closed at once.
 /// </summary>
 public sealed class SocketListener : IAsyncDisposable
 {
@@ -206,6 +207,13 @@ public sealed class SocketListener : IAsyncDisposable
         {
             // The peer is gone already (getsockopt on a reset socket): nothing to serve.
             _events.AcceptFailed(ex, AcceptError.Other, _registry.Count);
+            socket.Dispose();
+            return;
+        }
+
+        if (DescriptorHeadroom.TooClose(socket, out long descriptor, out long limit))
+        {
+            _events.RefusedNearDescriptorLimit(descriptor, limit);
             socket.Dispose();
             return;
         }

@@ -156,11 +156,6 @@ public sealed class MilterSession
             reason = "handler failure";
             Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
         }
-        catch (TimeoutException ex)
-        {
-            reason = ex.Message;
-            Log.ProtocolViolation(_logger, _context.ConnectionId, ProtocolViolation.Timeout, "a reply was not taken: " + ex.Message);
-        }
         catch (IOException ex)
         {
             reason = "connection lost: " + ex.Message;
@@ -207,7 +202,7 @@ public sealed class MilterSession
         {
             return await DispatchCoreAsync(code, data, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException))
+        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException or ConnectionLostException))
         {
             throw new HandlerFailedException(code, ex);
         }
@@ -435,7 +430,20 @@ public sealed class MilterSession
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        FlushResult flushed = await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        FlushResult flushed;
+        try
+        {
+            flushed = await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new MilterProtocolException(ProtocolViolation.Timeout, "a reply was not taken: " + ex.Message);
+        }
+        catch (IOException ex)
+        {
+            throw new ConnectionLostException(ex);
+        }
+
         if (flushed.IsCompleted)
         {
             throw new OperationCanceledException("the MTA stopped reading", cancellationToken);
@@ -548,6 +556,9 @@ public sealed class MilterSession
     {
         public MilterCommandCode Command { get; } = command;
     }
+
+    /// <summary>The transport failed under a reply (a reset): not the handler's fault.</summary>
+    private sealed class ConnectionLostException(IOException inner) : IOException(inner.Message, inner);
 
     private sealed class HandlerFailedException(MilterCommandCode command, Exception inner) : Exception($"handler failed at {command}", inner)
     {

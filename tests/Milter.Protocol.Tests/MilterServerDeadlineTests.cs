@@ -104,7 +104,7 @@ public class MilterServerDeadlineTests
             try
             {
                 // Each HELO gets a 5-byte CONTINUE; the replies pile up unread until the server's send buffer is full.
-                while (server.ConnectionCount > 0)
+                while (server.ConnectionCount > 0 && !cancellationToken.IsCancellationRequested)
                 {
                     using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     slice.CancelAfter(TimeSpan.FromMilliseconds(200));

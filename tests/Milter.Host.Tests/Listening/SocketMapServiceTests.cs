@@ -105,7 +105,7 @@ public sealed class SocketMapServiceTests
         byte[] batch = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Netstring("drac 192.0.2.99"), 2000)));
         try
         {
-            for (int i = 0; i < 200 && !_log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")); i++)
+            for (int i = 0; i < 200 && !cancellationToken.IsCancellationRequested && !_log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")); i++)
             {
                 using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 slice.CancelAfter(TimeSpan.FromMilliseconds(200));

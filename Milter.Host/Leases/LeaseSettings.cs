@@ -103,8 +103,9 @@ public sealed class SocketMapSettings
 
     /// <summary>
     /// Seconds a connection may stay silent between requests before it is closed. Sendmail keeps one connection per
-    /// child for the whole SMTP session and fails the lookup that finds it closed (451 4.3.0), then reconnects; so this
-    /// stays above Sendmail's command timeout (<c>confTO_COMMAND</c>, 1 h by default).
+    /// child for the whole SMTP session; the lookup that finds it closed fails, which FEATURE(drac) takes for "no lease"
+    /// (that recipient gets 550 Relaying denied), and the next lookup reconnects. So this stays above Sendmail's command
+    /// timeout (<c>confTO_COMMAND</c>, 1 h by default): the per-user cap, not this, keeps a local user from holding the map.
     /// </summary>
     public double IdleTimeoutSeconds { get; set; } = 3900;
 

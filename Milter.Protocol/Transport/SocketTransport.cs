@@ -28,7 +28,7 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
             socket.NoDelay = true; // (the family, not RemoteEndPoint: that would be a getpeername call per connection)
         }
 
-        socket.Blocking = false; // sends try without waiting first (SocketWriter); receives are asynchronous anyway
+        NonBlocking.Prepare(socket); // sends try without waiting first (SocketWriter), and so do idle reads on Linux
         Input = new SocketReader(socket, options.WaitForDataBeforeAllocatingBuffer, options.MinimumReceiveSize);
         Output = new SocketWriter(socket, options.MinimumSendBufferSize, options.WriteTimeout);
     }

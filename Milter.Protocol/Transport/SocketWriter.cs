@@ -48,9 +48,9 @@ internal sealed class SocketWriter(Socket socket, int minimumBufferSize, TimeSpa
         int sent = 0;
         while (sent < _written)
         {
-            // A non-blocking send first (the socket is in non-blocking mode): a reply almost always fits in the
-            // socket buffer, and this way no send operation is kept on the socket for the connection's lifetime.
-            int count = socket.Send(_buffer.AsSpan(sent, _written - sent), SocketFlags.None, out SocketError error);
+            // A send that does not wait first: a reply almost always fits in the socket buffer, and this way no send
+            // operation is kept on the socket for the connection's lifetime.
+            int count = NonBlocking.Send(socket, _buffer.AsSpan(sent, _written - sent), out SocketError error);
             if (error == SocketError.Success)
             {
                 sent += count;

@@ -18,6 +18,10 @@ namespace Milter.Protocol.Session;
 /// </summary>
 public sealed class MilterSession
 {
+    private const int NotWaiting = 0;
+    private const int Waiting = 1;
+    private const int Expired = 2;
+
     private readonly IDuplexPipe _transport;
     private readonly IMilterHandler _handler;
     private readonly MilterSessionOptions _options;
@@ -27,6 +31,8 @@ public sealed class MilterSession
     private bool _smtpSessionOpen;
     private byte[] _scratch = [];
     private volatile bool _stopRequested;
+    private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
+    private int _deadlineState;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
     {
@@ -59,10 +65,9 @@ public sealed class MilterSession
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         PipeReader input = _transport.Input;
-        // One timer for every read, reset after each (TryReset drops registrations, so the server's token is
-        // not linked to it: it cancels the pending read instead).
-        var readTimeout = new CancellationTokenSource();
+        // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read.
         using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
         string reason = "end of stream";
         bool partial = false;
         long frameStarted = 0; // when the first byte of the packet in progress arrived (Stopwatch ticks)
@@ -70,25 +75,15 @@ public sealed class MilterSession
         {
             while (true)
             {
-                ReadResult result;
-                try
-                {
-                    // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
-                    readTimeout.CancelAfter(partial ? RemainingFrameTime(frameStarted) : _options.IdleTimeout);
-                    result = await input.ReadAsync(readTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
+                _readDeadline = partial ? frameStarted + ToTicks(_options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_options.IdleTimeout);
+                Volatile.Write(ref _deadlineState, Waiting);
+                ReadResult result = await input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _deadlineState, NotWaiting) == Expired && !cancellationToken.IsCancellationRequested)
                 {
                     throw new MilterProtocolException(
                         ProtocolViolation.Timeout,
                         partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
-                }
-
-                if (!readTimeout.TryReset())
-                {
-                    // The deadline passed while the read was completing with data: start the next read with a fresh timer.
-                    readTimeout.Dispose();
-                    readTimeout = new CancellationTokenSource();
                 }
 
                 if (result.IsCanceled)
@@ -166,17 +161,21 @@ public sealed class MilterSession
             await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
             _state = SessionState.Closed;
             Log.SessionEnded(_logger, _context.ConnectionId, reason);
-            readTimeout.Dispose();
+            ReadDeadlines.Shared.Remove(this);
             await input.CompleteAsync().ConfigureAwait(false);
             await _transport.Output.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    private TimeSpan RemainingFrameTime(long frameStarted)
-    {
-        TimeSpan left = _options.FrameTimeout - Stopwatch.GetElapsedTime(frameStarted);
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-    }
+    /// <summary>For <see cref="ReadDeadlines"/>: true (once) when this session waits for bytes past its deadline.</summary>
+    internal bool TryExpire(long now) =>
+        Volatile.Read(ref _deadlineState) == Waiting && now >= Volatile.Read(ref _readDeadline)
+        && Interlocked.CompareExchange(ref _deadlineState, Expired, Waiting) == Waiting;
+
+    internal void CancelExpiredRead() => _transport.Input.CancelPendingRead();
+
+    private static long ToTicks(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
 
     private ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data)
     {

@@ -11,20 +11,20 @@ internal interface IReadinessTarget : IThreadPoolWorkItem
 
 /// <summary>
 /// One epoll instance and one thread for the whole process, for sockets with nothing to read: an idle connection is
-/// parked here (one slot, an <c>EPOLLONESHOT</c> registration) instead of holding a pending receive of the runtime's
-/// socket engine, which costs about a kilobyte per connection (event args, operation, state machine, async context).
-/// When the socket becomes readable its target is queued to the thread pool. Linux only: <see cref="Shared"/> is null
-/// elsewhere, and the readers then wait with a zero-byte receive.
+/// watched here (one slot, one edge-triggered registration for its lifetime) instead of holding a pending receive of
+/// the runtime's socket engine, which costs about a kilobyte per connection (event args, operation, state machine,
+/// async context). When bytes arrive the target runs: on the thread pool, or on this thread when
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> asks the runtime's own engine to do so. Linux only:
+/// <see cref="Shared"/> is null elsewhere, and the readers then wait with a zero-byte receive.
 /// </summary>
 internal sealed partial class ReadinessMonitor
 {
     private const int EpollCtlAdd = 1;
-    private const int EpollCtlMod = 3;
     private const uint EpollIn = 0x001;
     private const uint EpollErr = 0x008;
     private const uint EpollHup = 0x010;
     private const uint EpollRdHup = 0x2000;
-    private const uint EpollOneShot = 1u << 30;
+    private const uint EpollEdgeTriggered = 1u << 31;
     private const int EpollCloexec = 0x80000;
     private const int MaxEvents = 256;
 
@@ -35,6 +35,7 @@ internal sealed partial class ReadinessMonitor
     private static readonly int DataOffset = EventSize - 8;
 
     private readonly int _epoll;
+    private readonly bool _inline = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
     private readonly Lock _lock = new();
     private IReadinessTarget?[] _targets = new IReadinessTarget?[1024];
     private uint[] _generations = new uint[1024];
@@ -51,7 +52,7 @@ internal sealed partial class ReadinessMonitor
     /// <summary>The process's monitor; null where epoll is not available.</summary>
     public static ReadinessMonitor? Shared => Instance.Value;
 
-    /// <summary>Gives <paramref name="target"/> a slot; its key (slot and generation) goes into every <see cref="Arm"/>.</summary>
+    /// <summary>Gives <paramref name="target"/> a slot; its key (slot and generation) goes into <see cref="Watch"/>.</summary>
     public ulong Register(IReadinessTarget target)
     {
         lock (_lock)
@@ -88,10 +89,11 @@ internal sealed partial class ReadinessMonitor
     }
 
     /// <summary>
-    /// Waits (once) for <paramref name="socket"/> to be readable; <paramref name="added"/> says whether it is in the
-    /// epoll set already. Level-triggered: bytes that came before the call fire at once. False when epoll refused.
+    /// Watches <paramref name="socket"/> until it is closed: every arrival of bytes (or the end) runs the target of
+    /// <paramref name="key"/>. Edge-triggered, so the target must remember an arrival it was not waiting for; bytes
+    /// there already when the watch starts count as an arrival. False when epoll refused the socket.
     /// </summary>
-    public bool Arm(Socket socket, ulong key, ref bool added)
+    public bool Watch(Socket socket, ulong key)
     {
         SafeHandle handle = socket.SafeHandle;
         bool addRef = false;
@@ -99,16 +101,9 @@ internal sealed partial class ReadinessMonitor
         {
             handle.DangerousAddRef(ref addRef);
             Span<byte> ev = stackalloc byte[16];
-            BinaryPrimitives.WriteUInt32LittleEndian(ev, EpollIn | EpollRdHup | EpollOneShot);
+            BinaryPrimitives.WriteUInt32LittleEndian(ev, EpollIn | EpollRdHup | EpollEdgeTriggered);
             BinaryPrimitives.WriteUInt64LittleEndian(ev[DataOffset..], key);
-            int fd = (int)handle.DangerousGetHandle();
-            if (Native.epoll_ctl(_epoll, added ? EpollCtlMod : EpollCtlAdd, fd, ref MemoryMarshal.GetReference(ev)) != 0)
-            {
-                return false;
-            }
-
-            added = true;
-            return true;
+            return Native.epoll_ctl(_epoll, EpollCtlAdd, (int)handle.DangerousGetHandle(), ref MemoryMarshal.GetReference(ev)) == 0;
         }
         finally
         {
@@ -152,7 +147,16 @@ internal sealed partial class ReadinessMonitor
                     target = slot < _used && _generations[slot] == (uint)(key >> 32) ? _targets[slot] : null;
                 }
 
-                if (target is not null)
+                if (target is null)
+                {
+                    continue;
+                }
+
+                if (_inline)
+                {
+                    target.Execute();
+                }
+                else
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(target, preferLocal: false);
                 }

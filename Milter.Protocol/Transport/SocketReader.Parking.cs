@@ -6,10 +6,11 @@ namespace Milter.Protocol.Transport;
 
 /// <summary>
 /// The idle wait of a <see cref="SocketReader"/> on Linux: a read with nothing buffered first receives without
-/// waiting (the MTA's next command is often there already); when nothing is there, the reader parks itself on the
-/// <see cref="ReadinessMonitor"/> and hands out a <see cref="ValueTask{TResult}"/> that it completes itself (it is its
-/// own <see cref="IValueTaskSource{TResult}"/>), so an idle connection holds no receive operation, no event args, no
-/// state machine and no cancellation source. CancelPendingRead and the caller's token complete a parked read at once.
+/// waiting (the MTA's next command is often there already); when nothing is there, the reader parks itself and hands
+/// out a <see cref="ValueTask{TResult}"/> that it completes itself (it is its own <see cref="IValueTaskSource{TResult}"/>)
+/// when the <see cref="ReadinessMonitor"/> reports bytes. So an idle connection holds no receive operation, no event
+/// args, no state machine and no cancellation source. CancelPendingRead and the caller's token complete a parked read
+/// at once. The watch is edge-triggered: an arrival while not parked is remembered and served at the next park.
 /// </summary>
 internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IReadinessTarget
 {
@@ -20,11 +21,11 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     private readonly ReadinessMonitor? _monitor = waitForData ? ReadinessMonitor.Shared : null;
     private ManualResetValueTaskSourceCore<ReadResult> _parkedRead;
     private CancellationTokenRegistration _parkedRegistration;
-    private CancellationToken _parkedToken;
     private ulong _monitorKey;
     private bool _inMonitor;
-    private bool _inEpoll;
+    private bool _watched;
     private int _parked;
+    private int _arrived;
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _parkedRead.GetResult(token);
 
@@ -33,48 +34,11 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _parkedRead.OnCompleted(continuation, state, token, flags);
 
-    /// <summary>The socket is readable (or at its end): on a thread-pool thread, queued by the monitor.</summary>
+    /// <summary>Bytes (or the end) arrived: from the monitor, on the thread pool or its own thread.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        // Parked → Receiving: from here on no cancellation touches the buffer or completes the read.
-        if (Interlocked.CompareExchange(ref _parked, Receiving, Parked) != Parked)
-        {
-            return; // cancelled meanwhile; the bytes wait for the next read
-        }
-
-        if (TryReceiveNow(out Exception? error))
-        {
-            _parkedRegistration.Unregister();
-            Volatile.Write(ref _parked, Idle);
-            if (error is null)
-            {
-                _parkedRead.SetResult(Result(canceled: false));
-            }
-            else
-            {
-                _parkedRead.SetException(error);
-            }
-
-            return;
-        }
-
-        // Woken for nothing: park again, then honour a cancellation that came while receiving.
-        Volatile.Write(ref _parked, Parked);
-        if (!_monitor!.Arm(socket, _monitorKey, ref _inEpoll) && Interlocked.CompareExchange(ref _parked, Idle, Parked) == Parked)
-        {
-            _parkedRegistration.Unregister();
-            _parkedRead.SetException(new IOException("Unable to wait for data from the transport connection"));
-            return;
-        }
-
-        if (_parkedToken.IsCancellationRequested)
-        {
-            TryCancelParked(byToken: true);
-        }
-        else if (Volatile.Read(ref _cancelRequested) == 1)
-        {
-            TryCancelParked(byToken: false);
-        }
+        Volatile.Write(ref _arrived, 1);
+        ServeParked();
     }
 
     private ValueTask<ReadResult> ReceiveOrParkAsync(CancellationToken cancellationToken)
@@ -84,25 +48,28 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
             return error is null ? new ValueTask<ReadResult>(Result(canceled: false)) : ValueTask.FromException<ReadResult>(error);
         }
 
-        if (!_inMonitor)
+        if (!_watched)
         {
-            _monitorKey = _monitor!.Register(this);
-            _inMonitor = true;
+            if (!_inMonitor)
+            {
+                _monitorKey = _monitor!.Register(this);
+                _inMonitor = true;
+            }
+
+            if (!_monitor!.Watch(socket, _monitorKey))
+            {
+                return ReceiveAsync(cancellationToken); // epoll refused this socket: the zero-byte receive then
+            }
+
+            _watched = true;
         }
 
         _parkedRead.Reset();
-        _parkedToken = cancellationToken;
         _parkedRegistration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static state => ((SocketReader)state!).TryCancelParked(byToken: true), this)
             : default;
         Volatile.Write(ref _parked, Parked);
-        if (!_monitor!.Arm(socket, _monitorKey, ref _inEpoll))
-        {
-            Volatile.Write(ref _parked, Idle);
-            _parkedRegistration.Unregister();
-            return ReceiveAsync(cancellationToken); // epoll refused this socket: the zero-byte receive then
-        }
-
+        ServeParked(); // bytes that came since the receive above: their arrival was reported while not parked
         if (cancellationToken.IsCancellationRequested)
         {
             TryCancelParked(byToken: true); // cancelled before the registration
@@ -113,6 +80,50 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         }
 
         return new ValueTask<ReadResult>(this, _parkedRead.Version);
+    }
+
+    /// <summary>If parked and an arrival is pending: receive, and complete the parked read unless nothing was there after all.</summary>
+    private void ServeParked()
+    {
+        while (Volatile.Read(ref _arrived) == 1)
+        {
+            // Parked → Receiving: from here on no cancellation touches the buffer or completes the read.
+            if (Interlocked.CompareExchange(ref _parked, Receiving, Parked) != Parked)
+            {
+                return; // not waiting: the arrival stays remembered for the next park
+            }
+
+            Volatile.Write(ref _arrived, 0);
+            if (TryReceiveNow(out Exception? error))
+            {
+                _parkedRegistration.Unregister();
+                Volatile.Write(ref _parked, Idle);
+                if (error is null)
+                {
+                    _parkedRead.SetResult(Result(canceled: false));
+                }
+                else
+                {
+                    _parkedRead.SetException(error);
+                }
+
+                return;
+            }
+
+            // Nothing after all (those bytes were taken already): wait on, and honour a cancellation that came meanwhile.
+            Volatile.Write(ref _parked, Parked);
+            if (_parkedRegistration.Token.IsCancellationRequested)
+            {
+                TryCancelParked(byToken: true);
+                return;
+            }
+
+            if (Volatile.Read(ref _cancelRequested) == 1)
+            {
+                TryCancelParked(byToken: false);
+                return;
+            }
+        }
     }
 
     /// <summary>One receive without waiting: true with the bytes (or the end, or <paramref name="error"/>), false when there was nothing.</summary>
@@ -151,10 +162,11 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
             return false;
         }
 
+        CancellationToken token = _parkedRegistration.Token;
         _parkedRegistration.Unregister();
         if (byToken)
         {
-            _parkedRead.SetException(new OperationCanceledException(_parkedToken));
+            _parkedRead.SetException(new OperationCanceledException(token));
         }
         else
         {

@@ -29,24 +29,51 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Debug, "Milter connection {ConnectionId} ended: {Reason}")]
     public static partial void SessionEnded(ILogger logger, string connectionId, string reason);
 
-    [LoggerMessage(1010, LogLevel.Information, "Milter listening on {Endpoint}")]
-    public static partial void Listening(ILogger logger, string endpoint);
+    [LoggerMessage(1008, LogLevel.Information, "Milter connection {ConnectionId} lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, string connectionId, string reason);
 
-    [LoggerMessage(1011, LogLevel.Warning, "Milter connection from {Remote} refused: {Count} connections open, the limit")]
-    public static partial void ConnectionLimitReached(ILogger logger, string remote, int count);
+    [LoggerMessage(1010, LogLevel.Information, "{Name} listening on {Endpoint}")]
+    public static partial void Listening(ILogger logger, string name, string endpoint);
 
-    [LoggerMessage(1012, LogLevel.Warning, "Milter shutdown: {Count} connections did not end within the deadline and were closed")]
-    public static partial void ShutdownAborted(ILogger logger, int count);
+    [LoggerMessage(1011, LogLevel.Warning, "{Name} connection refused: {Count} connections open, the limit; until one is admitted again, refusals are only counted")]
+    public static partial void ConnectionLimitReached(ILogger logger, string name, int count);
 
-    [LoggerMessage(1013, LogLevel.Information, "Milter shutdown: stopped accepting; {Count} connections finishing their SMTP sessions")]
-    public static partial void ShutdownDraining(ILogger logger, int count);
+    [LoggerMessage(1012, LogLevel.Warning, "{Name} shutdown: {Count} connections did not end within the deadline and were closed")]
+    public static partial void ShutdownAborted(ILogger logger, string name, int count);
+
+    [LoggerMessage(1013, LogLevel.Information, "{Name} shutdown: stopped accepting; {Count} connections finishing")]
+    public static partial void ShutdownDraining(ILogger logger, string name, int count);
 
     [LoggerMessage(1014, LogLevel.Warning, "Replaced stale socket file {Path}")]
     public static partial void StaleSocketRemoved(ILogger logger, string path);
 
-    [LoggerMessage(1015, LogLevel.Error, "Accepting a milter connection failed")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception);
+    [LoggerMessage(1015, LogLevel.Error, "{Name}: accepting a connection failed ({Error}); the listener keeps serving, retrying with a growing delay (logged once per kind of error)")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception, string name, string error);
 
-    [LoggerMessage(1016, LogLevel.Information, "Milter shutdown complete: every connection ended on its own")]
-    public static partial void ShutdownClean(ILogger logger);
+    [LoggerMessage(1016, LogLevel.Information, "{Name} shutdown complete: every connection ended on its own")]
+    public static partial void ShutdownClean(ILogger logger, string name);
+
+    [LoggerMessage(1017, LogLevel.Warning, "{Name}: accept failed for lack of {Resource} ({Error}) with {Count} connections open; pausing accepts with a growing delay up to {MaxDelay} until it succeeds again")]
+    public static partial void AcceptExhausted(ILogger logger, string name, string resource, string error, int count, TimeSpan maxDelay);
+
+    [LoggerMessage(1018, LogLevel.Warning, "{Name}: accepting again after {Failures} failed accepts in {Seconds:0.0} s ({Error})")]
+    public static partial void AcceptResumed(ILogger logger, string name, long failures, double seconds, string error);
+
+    [LoggerMessage(1019, LogLevel.Warning, "{Name}: {Count} connections refused in {Seconds:0.0} s at the limit of {Limit}")]
+    public static partial void RefusalsEnded(ILogger logger, string name, long count, double seconds, int limit);
+
+    [LoggerMessage(1020, LogLevel.Warning, "{Name} connection from {Peer} refused: {Limit} connections from it are open, the per-peer limit; until one of its connections is admitted again, its refusals are only counted")]
+    public static partial void PeerLimitReached(ILogger logger, string name, string peer, int limit);
+
+    [LoggerMessage(1021, LogLevel.Warning, "{Name}: {Count} connections from {Peer} refused in {Seconds:0.0} s at the per-peer limit of {Limit}")]
+    public static partial void PeerRefusalsEnded(ILogger logger, string name, long count, string peer, double seconds, int limit);
+
+    [LoggerMessage(1023, LogLevel.Warning, "{Name} connection refused: it got file descriptor {Descriptor}, within {Headroom} of RLIMIT_NOFILE {Limit} (kept for the process itself); until one is admitted again, refusals are only counted")]
+    public static partial void DescriptorHeadroomReached(ILogger logger, string name, long descriptor, long limit, int headroom);
+
+    [LoggerMessage(1024, LogLevel.Warning, "{Name}: {Count} connections refused in {Seconds:0.0} s near the file descriptor limit")]
+    public static partial void DescriptorRefusalsEnded(ILogger logger, string name, long count, double seconds);
+
+    [LoggerMessage(1022, LogLevel.Error, "{Name} connection {Id} failed")]
+    public static partial void ConnectionFailed(ILogger logger, Exception exception, string name, long id);
 }

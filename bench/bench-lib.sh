@@ -39,10 +39,12 @@ serving() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # limits_on_config FILE: a milter config with every flood limit on, none reached by a load run (limits high, no exemptions).
+# The sender domain check is off, as in the package's configuration (Debian's Sendmail does it): the traffic's
+# domains do not resolve, and the libmilter twin does no DNS.
 limits_on_config() {
   local rate='{ "Count": 1000000000, "PeriodSeconds": 1, "Exempt": "None" }'
   cat >"$1" <<JSON
-{ "Milter": { "Limits": {
+{ "Milter": { "Policy": { "AcceptUnresolvableDomains": true }, "Limits": {
   "Enabled": true, "Store": "Memory", "AccessEntries": true,
   "ClientConnections": { "Max": 100000, "Exempt": "None" },
   "RecipientsPerMessage": { "Max": 1000, "Exempt": "None" },

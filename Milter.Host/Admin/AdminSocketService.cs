@@ -1,32 +1,33 @@
-using System.Buffers;
-using System.IO.Pipelines;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Leases;
 using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Policy.Leases;
+using Milter.Protocol.Listening;
+using Milter.Protocol.Transport;
 
 namespace Milter.Host.Admin;
 
 /// <summary>
 /// The admin socket STATE/admin.sock for <c>milter lease …</c>: mode 0600 (0660 and the configured group with
-/// <c>Milter:Admin:Group</c>), peer credentials checked on every connection, <see cref="AdminProtocol"/> lines.
-/// Bound at start: a socket that cannot be created stops <c>milter run</c> with an error naming its path.
+/// <c>Milter:Admin:Group</c>), peer credentials checked on every connection, <see cref="AdminProtocol"/> lines read
+/// by the shared <see cref="RequestLoop"/> (every line in a write answered), on the shared <see cref="SocketListener"/>
+/// with the caps and deadlines of <see cref="AdminSettings"/>. Bound at start: a socket that cannot be created stops
+/// <c>milter run</c> with an error naming its path.
 /// </summary>
-internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths paths, AdminSettings settings, ILogger<AdminSocketService> logger) : BackgroundService
+internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths paths, AdminSettings settings, ILogger<AdminSocketService> logger) : IHostedService, IAsyncDisposable
 {
     public const string FileName = "admin.sock";
 
-    private readonly ConnectionTasks _connections = new();
-    private Socket? _listener;
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(5);
+    private readonly AdminRequests _requests = new(leases, logger);
+    private SocketListener? _listener;
     private int? _groupId;
 
     public string SocketPath => Path.Combine(paths.Directory, FileName);
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         string path = SocketPath;
         if (OperatingSystem.IsWindows())
@@ -34,155 +35,84 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
             throw new PlatformNotSupportedException("the admin socket needs unix file modes");
         }
 
+        var options = new SocketListenerOptions
+        {
+            Name = "Admin socket",
+            Listen = "unix:" + path,
+            Backlog = 64,
+            MaxConnections = settings.MaxConnections,
+            MaxConnectionsPerPeer = settings.MaxConnectionsPerUser,
+            PeerKey = PeerUser.CapKey,
+        };
         try
         {
             Directory.CreateDirectory(paths.Directory);
-            if (File.Exists(path))
-            {
-                if (await AnswersAsync(path).ConfigureAwait(false))
-                {
-                    throw new IOException($"admin socket {path}: another milter is running with this state directory");
-                }
-
-                File.Delete(path); // stale, from a milter that was killed
-            }
-
             if (settings.Group is { Length: > 0 } group)
             {
                 _groupId = PeerCredentials.GroupId(group) ?? throw new IOException($"admin socket {path}: {AdminSettings.Section}:Group: no group '{group}'");
-            }
-
-            _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
-            if (_groupId is { } gid)
-            {
-                PeerCredentials.ChangeGroup(path, gid);
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+                int gid = _groupId.Value;
+                options.AfterBind = file => PeerCredentials.ChangeGroup(file, gid);
+                options.SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
             }
             else
             {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                options.SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            _listener.Listen(16);
+            _listener = new SocketListener(options, ServeAsync, logger);
+            await _listener.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or UnauthorizedAccessException or IOException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or UnauthorizedAccessException or IOException)
         {
-            _listener?.Dispose();
-            throw new IOException(ex.Message.StartsWith("admin socket", StringComparison.Ordinal) ? ex.Message : $"admin socket {path}: {ex.Message}", ex);
+            _listener = null;
+            string reason = ex.Message.StartsWith("another process is listening", StringComparison.Ordinal) ? "another milter is running with this state directory" : ex.Message;
+            throw new IOException(ex.Message.StartsWith("admin socket", StringComparison.Ordinal) ? ex.Message : $"admin socket {path}: {reason}", ex);
         }
 
         Log.Listening(logger, path, _groupId is null ? "0600" : "0660");
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _listener?.Dispose();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await _connections.DrainAsync().ConfigureAwait(false);
-        try
+        if (_listener is not null)
         {
-            File.Delete(SocketPath);
-        }
-        catch (IOException)
-        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(DrainTime);
+            await _listener.StopAsync(deadline.Token).ConfigureAwait(false);
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async ValueTask DisposeAsync()
     {
-        while (!stoppingToken.IsCancellationRequested)
+        if (_listener is not null)
         {
-            Socket client;
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeAsync(ListenerConnection connection)
+    {
+        await Task.Yield(); // off the accept loop: the credential check reads /proc
+        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
+        if (!PeerCredentials.IsAllowed(connection.Socket, _groupId))
+        {
+            Log.Refused(logger, SocketPath);
             try
             {
-                client = await _listener!.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                await transport.Output.WriteAsync("ERR permission denied\n"u8.ToArray(), connection.Aborted).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException)
             {
-                return;
+                // gone already
             }
 
-            _connections.TryStart(() => ServeAsync(client, stoppingToken));
+            await transport.DisposeAsync().ConfigureAwait(false);
+            return;
         }
-    }
 
-    private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        using (client)
-        await using (var stream = new NetworkStream(client, ownsSocket: false))
-        {
-            try
-            {
-                if (!PeerCredentials.IsAllowed(client, _groupId))
-                {
-                    Log.Refused(logger, SocketPath);
-                    await stream.WriteAsync("ERR permission denied\n"u8.ToArray(), stoppingToken).ConfigureAwait(false);
-                    return;
-                }
-
-                PipeReader reader = PipeReader.Create(stream);
-                while (true)
-                {
-                    ReadResult read = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
-                    ReadOnlySequence<byte> buffer = read.Buffer;
-                    string? line = null;
-                    bool tooLong = false;
-                    SequencePosition? newline = buffer.PositionOf((byte)'\n');
-                    if (newline is { } end)
-                    {
-                        line = Encoding.UTF8.GetString(buffer.Slice(0, end)).TrimEnd('\r');
-                        buffer = buffer.Slice(buffer.GetPosition(1, end));
-                        tooLong = line.Length > AdminProtocol.MaxLineLength;
-                    }
-                    else
-                    {
-                        tooLong = buffer.Length > AdminProtocol.MaxLineLength;
-                    }
-
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                    if (tooLong)
-                    {
-                        await stream.WriteAsync("ERR line too long\n"u8.ToArray(), stoppingToken).ConfigureAwait(false);
-                        return;
-                    }
-
-                    if (line is not null)
-                    {
-                        IReadOnlyList<string> answer = await AdminProtocol.ExecuteAsync(line, leases, stoppingToken).ConfigureAwait(false);
-                        Log.Command(logger, line, answer[^1]);
-                        await stream.WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', answer) + "\n"), stoppingToken).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    if (read.IsCompleted || read.IsCanceled)
-                    {
-                        return;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-            {
-                // the client went away, or shutdown
-            }
-        }
-    }
-
-    /// <summary>Whether a running milter answers on <paramref name="path"/>.</summary>
-    private static async Task<bool> AnswersAsync(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await probe.ConnectAsync(new UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        connection.OnCloseRequested(static input => ((System.IO.Pipelines.PipeReader)input!).CancelPendingRead(), transport.Input);
+        string reason = await RequestLoop.RunAsync(transport, _requests, settings.Limits, connection.Aborted).ConfigureAwait(false);
+        Log.Closed(logger, connection.Id, reason);
     }
 
     private static partial class Log
@@ -193,7 +123,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
         [LoggerMessage(3322, LogLevel.Warning, "admin socket {Path}: connection from a user that is neither the owner nor in the admin group refused")]
         public static partial void Refused(ILogger logger, string path);
 
-        [LoggerMessage(3323, LogLevel.Information, "admin {Command}: {Result}")]
-        public static partial void Command(ILogger logger, string command, string result);
+        [LoggerMessage(3325, LogLevel.Debug, "admin connection {Id} closed: {Reason}")]
+        public static partial void Closed(ILogger logger, long id, string reason);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Milter.Host.Listening;
 
 namespace Milter.Host.Admin;
 
@@ -11,9 +12,6 @@ namespace Milter.Host.Admin;
 /// </summary>
 internal static partial class PeerCredentials
 {
-    private const int SolSocket = 1;
-    private const int SoPeerCred = 17;
-
     public static bool IsAllowed(Socket socket, int? groupId)
     {
         if (!OperatingSystem.IsLinux())
@@ -21,16 +19,12 @@ internal static partial class PeerCredentials
             return true; // other systems: the file mode alone
         }
 
-        Span<byte> credentials = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-        if (socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) != 12)
+        if (!PeerUser.TryGetUnix(socket, out int pid, out uint uid, out uint gid))
         {
             return false;
         }
 
-        int pid = BitConverter.ToInt32(credentials);
-        uint uid = BitConverter.ToUInt32(credentials[4..]);
-        uint gid = BitConverter.ToUInt32(credentials[8..]);
-        if (uid == 0 || uid == Native.geteuid())
+        if (uid == 0 || uid == PeerUser.EffectiveUserId)
         {
             return true;
         }
@@ -88,9 +82,6 @@ internal static partial class PeerCredentials
 
     private static partial class Native
     {
-        [LibraryImport("libc", SetLastError = true)]
-        public static partial uint geteuid();
-
         [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int chown(string path, uint owner, uint group);
     }

@@ -113,12 +113,13 @@ internal static partial class RunCommand
 
             builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Listener)); // the settings checked above
             builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Rules));
+            builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(new RuleSetHolder(null));
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
             LogOutput.Configure(builder.Logging, builder.Configuration, settings.Logging);
             builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
-            LeaseServices.Add(builder.Services, builder.Configuration, settings.Leases);
+            LeaseServices.Add(builder.Services, settings.Leases, settings.Admin);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
             builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>(), resolver));

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,9 +16,8 @@ namespace Milter.Host.Leases;
 /// </summary>
 internal static partial class LeaseServices
 {
-    public static void Add(IServiceCollection services, IConfiguration configuration, LeaseSettings settings)
+    public static void Add(IServiceCollection services, LeaseSettings settings, AdminSettings admin)
     {
-        AdminSettings admin = SettingsBinder.Bind(configuration, AdminSettings.Section, new AdminSettings());
         services.AddSingleton(settings);
         services.AddSingleton(admin);
         services.AddSingleton<ILeaseTable>(sp => new MeteredLeaseTable(

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Milter.Host.Leases.Feeds.Drac;
 using Milter.Host.Leases.Feeds.Logs;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Policy.Leases;
 using Milter.Protocol.Transport;
@@ -97,6 +98,34 @@ public sealed class SocketMapSettings
 
     /// <summary>Mode of a unix socket file (octal).</summary>
     public string SocketMode { get; set; } = "660";
+
+    /// <summary>
+    /// Most connections at once (Sendmail opens one per child that looks a lease up). Each one open holds a file descriptor.
+    /// </summary>
+    [Range(1, LocalListenerLimits.MaxConnectionsBound)]
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
+    /// Most connections at once from one local user other than root and the milter's own user (0 = no such cap), so
+    /// that one user holding connections open cannot make the map refuse Sendmail's. Peers on other hosts are not capped.
+    /// </summary>
+    [Range(0, LocalListenerLimits.MaxConnectionsBound)]
+    public int MaxConnectionsPerUser { get; set; } = 8;
+
+    /// <summary>
+    /// Seconds a connection may stay silent between requests before it is closed. Sendmail keeps one connection per
+    /// child for the whole SMTP session; the lookup that finds it closed fails, which FEATURE(drac) takes for "no lease"
+    /// (that recipient gets 550 Relaying denied), and the next lookup reconnects. So this stays above Sendmail's command
+    /// timeout (<c>confTO_COMMAND</c>, 1 h by default): the per-user cap, not this, keeps a local user from holding the map.
+    /// </summary>
+    [Range(0.1, 86_400)]
+    public double IdleTimeoutSeconds { get; set; } = 3900;
+
+    /// <summary>Seconds a request may take from its first byte to its end, and an answer to be taken by the peer.</summary>
+    [Range(0.1, 3600)]
+    public double RequestTimeoutSeconds { get; set; } = 10;
+
+    internal LocalListenerLimits Limits => new(MaxConnections, MaxConnectionsPerUser, IdleTimeoutSeconds, RequestTimeoutSeconds);
 }
 
 /// <summary>Settings under <c>Milter:Admin</c>: the admin socket STATE/admin.sock.</summary>
@@ -107,6 +136,24 @@ public sealed class AdminSettings
     /// <summary>A group whose members may use the admin socket too (mode 0660 instead of 0600).</summary>
     [Length(1, 32)]
     public string? Group { get; set; }
+
+    /// <summary>Most connections at once to the admin socket.</summary>
+    [Range(1, LocalListenerLimits.MaxConnectionsBound)]
+    public int MaxConnections { get; set; } = 32;
+
+    /// <summary>Most connections at once from one user other than root and the milter's own user (0 = no such cap).</summary>
+    [Range(0, LocalListenerLimits.MaxConnectionsBound)]
+    public int MaxConnectionsPerUser { get; set; } = 8;
+
+    /// <summary>Seconds a connection may stay silent between requests before it is closed.</summary>
+    [Range(0.1, 86_400)]
+    public double IdleTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Seconds a request line may take from its first byte to its newline, and an answer to be taken by the peer.</summary>
+    [Range(0.1, 3600)]
+    public double RequestTimeoutSeconds { get; set; } = 10;
+
+    internal LocalListenerLimits Limits => new(MaxConnections, MaxConnectionsPerUser, IdleTimeoutSeconds, RequestTimeoutSeconds);
 
     internal IEnumerable<string> Validate()
     {

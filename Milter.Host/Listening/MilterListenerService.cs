@@ -1,15 +1,18 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Milter.Host.Leases;
 using Milter.Host.Options;
 using Milter.Protocol.Session;
 using Milter.Protocol.Transport;
 
 namespace Milter.Host.Listening;
 
-/// <summary>Runs the milter socket server for the host's lifetime; drains sessions on stop (SIGTERM).</summary>
+/// <summary>
+/// Runs the milter socket server for the host's lifetime; drains sessions on stop (SIGTERM). At start its connection
+/// cap, with the admin socket's and the socketmap's, is fitted under RLIMIT_NOFILE (<see cref="DescriptorBudget"/>).
+/// </summary>
 internal sealed partial class MilterListenerService(
-    IOptions<ListenerOptions> options,
+    MilterSettings settings,
     Func<IMilterHandler> handlerFactory,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -19,16 +22,19 @@ internal sealed partial class MilterListenerService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        ListenerOptions o = options.Value;
+        ListenerOptions o = settings.Listener;
+        int others = settings.Admin.MaxConnections + (string.IsNullOrEmpty(settings.Leases.SocketMap.Listen) ? 0 : settings.Leases.SocketMap.MaxConnections);
         var serverOptions = new MilterServerOptions
         {
             Listen = o.Listen,
-            MaxConnections = o.MaxConnections,
+            MaxConnections = DescriptorBudget.Fit(o.MaxConnections, others, loggerFactory.CreateLogger("Milter.Host")),
             SocketMode = (UnixFileMode)Convert.ToInt32(o.SocketMode, 8),
             Session = new MilterSessionOptions
             {
                 HandlerTimeout = TimeSpan.FromSeconds(o.HandlerTimeoutSeconds),
                 IdleTimeout = TimeSpan.FromSeconds(o.IdleTimeoutSeconds),
+                FrameTimeout = TimeSpan.FromSeconds(o.FrameTimeoutSeconds),
+                WriteTimeout = TimeSpan.FromSeconds(o.WriteTimeoutSeconds),
             },
         };
         _server = new MilterServer(serverOptions, handlerFactory, loggerFactory);
@@ -43,7 +49,7 @@ internal sealed partial class MilterListenerService(
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownTimeoutSeconds));
+        deadline.CancelAfter(TimeSpan.FromSeconds(settings.Listener.ShutdownTimeoutSeconds));
         await _server.StopAsync(deadline.Token).ConfigureAwait(false);
     }
 

@@ -25,6 +25,14 @@ public sealed class ListenerOptions
     [Range(1, 86_400)]
     public double IdleTimeoutSeconds { get; set; } = 7210;
 
+    /// <summary>Seconds a whole packet (length and payload) may take from its first byte.</summary>
+    [Range(0.1, 3600)]
+    public double FrameTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Seconds a reply may wait for the MTA to read it (its socket buffer full) before the connection is closed.</summary>
+    [Range(0.1, 3600)]
+    public double WriteTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Seconds sessions may take to reach QUIT at shutdown before they are closed.</summary>
     [Range(0.1, 3600)]
     public double ShutdownTimeoutSeconds { get; set; } = 30;

@@ -69,7 +69,20 @@ internal static class Netstring
     // LEN ":" DATA ","
     public static byte[] Encode(string payload)
     {
-        byte[] data = Encoding.ASCII.GetBytes(payload);
-        return [.. Encoding.ASCII.GetBytes(data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":"), .. data, (byte)','];
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, payload);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="payload"/> (ASCII) as one netstring.</summary>
+    public static void Write(IBufferWriter<byte> output, string payload)
+    {
+        int length = Encoding.ASCII.GetByteCount(payload);
+        Span<byte> span = output.GetSpan(length + 12);
+        length.TryFormat(span, out int digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+        span[digits] = (byte)':';
+        Encoding.ASCII.GetBytes(payload, span[(digits + 1)..]);
+        span[digits + 1 + length] = (byte)',';
+        output.Advance(digits + length + 2);
     }
 }

@@ -1,162 +1,95 @@
-using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Leases;
 using Milter.Host.Listening;
 using Milter.Policy.Leases;
+using Milter.Protocol.Listening;
 using Milter.Protocol.Transport;
 
 namespace Milter.Host.SocketMap;
 
 /// <summary>
-/// The Sendmail socketmap server on <c>Milter:Leases:SocketMap:Listen</c>: Sendmail keeps one connection open and
-/// sends netstring requests on it; each gets one netstring answer (<see cref="SocketMapResponder"/>). A malformed
-/// netstring gets <c>PERM</c> and the connection is closed (the stream cannot be resynchronised).
+/// The Sendmail socketmap server on <c>Milter:Leases:SocketMap:Listen</c>: Sendmail keeps one connection open per
+/// child and sends netstring requests on it; each gets one netstring answer (<see cref="SocketMapResponder"/>), every
+/// request of a write in order (the shared <see cref="RequestLoop"/>). A malformed netstring gets <c>PERM</c> and the
+/// connection is closed (the stream cannot be resynchronised). Runs on the shared <see cref="SocketListener"/> with
+/// the caps and deadlines of <see cref="SocketMapSettings"/>: one local user cannot hold enough connections to make
+/// the map refuse Sendmail's.
 /// </summary>
-internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings settings, ILogger<SocketMapService> logger) : BackgroundService
+internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings settings, ILogger<SocketMapService> logger) : IHostedService, IAsyncDisposable
 {
-    private const int MaxConnections = 256;
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(5);
+    private readonly LogThrottle _malformed = new(TimeSpan.FromMinutes(1));
+    private readonly SocketMapRequests _requests = new(new SocketMapResponder(leases, settings.SocketMap.MapName));
+    private SocketListener? _listener;
 
-    private readonly ConnectionTasks _connections = new(MaxConnections);
-    private readonly SocketMapResponder _responder = new(leases, settings.SocketMap.MapName);
-    private Socket? _listener;
-    private MilterSocketSpec? _spec;
+    /// <summary>Where the map listens, with the actual port (for tests on port 0).</summary>
+    public string? Endpoint => _listener?.DescribeEndpoint();
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        string listen = settings.SocketMap.Listen!;
+        SocketMapSettings map = settings.SocketMap;
+        string listen = map.Listen!;
         try
         {
-            _spec = MilterSocketSpec.Parse(listen);
-            System.Net.EndPoint endPoint = await _spec.ResolveAsync(cancellationToken).ConfigureAwait(false);
-            if (_spec.IsUnix && File.Exists(_spec.Path))
-            {
-                File.Delete(_spec.Path!);
-            }
-
-            _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, _spec.IsUnix ? ProtocolType.Unspecified : ProtocolType.Tcp);
-            if (!_spec.IsUnix)
-            {
-                _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
-
-            _listener.Bind(endPoint);
-            if (_spec.IsUnix && !OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(_spec.Path!, (UnixFileMode)Convert.ToInt32(settings.SocketMap.SocketMode, 8));
-            }
-
-            _listener.Listen(64);
+            _listener = new SocketListener(
+                new SocketListenerOptions
+                {
+                    Name = "Socketmap",
+                    Listen = listen,
+                    SocketMode = (UnixFileMode)Convert.ToInt32(map.SocketMode, 8),
+                    Backlog = 64,
+                    MaxConnections = map.MaxConnections,
+                    MaxConnectionsPerPeer = map.MaxConnectionsPerUser,
+                    PeerKey = PeerUser.CapKey,
+                },
+                ServeAsync,
+                logger);
+            await _listener.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
-            _listener?.Dispose();
+            _listener = null;
             throw new IOException($"{LeaseSettings.Section}:SocketMap:Listen {listen}: {ex.Message}", ex);
         }
 
-        Log.Listening(logger, listen, settings.SocketMap.MapName);
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        Log.Listening(logger, listen, map.MapName);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _listener?.Dispose();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await _connections.DrainAsync().ConfigureAwait(false);
-        if (_spec is { IsUnix: true, Path: { } path })
+        if (_listener is not null)
         {
-            File.Delete(path);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(DrainTime);
+            await _listener.StopAsync(deadline.Token).ConfigureAwait(false);
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async ValueTask DisposeAsync()
     {
-        while (!stoppingToken.IsCancellationRequested)
+        if (_listener is not null)
         {
-            Socket client;
-            try
-            {
-                client = await _listener!.AcceptAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            if (!_connections.TryStart(() => ServeAsync(client, stoppingToken)))
-            {
-                client.Dispose(); // over MaxConnections
-            }
+            await _listener.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
+    private async Task ServeAsync(ListenerConnection connection)
     {
-        await Task.Yield();
-        using (client)
-        await using (var stream = new NetworkStream(client, ownsSocket: false))
+        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.SocketMap.Limits.RequestTimeout });
+        connection.OnCloseRequested(static input => ((PipeReader)input!).CancelPendingRead(), transport.Input);
+        string reason = await RequestLoop.RunAsync(transport, _requests, settings.SocketMap.Limits, connection.Aborted).ConfigureAwait(false);
+        if (reason.StartsWith("malformed", StringComparison.Ordinal))
         {
-            PipeReader reader = PipeReader.Create(stream);
-            try
+            if (_malformed.TryEnter(out int suppressed))
             {
-                while (true)
-                {
-                    ReadResult read = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
-                    ReadOnlySequence<byte> buffer = read.Buffer;
-                    var answers = new List<string>();
-                    bool malformed = false;
-                    try
-                    {
-                        while (true)
-                        {
-                            OperationStatus status = Netstring.TryRead(ref buffer, out string? request);
-                            if (status == OperationStatus.NeedMoreData)
-                            {
-                                break;
-                            }
-
-                            if (status == OperationStatus.InvalidData)
-                            {
-                                malformed = true;
-                                break;
-                            }
-
-                            answers.Add(await _responder.AnswerAsync(request!, stoppingToken).ConfigureAwait(false));
-                        }
-                    }
-                    finally
-                    {
-                        reader.AdvanceTo(buffer.Start, buffer.End);
-                    }
-
-                    foreach (string answer in answers)
-                    {
-                        await stream.WriteAsync(Netstring.Encode(answer), stoppingToken).ConfigureAwait(false);
-                    }
-
-                    if (malformed)
-                    {
-                        Log.Malformed(logger, client.RemoteEndPoint?.ToString() ?? "unix");
-                        await stream.WriteAsync(Netstring.Encode("PERM malformed netstring"), stoppingToken).ConfigureAwait(false);
-                        return;
-                    }
-
-                    if (read.IsCompleted || read.IsCanceled)
-                    {
-                        return;
-                    }
-                }
+                Log.Malformed(logger, connection.Peer ?? connection.Socket.RemoteEndPoint?.ToString() ?? "unix", suppressed);
             }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-            {
-                // Sendmail closed the map, or shutdown
-            }
-            finally
-            {
-                await reader.CompleteAsync().ConfigureAwait(false);
-            }
+        }
+        else
+        {
+            Log.Closed(logger, connection.Id, reason);
         }
     }
 
@@ -165,7 +98,10 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
         [LoggerMessage(3331, LogLevel.Information, "socketmap {Listen} map {MapName}")]
         public static partial void Listening(ILogger logger, string listen, string mapName);
 
-        [LoggerMessage(3332, LogLevel.Warning, "socketmap client {Peer}: malformed netstring, answered PERM and closed")]
-        public static partial void Malformed(ILogger logger, string peer);
+        [LoggerMessage(3332, LogLevel.Warning, "socketmap client {Peer}: malformed netstring, answered PERM and closed ({Suppressed} more since the last such line, at most one a minute)")]
+        public static partial void Malformed(ILogger logger, string peer, int suppressed);
+
+        [LoggerMessage(3333, LogLevel.Debug, "socketmap connection {Id} closed: {Reason}")]
+        public static partial void Closed(ILogger logger, long id, string reason);
     }
 }

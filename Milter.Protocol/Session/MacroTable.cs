@@ -131,15 +131,16 @@ public sealed class MacroTable
 
         public void Store(ReadOnlySpan<byte> pairs, int stringCount)
         {
+            // Sized to the first packet (an idle connection keeps only what it was sent), grown by doubling later.
             if (_buffer.Length < pairs.Length)
             {
-                _buffer = new byte[Math.Max(pairs.Length, 256)];
+                _buffer = new byte[Math.Max(pairs.Length, _buffer.Length * 2)];
             }
 
             int pairCount = stringCount / 2;
             if (_entries.Length < pairCount)
             {
-                _entries = new (int, int, int, int)[Math.Max(pairCount, 8)];
+                _entries = new (int, int, int, int)[Math.Max(pairCount, _entries.Length * 2)];
             }
 
             pairs.CopyTo(_buffer);

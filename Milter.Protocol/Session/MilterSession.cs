@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,6 +18,10 @@ namespace Milter.Protocol.Session;
 /// </summary>
 public sealed class MilterSession
 {
+    private const int NotWaiting = 0;
+    private const int Waiting = 1;
+    private const int Expired = 2;
+
     private readonly IDuplexPipe _transport;
     private readonly IMilterHandler _handler;
     private readonly MilterSessionOptions _options;
@@ -26,6 +31,8 @@ public sealed class MilterSession
     private bool _smtpSessionOpen;
     private byte[] _scratch = [];
     private volatile bool _stopRequested;
+    private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
+    private int _deadlineState;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
     {
@@ -58,30 +65,27 @@ public sealed class MilterSession
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         PipeReader input = _transport.Input;
-        // One timer for every read, reset after each (TryReset drops registrations, so the server's token is
-        // not linked to it: it cancels the pending read instead).
-        using var readTimeout = new CancellationTokenSource();
+        // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read.
         using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
         string reason = "end of stream";
         bool partial = false;
+        long frameStarted = 0; // when the first byte of the packet in progress arrived (Stopwatch ticks)
         try
         {
             while (true)
             {
-                ReadResult result;
-                try
-                {
-                    readTimeout.CancelAfter(partial ? _options.FrameTimeout : _options.IdleTimeout);
-                    result = await input.ReadAsync(readTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
+                _readDeadline = partial ? frameStarted + ToTicks(_options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_options.IdleTimeout);
+                Volatile.Write(ref _deadlineState, Waiting);
+                ReadResult result = await input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _deadlineState, NotWaiting) == Expired && !cancellationToken.IsCancellationRequested)
                 {
                     throw new MilterProtocolException(
                         ProtocolViolation.Timeout,
-                        partial ? $"peer stalled mid-packet for {_options.FrameTimeout}" : $"no packet for {_options.IdleTimeout}");
+                        partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
                 }
 
-                readTimeout.TryReset();
                 if (result.IsCanceled)
                 {
                     reason = cancellationToken.IsCancellationRequested ? "closed by the server" : "graceful stop";
@@ -90,17 +94,24 @@ public sealed class MilterSession
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition consumed = buffer.Start;
+                bool framed = false;
                 try
                 {
                     ReadOnlySequence<byte> remaining = buffer;
                     while (MilterFrameReader.TryReadFrame(ref remaining, _context.Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
                     {
                         consumed = remaining.Start;
+                        framed = true;
                         if (!await DispatchAsync((MilterCommandCode)code, Linearize(data), cancellationToken).ConfigureAwait(false))
                         {
                             reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
                             return;
                         }
+                    }
+
+                    if (!remaining.IsEmpty && (!partial || framed))
+                    {
+                        frameStarted = Stopwatch.GetTimestamp(); // a new packet began in this read
                     }
 
                     partial = !remaining.IsEmpty;
@@ -140,15 +151,31 @@ public sealed class MilterSession
             reason = "handler failure";
             Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
         }
+        catch (IOException ex)
+        {
+            reason = "connection lost: " + ex.Message;
+            Log.ConnectionLost(_logger, _context.ConnectionId, ex.Message);
+        }
         finally
         {
             await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
             _state = SessionState.Closed;
             Log.SessionEnded(_logger, _context.ConnectionId, reason);
+            ReadDeadlines.Shared.Remove(this);
             await input.CompleteAsync().ConfigureAwait(false);
             await _transport.Output.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>For <see cref="ReadDeadlines"/>: true (once) when this session waits for bytes past its deadline.</summary>
+    internal bool TryExpire(long now) =>
+        Volatile.Read(ref _deadlineState) == Waiting && now >= Volatile.Read(ref _readDeadline)
+        && Interlocked.CompareExchange(ref _deadlineState, Expired, Waiting) == Waiting;
+
+    internal void CancelExpiredRead() => _transport.Input.CancelPendingRead();
+
+    private static long ToTicks(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
 
     private ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data)
     {
@@ -174,7 +201,7 @@ public sealed class MilterSession
         {
             return await DispatchCoreAsync(code, data, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException))
+        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException or ConnectionLostException))
         {
             throw new HandlerFailedException(code, ex);
         }
@@ -402,7 +429,20 @@ public sealed class MilterSession
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        FlushResult flushed = await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        FlushResult flushed;
+        try
+        {
+            flushed = await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new MilterProtocolException(ProtocolViolation.Timeout, "a reply was not taken: " + ex.Message);
+        }
+        catch (IOException ex)
+        {
+            throw new ConnectionLostException(ex);
+        }
+
         if (flushed.IsCompleted)
         {
             throw new OperationCanceledException("the MTA stopped reading", cancellationToken);
@@ -515,6 +555,9 @@ public sealed class MilterSession
     {
         public MilterCommandCode Command { get; } = command;
     }
+
+    /// <summary>The transport failed under a reply (a reset): not the handler's fault.</summary>
+    private sealed class ConnectionLostException(IOException inner) : IOException(inner.Message, inner);
 
     private sealed class HandlerFailedException(MilterCommandCode command, Exception inner) : Exception($"handler failed at {command}", inner)
     {

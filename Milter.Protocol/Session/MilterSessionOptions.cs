@@ -9,7 +9,10 @@ public sealed class MilterSessionOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(7210);
 
-    /// <summary>How long the rest of a packet may take once its first byte arrived (a stalled peer is closed).</summary>
+    /// <summary>
+    /// How long a whole packet (length and payload) may take from its first byte: a peer that trickles a packet a
+    /// byte at a time is closed when this runs out, however steadily the bytes come.
+    /// </summary>
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -18,4 +21,10 @@ public sealed class MilterSessionOptions
     /// <c>F=</c> error policy (tempfail with <c>F=T</c>).
     /// </summary>
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a reply may wait for the MTA to read it (with a socket transport): a peer that sends and never reads
+    /// is closed when its socket buffer has been full this long, instead of holding the connection for ever.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -9,10 +9,11 @@ namespace Milter.Protocol.Transport;
 /// A <see cref="PipeReader"/> that receives from a connected socket straight into one pooled array: no stream, no
 /// segment list and no second buffer between the socket and the frame reader. The unread bytes are always one
 /// contiguous span (the array grows when a frame is larger than it, up to what the frame reader allows).
-/// With <paramref name="waitForData"/> a read that has nothing buffered first waits with a zero-byte receive and
-/// holds no array while it waits, so an idle connection costs no buffer.
+/// With <paramref name="waitForData"/> a read that has nothing buffered holds no array while it waits: on Linux it
+/// is parked on the process's <see cref="ReadinessMonitor"/> (SocketReader.Parking.cs), elsewhere it waits with a
+/// zero-byte receive. So an idle connection costs no buffer, and on Linux no pending receive either.
 /// </summary>
-internal sealed class SocketReader(Socket socket, bool waitForData, int minimumReceiveSize) : PipeReader
+internal sealed partial class SocketReader(Socket socket, bool waitForData, int minimumReceiveSize) : PipeReader
 {
     private const int InitialSize = 4096;
     private readonly int _minimumReceive = Math.Max(256, minimumReceiveSize);
@@ -57,6 +58,11 @@ internal sealed class SocketReader(Socket socket, bool waitForData, int minimumR
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (waitForData && Buffered == 0 && _monitor is not null)
+        {
+            return ReceiveOrParkAsync(cancellationToken);
+        }
+
         return ReceiveAsync(cancellationToken);
     }
 
@@ -87,6 +93,11 @@ internal sealed class SocketReader(Socket socket, bool waitForData, int minimumR
     public override void CancelPendingRead()
     {
         Volatile.Write(ref _cancelRequested, 1);
+        if (TryCancelParked(byToken: false))
+        {
+            return;
+        }
+
         try
         {
             Volatile.Read(ref _receiveCancel)?.Cancel();
@@ -105,6 +116,8 @@ internal sealed class SocketReader(Socket socket, bool waitForData, int minimumR
         }
 
         _completed = true;
+        TryCancelParked(byToken: false);
+        LeaveMonitor();
         ReturnBuffer();
         _receiveCancel?.Dispose();
     }

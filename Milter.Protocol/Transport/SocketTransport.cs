@@ -28,8 +28,9 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
             socket.NoDelay = true; // (the family, not RemoteEndPoint: that would be a getpeername call per connection)
         }
 
+        NonBlocking.Prepare(socket); // sends try without waiting first (SocketWriter), and so do idle reads on Linux
         Input = new SocketReader(socket, options.WaitForDataBeforeAllocatingBuffer, options.MinimumReceiveSize);
-        Output = new SocketWriter(socket, options.MinimumSendBufferSize);
+        Output = new SocketWriter(socket, options.MinimumSendBufferSize, options.WriteTimeout);
     }
 
     public PipeReader Input { get; }

@@ -23,4 +23,10 @@ public sealed class SocketTransportOptions
 
     /// <summary>Smallest buffer handed to a writer.</summary>
     public int MinimumSendBufferSize { get; init; } = 4096;
+
+    /// <summary>
+    /// How long a flush may wait for the peer to take the bytes (its socket buffer full because it does not read);
+    /// then the flush throws <see cref="TimeoutException"/> and the connection is done. Infinite waits for ever.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

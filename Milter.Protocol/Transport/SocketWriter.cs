@@ -1,15 +1,15 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace Milter.Protocol.Transport;
 
 /// <summary>
 /// A <see cref="PipeWriter"/> that gathers the packets of one step in a pooled array and sends them with one
-/// send call at flush. The array goes back to the pool after each flush, so an idle connection holds none.
+/// send call at flush. The array goes back to the pool after each flush, so an idle connection holds none. A peer
+/// that does not read makes a flush wait at most <paramref name="writeTimeout"/>, then fail with <see cref="TimeoutException"/>.
 /// </summary>
-internal sealed class SocketWriter(Socket socket, int minimumBufferSize) : PipeWriter
+internal sealed class SocketWriter(Socket socket, int minimumBufferSize, TimeSpan writeTimeout) : PipeWriter
 {
     private readonly int _minimumSize = Math.Max(256, minimumBufferSize);
     private byte[]? _buffer;
@@ -45,26 +45,28 @@ internal sealed class SocketWriter(Socket socket, int minimumBufferSize) : PipeW
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_written == 0)
+        int sent = 0;
+        while (sent < _written)
         {
-            return new ValueTask<FlushResult>(default(FlushResult));
-        }
-
-        // Socket errors come back in the task, never thrown from the call.
-        ValueTask<int> send = socket.SendAsync(_buffer.AsMemory(0, _written), SocketFlags.None, cancellationToken);
-        if (send.IsCompletedSuccessfully)
-        {
-            int sent = send.Result;
-            if (sent == _written)
+            // A send that does not wait first: a reply almost always fits in the socket buffer, and this way no send
+            // operation is kept on the socket for the connection's lifetime.
+            int count = NonBlocking.Send(socket, _buffer.AsSpan(sent, _written - sent), out SocketError error);
+            if (error == SocketError.Success)
             {
-                Sent();
-                return new ValueTask<FlushResult>(default(FlushResult));
+                sent += count;
             }
-
-            return FinishSendAsync(new ValueTask<int>(sent), cancellationToken);
+            else if (error == SocketError.WouldBlock)
+            {
+                return FinishSendAsync(sent, cancellationToken);
+            }
+            else
+            {
+                return ValueTask.FromException<FlushResult>(WriteFailed(new SocketException((int)error)));
+            }
         }
 
-        return FinishSendAsync(send, cancellationToken);
+        Sent();
+        return new ValueTask<FlushResult>(default(FlushResult));
     }
 
     public override void CancelPendingFlush()
@@ -86,16 +88,25 @@ internal sealed class SocketWriter(Socket socket, int minimumBufferSize) : PipeW
     private static IOException WriteFailed(SocketException ex) =>
         new($"Unable to write data to the transport connection: {ex.Message}", ex);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> FinishSendAsync(ValueTask<int> pending, CancellationToken cancellationToken)
+    /// <summary>The rest of a send the socket buffer could not take: waits for the peer, at most the write timeout.</summary>
+    private async ValueTask<FlushResult> FinishSendAsync(int sent, CancellationToken cancellationToken)
     {
+        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (writeTimeout != Timeout.InfiniteTimeSpan)
+        {
+            timeout.CancelAfter(writeTimeout);
+        }
+
         try
         {
-            int sent = await pending.ConfigureAwait(false);
             while (sent < _written)
             {
-                sent += await socket.SendAsync(_buffer.AsMemory(sent, _written - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                sent += await socket.SendAsync(_buffer.AsMemory(sent, _written - sent), SocketFlags.None, timeout.Token).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the peer has not read for {writeTimeout.TotalSeconds:0.###} s ({_written - sent} bytes unsent)");
         }
         catch (SocketException ex)
         {

@@ -30,9 +30,17 @@ internal static class MilterProgram
 
     public static Process Start(params string[] args) => StartWith(null, args);
 
-    public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartUnder([], environment, args);
+
+    /// <summary>Runs the milter under <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=400:400</c>, which execs it: same pid).</summary>
+    public static Process StartUnder(string[] wrapper, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in wrapper.Skip(1).Concat(wrapper.Length > 0 ? ["dotnet"] : []))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         info.Environment["MILTER_CONFIG"] = NoConfigFile;
         // Without a configured state directory a root milter would use the machine's /var/lib/milter (the Debian
         // package's, which PackageTests installs and purges): the default here is under this build's output.

@@ -68,7 +68,27 @@ internal sealed class RunningMilter : IAsyncDisposable
         return await WaitListeningAsync(new RunningMilter(MilterProgram.StartWith(environment, args), spec, stateDir, ownsDir: false));
     }
 
+    /// <summary>Starts <c>milter run</c> under <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=N:N</c>) with <paramref name="extraArgs"/>.</summary>
+    public static async Task<RunningMilter> StartUnderAsync(string[] wrapper, string stateDir, params string[] extraArgs)
+    {
+        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
+        return await WaitListeningAsync(new RunningMilter(MilterProgram.StartUnder(wrapper, null, args), spec, stateDir, ownsDir: false));
+    }
+
     public int ProcessId => _process.Id;
+
+    /// <summary>CPU time the process has used so far (user and system, from /proc).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ
+        }
+    }
 
     /// <summary>kill -9, no shutdown of any kind.</summary>
     public async Task KillAsync()

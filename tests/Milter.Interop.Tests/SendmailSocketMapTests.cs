@@ -17,7 +17,13 @@ public sealed class SendmailSocketMapTests
     private PolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync(socketMapMode: true);
+    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync(
+        new Dictionary<string, string>
+        {
+            ["Milter__Leases__SocketMap__IdleTimeoutSeconds"] = "2",
+            ["Logging__LogLevel__Milter.Host.SocketMap.SocketMapService"] = "Debug",
+        },
+        socketMapMode: true);
 
     [OneTimeTearDown]
     public async Task Stop()
@@ -43,4 +49,29 @@ public sealed class SendmailSocketMapTests
     [Test]
     public Task LeaseAddedWithTheCli_SendmailsOwnRelayCheck_FindsItThroughTheSocketMap() =>
         SendmailPolicyTests.AssertCliLeaseLetsRelayAsync(_stack!, "127.0.0.9");
+
+    /// <summary>
+    /// What Sendmail does when the milter closes its idle socketmap connection (IdleTimeoutSeconds, 2 s here) in the
+    /// middle of an SMTP session: the lookup that finds the connection closed fails, and FEATURE(drac)'s rules take a
+    /// failed lookup for "no lease", so that one recipient is refused (550); the next lookup reconnects. This is why
+    /// the default IdleTimeoutSeconds (3900) stays above Sendmail's command timeout (1 h): only a session idle longer
+    /// than Sendmail itself allows could meet a closed connection.
+    /// </summary>
+    [Test]
+    public async Task IdleSocketMapConnection_ClosedByTheMilter_FailsSendmailsNextLookupOnce_ThenItReconnects()
+    {
+        const string Client = "127.0.0.12";
+        (await MilterProcess.RunCommandAsync("lease", "add", Client, "--state-dir", _stack!.StateDirectory)).ExitCode.Should().Be(0);
+        await using SmtpProbe smtp = await SmtpProbe.ConnectAsync(Client, _stack.Rig.Port);
+        (await smtp.SendAsync("EHLO client.test"))[^1].Should().StartWith("250 ");
+        (await smtp.SendAsync("MAIL FROM:<sender@sender.example>"))[^1].Should().StartWith("250 ");
+        int mark = _stack.Milter.LineCount;
+        (await smtp.SendAsync("RCPT TO:<x@remote.example>"))[^1].Should().StartWith("250 2.1.5", "the lease relays");
+        await _stack.Milter.WaitForLineAsync(new System.Text.RegularExpressions.Regex(@"socketmap connection \d+ closed: idle for 2 s"), TimeSpan.FromSeconds(30), mark);
+
+        IReadOnlyList<string> afterClose = await smtp.SendAsync("RCPT TO:<y@remote.example>");
+        IReadOnlyList<string> next = await smtp.SendAsync("RCPT TO:<z@remote.example>");
+        afterClose[^1].Should().Be($"550 5.7.1 <y@remote.example>... Relaying denied. IP name lookup failed [{Client}]", "the failed lookup counts as no lease (never as a relay)");
+        next[^1].Should().StartWith("250 2.1.5", "Sendmail reconnects for the next lookup");
+    }
 }

@@ -58,6 +58,34 @@ public class MalformedInputTests
         log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("mid-packet");
     }
 
+    /// <summary>A byte every 100 ms used to restart the frame timer at each read, keeping a packet open for as long as it trickled.</summary>
+    [Test]
+    public async Task PeerTricklingAPacket_IsClosedAtTheFrameTimeoutCountedFromItsFirstByte()
+    {
+        var log = new ListLogger();
+        await using var c = new InMemoryConnection(new ScriptedHandler(), sessionOptions: new MilterSessionOptions { FrameTimeout = TimeSpan.FromMilliseconds(600) }, logger: log);
+        byte[] packet = Frame('O', new byte[40]);
+        int written = 0;
+        Task trickle = Task.Run(async () =>
+        {
+            foreach (byte b in packet)
+            {
+                if ((await c.MtaSide.Output.WriteAsync(new[] { b })).IsCompleted)
+                {
+                    return;
+                }
+
+                written++;
+                await Task.Delay(100);
+            }
+        });
+
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(30));
+        written.Should().BeLessThan(packet.Length, "the packet's time ran out while it was still trickling in");
+        log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("after its first byte");
+        await trickle;
+    }
+
     [Test]
     public async Task SilentPeer_IsClosedAfterTheIdleTimeout()
     {

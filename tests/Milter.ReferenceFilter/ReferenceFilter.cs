@@ -24,11 +24,14 @@ public sealed class ReferenceFilter : IMilterHandler
     private string? _subject;
     private bool _replace;
 
-    public MilterNegotiation Negotiation { get; } = new()
+    // One for every connection, as libmilter's smfiDesc.
+    private static readonly MilterNegotiation Shared = new()
     {
         OptionalActions = MilterActions.AddHeaders | MilterActions.ChangeHeaders | MilterActions.ChangeBody | MilterActions.AddRecipients | MilterActions.Quarantine,
         Skip = true,
     };
+
+    public MilterNegotiation Negotiation => Shared;
 
     public ValueTask<MilterResponse> ConnectAsync(MilterContext context, ConnectCommand connect, CancellationToken cancellationToken)
     {

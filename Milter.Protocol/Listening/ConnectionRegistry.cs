@@ -1,0 +1,85 @@
+namespace Milter.Protocol.Listening;
+
+/// <summary>
+/// The connections a listener is serving, with their count per peer: admits a new one only under both caps, drops
+/// ended ones, and hands out a snapshot for a stop.
+/// </summary>
+internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
+{
+    private readonly Dictionary<long, ListenerConnection> _open = [];
+    private readonly Dictionary<string, int> _perPeer = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _open.Count;
+            }
+        }
+    }
+
+    public Admission TryAdd(ListenerConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_open.Count >= maxConnections)
+            {
+                return Admission.ListenerFull;
+            }
+
+            if (connection.Peer is { } peer && maxPerPeer > 0)
+            {
+                int count = _perPeer.GetValueOrDefault(peer);
+                if (count >= maxPerPeer)
+                {
+                    return Admission.PeerFull;
+                }
+
+                _perPeer[peer] = count + 1;
+            }
+
+            _open.Add(connection.Id, connection);
+            return Admission.Admitted;
+        }
+    }
+
+    public void Remove(ListenerConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_open.Remove(connection.Id) || connection.Peer is not { } peer || maxPerPeer <= 0)
+            {
+                return;
+            }
+
+            int count = _perPeer.GetValueOrDefault(peer) - 1;
+            if (count > 0)
+            {
+                _perPeer[peer] = count;
+            }
+            else
+            {
+                _perPeer.Remove(peer);
+            }
+        }
+    }
+
+    public ListenerConnection[] Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _open.Values];
+        }
+    }
+}
+
+/// <summary>What <see cref="ConnectionRegistry.TryAdd"/> decided.</summary>
+internal enum Admission
+{
+    Admitted,
+    ListenerFull,
+    PeerFull,
+}

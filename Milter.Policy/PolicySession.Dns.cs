@@ -7,7 +7,7 @@ using Milter.Policy.Tracing;
 namespace Milter.Policy;
 
 /// <summary>
-/// The DNS checks: the DNS lists at the end of check_relay and the sender domain in check_mail (spec §1.6, §1.8). The
+/// The DNS checks: the DNS lists at the end of check_relay and the sender domain in check_mail. The
 /// stages' rulesets stay synchronous: the asynchronous entry points (<see cref="ConnectAsync"/>, <see cref="MailAsync"/>,
 /// and <see cref="RcptAsync"/> under delay_checks) first ask DNS what the ruleset will need, once per connection
 /// (lists) or per sender (domain), then run it; the rulesets read the answers here. Without a resolver, or through the

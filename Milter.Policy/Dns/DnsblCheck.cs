@@ -21,7 +21,7 @@ public enum DnsblOutcome
 public readonly record struct DnsblResult(DnsblList List, DnsblOutcome Outcome, string Answer);
 
 /// <summary>
-/// The DNS list checks of check_relay (FEATURE dnsbl/enhdnsbl, spec §1.8): every list asked at once, the results kept
+/// The DNS list checks of check_relay (FEATURE dnsbl/enhdnsbl): every list asked at once, the results kept
 /// in the order of the lists; the first list that lists the client (or, with <see cref="DnsblList.TemporaryFailure"/>,
 /// could not be asked) decides, as the FEATURE lines' rules run one after the other in Sendmail.
 /// </summary>

@@ -17,7 +17,7 @@ public enum DomainResolution
 }
 
 /// <summary>
-/// The sender domain check of check_mail (spec §1.6; proto.m4 <c>Kresolve host -a&lt;OKR&gt; -T&lt;TEMP&gt;</c>; sendmail
+/// The sender domain check of check_mail (proto.m4 <c>Kresolve host -a&lt;OKR&gt; -T&lt;TEMP&gt;</c>; sendmail
 /// domain.c <c>dns_getcanonname</c>, map.c <c>host_map_lookup</c>): a domain resolves when it has an A, AAAA or MX record.
 /// A is asked first; NXDOMAIN is final (Sendmail's "definite no"); on NODATA or a failure AAAA and MX are asked too.
 /// Any record wins; else any temporary failure makes the answer temporary (fail closed); else the domain does not

@@ -20,10 +20,13 @@ internal sealed class MilterSettings
         configuration.GetSection(LeaseSettings.Section).Bind(Leases);
         configuration.GetSection(LoggingSettings.Section).Bind(Logging);
         configuration.GetSection(MetricsSettings.Section).Bind(Metrics);
-        Problems = [.. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate()];
+        configuration.GetSection(RuleFilesOptions.Section).Bind(Rules);
+        Problems = [.. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate()];
     }
 
     public PolicySettings Policy { get; } = new();
+
+    public RuleFilesOptions Rules { get; } = new();
 
     public ListenerOptions Listener { get; } = new();
 

@@ -24,9 +24,13 @@ internal static class MilterProgram
 
     public static Process Start(params string[] args) => StartWith(null, args);
 
-    public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartCommand(environment, "dotnet", [Dll, .. args]);
+
+    /// <summary>Any <paramref name="program"/> (e.g. <c>setpriv … dotnet milter.dll …</c>) with the environment every child gets.</summary>
+    public static Process StartCommand(IReadOnlyDictionary<string, string>? environment, string program, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["MILTER_CONFIG"] = NoConfigFile;
         info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
@@ -34,7 +38,6 @@ internal static class MilterProgram
             info.Environment[name] = value;
         }
 
-        info.ArgumentList.Add(Dll);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -79,7 +79,8 @@ public sealed class DracPortmapperTests
             milter.Output.Should().Contain($"registered with the portmapper at 127.0.0.1:111 on udp port {port}");
 
             // As clnt_create does: ask the portmapper, then call the port it gave.
-            byte[]? reply = await DracTestClient.SendAsync(new IPEndPoint(IPAddress.Loopback, port), DracTestClient.AddV1(7, "192.0.2.77"));
+            // rpcbind needs root, so this test runs as root and calls from a reserved port as a root POP server would
+            byte[]? reply = await DracTestClient.SendAsync(new IPEndPoint(IPAddress.Loopback, port), DracTestClient.AddV1(7, "192.0.2.77"), privileged: true);
             DracTestClient.Words(reply!)[^1].Should().Be(DracTestClient.AddSuccess, milter.Output);
             (await MilterProgram.RunAsync("lease", "show", "192.0.2.77", "--state-dir", milter.StateDir)).Exit.Should().Be(0);
             (await milter.TerminateAsync()).Should().Be(0);

@@ -33,7 +33,7 @@ public sealed class LeaseFeedsRunTests
             await File.WriteAllTextAsync(log, "Nov 28 10:15:01 mail dovecot: pop3-login: Login: user=<old>, method=PLAIN, rip=192.0.2.49, lip=192.0.2.1\n");
             int port = FreeUdpPort();
             await using RunningMilter milter = await RunningMilter.StartAsync(
-                $$"""{ "Leases": { "Drac": { "Listen": "127.0.0.1:{{port}}", "AllowFile": "{{allow}}", "RegisterWithPortmapper": false }, "LogFollower": { "Path": "{{log}}", "PollMilliseconds": 50 } } }""");
+                $$"""{ "Leases": { "Drac": { "Listen": "127.0.0.1:{{port}}", "AllowFile": "{{allow}}", "RegisterWithPortmapper": false, "RequirePrivilegedPort": false }, "LogFollower": { "Path": "{{log}}", "PollMilliseconds": 50 } } }""");
             var server = new IPEndPoint(IPAddress.Loopback, port);
 
             byte[]? added = await DracTestClient.SendAsync(server, DracTestClient.AddV1(1, "192.0.2.40"));
@@ -62,6 +62,8 @@ public sealed class LeaseFeedsRunTests
     [TestCase("\"Drac\": { \"Listen\": \"localhost\" }", "Milter:Leases:Drac:Listen: 'localhost' is not ADDRESS:PORT")]
     [TestCase("\"LogFollower\": { \"Path\": \"/x\", \"Format\": \"exim\" }", "Milter:Leases:LogFollower:Format: 'exim' is not one of auto, dovecot, courier, cyrus, qpopper, uw")]
     [TestCase("\"Drac\": { \"Listen\": \"127.0.0.1:0\", \"Ttl\": \"soon\" }", "Milter:Leases:Drac:Ttl: 'soon' is not a duration")]
+    [TestCase("\"Drac\": { \"Listen\": \"0.0.0.0:0\" }", "Milter:Leases:Drac:Listen: '0.0.0.0:0' is off loopback: anyone who can send a UDP datagram with an allowed source address (spoofed ones included) could add leases; set Milter:Leases:Drac:AllowNonLoopback to true")]
+    [TestCase("\"Drac\": { \"Listen\": \"127.0.0.1:0\", \"NewLeasesPerMinute\": -1 }", "Milter:Leases:Drac:NewLeasesPerMinute: must be 0 (no limit) or more, not -1")]
     public async Task MilterRun_BadFeedSetting_Exit2_NamesTheKey(string leases, string message)
     {
         string dir = Directory.CreateTempSubdirectory("feeds-config").FullName;

@@ -42,6 +42,7 @@ internal static class LeaseFeeds
                 logs,
                 sp.GetRequiredService<StatePaths>().Directory,
                 sp.GetRequiredService<ILeaseTable>(),
+                logs.TtlValue ?? sp.GetService<LeaseSettings>()?.TtlValue ?? InMemoryLeaseStore.DefaultTtl, // retried no longer than the lease would live
                 TimeProvider.System,
                 sp.GetRequiredService<ILogger<LogFollowerService>>()));
         }

@@ -34,7 +34,8 @@ public sealed class LogFollowerTests
     private static string Failed(string ip) =>
         $"Nov 29 02:18:55 pop3-login: Info: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 2 secs): user=<bob>, method=PLAIN, rip={ip}, lip=127.0.0.1, session=<s>\n";
 
-    private LogFollower Follower(ILeaseTable? table = null) => new(_log, _state, LoginLineFormat.Auto, table ?? _table, null, _logger);
+    private LogFollower Follower(ILeaseTable? table = null) =>
+        new(new LogFollowerSettings { Path = _log, TrustedWriter = Environment.IsPrivilegedProcess ? null : Environment.UserName }, _state, table ?? _table, TimeSpan.FromMinutes(30), _logger);
 
     private async Task<bool> LeasedAsync(string ip) => await _table.CheckAsync(IPAddress.Parse(ip), default) == LeaseStatus.Leased;
 

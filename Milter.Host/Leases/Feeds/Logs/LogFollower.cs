@@ -42,7 +42,7 @@ internal sealed partial class LogFollower : IDisposable
         _settings = settings;
         _path = Path.GetFullPath(settings.Path!);
         _positionFile = Path.Combine(stateDirectory, LogPosition.FileName);
-        _sink = new LoginLineSink(settings, table, retryFor, time ?? TimeProvider.System, logger);
+        _sink = new LoginLineSink(LoginLineSink.Options.For(settings), table, retryFor, time ?? TimeProvider.System, logger);
         _trust = Trust(settings) ?? throw new InvalidOperationException($"{LogFollowerSettings.Section}:TrustedWriter: no user '{settings.TrustedWriter}'");
         _logger = logger;
     }

@@ -17,16 +17,15 @@ internal enum LineOutcome
 }
 
 /// <summary>
-/// Turns complete log lines into leases. A login line in syslog form is ignored unless
-/// <see cref="LogFollowerSettings.AcceptSyslogLines"/> (said once, then counted at debug level). A lease the store
+/// Turns complete log lines into leases (for the log follower and the journal feed). A login line in syslog form is
+/// ignored unless <see cref="Options.AcceptSyslogLines"/> (said once, then counted at debug level). A lease the store
 /// refuses for now (Redis down, disk full: an <see cref="IOException"/> or <see cref="TimeoutException"/>) is tried
 /// again at each poll for at most <c>retryFor</c> (the lease's lifetime: later it would have expired anyway), with
 /// one log line when it starts failing and one when it is stored or passed; any other failure is logged once and
 /// the line passed. So no line is retried forever and no line floods the log.
 /// </summary>
-internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILeaseTable table, TimeSpan retryFor, TimeProvider time, ILogger logger)
+internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeaseTable table, TimeSpan retryFor, TimeProvider time, ILogger logger)
 {
-    private readonly LoginLineFormat _format = settings.ParsedFormat;
     private (long Offset, long Since)? _failing;
     private long _syslogLines;
 
@@ -36,14 +35,18 @@ internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILease
     /// <summary>Forgets a failing line (the file was rotated or truncated: offsets start again).</summary>
     public void Reset() => _failing = null;
 
+    /// <summary>
+    /// One complete line at <paramref name="offset"/> (a file offset, or an entry number: the same line handed in
+    /// again after <see cref="LineOutcome.Retry"/> has the same one) of <paramref name="path"/> (for the messages).
+    /// </summary>
     public async Task<LineOutcome> HandleAsync(string line, long offset, string path, CancellationToken ct)
     {
-        if (!LoginLineParser.TryParse(line, _format, out LoginEvent? login))
+        if (!LoginLineParser.TryParse(line, options.Format, out LoginEvent? login))
         {
             return LineOutcome.Passed;
         }
 
-        if (login!.ViaSyslog && !settings.AcceptSyslogLines)
+        if (login!.ViaSyslog && !options.AcceptSyslogLines)
         {
             if (++_syslogLines == 1)
             {
@@ -57,14 +60,14 @@ internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILease
             return LineOutcome.Passed;
         }
 
-        string source = "log:" + login.Format.ToString().ToLowerInvariant();
+        string source = options.SourcePrefix + login.Format.ToString().ToLowerInvariant();
         try
         {
-            Lease lease = await table.AddAsync(login.Client, source, login.User, settings.TtlValue, ct).ConfigureAwait(false);
+            Lease lease = await table.AddAsync(login.Client, source, login.User, options.Ttl, ct).ConfigureAwait(false);
             Log.Added(logger, source, lease.Client, login.User ?? "-", lease.Expires);
             if (_failing is { } failing && failing.Offset == offset)
             {
-                Log.StoredAfterRetry(logger, lease.Client, time.GetElapsedTime(failing.Since).TotalSeconds);
+                Log.StoredAfterRetry(logger, options.Feed, lease.Client, time.GetElapsedTime(failing.Since).TotalSeconds);
             }
 
             _failing = null;
@@ -75,7 +78,7 @@ internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILease
             if (_failing is not { } failing || failing.Offset != offset)
             {
                 _failing = (offset, time.GetTimestamp());
-                Log.AddFailed(logger, login.Client, ex.Message, retryFor.TotalSeconds);
+                Log.AddFailed(logger, options.Feed, login.Client, ex.Message, retryFor.TotalSeconds);
                 return LineOutcome.Retry;
             }
 
@@ -84,16 +87,22 @@ internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILease
                 return LineOutcome.Retry;
             }
 
-            Log.GaveUp(logger, login.Client, retryFor.TotalSeconds, ex.Message);
+            Log.GaveUp(logger, options.Feed, login.Client, retryFor.TotalSeconds, ex.Message);
             _failing = null;
             return LineOutcome.Passed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.Unusable(logger, path, offset, login.Client, ex.Message);
+            Log.Unusable(logger, options.Feed, path, offset, login.Client, ex.Message);
             _failing = null;
             return LineOutcome.Passed;
         }
+    }
+
+    /// <summary>How lines become leases: the format, whether syslog-form lines count, the lease lifetime, the source prefix (<c>log:</c>) and the feed's name in messages.</summary>
+    internal sealed record Options(LoginLineFormat Format, bool AcceptSyslogLines, TimeSpan? Ttl, string SourcePrefix, string Feed)
+    {
+        public static Options For(LogFollowerSettings settings) => new(settings.ParsedFormat, settings.AcceptSyslogLines, settings.TtlValue, "log:", "log follower");
     }
 
     private static partial class Log
@@ -101,17 +110,17 @@ internal sealed partial class LoginLineSink(LogFollowerSettings settings, ILease
         [LoggerMessage(3520, LogLevel.Information, "lease added source={Source} client={Client} user={User} expires={Expires:O}")]
         public static partial void Added(ILogger logger, string source, System.Net.IPAddress client, string user, DateTimeOffset expires);
 
-        [LoggerMessage(3526, LogLevel.Error, "log follower: lease for {Client} not stored: {Error}: the line is tried again at each poll for up to {Seconds} s")]
-        public static partial void AddFailed(ILogger logger, System.Net.IPAddress client, string error, double seconds);
+        [LoggerMessage(3526, LogLevel.Error, "{Feed}: lease for {Client} not stored: {Error}: the line is tried again for up to {Seconds} s")]
+        public static partial void AddFailed(ILogger logger, string feed, System.Net.IPAddress client, string error, double seconds);
 
-        [LoggerMessage(3530, LogLevel.Error, "log follower: lease for {Client} still not stored after {Seconds} s ({Error}): the line is passed")]
-        public static partial void GaveUp(ILogger logger, System.Net.IPAddress client, double seconds, string error);
+        [LoggerMessage(3530, LogLevel.Error, "{Feed}: lease for {Client} still not stored after {Seconds} s ({Error}): the line is passed")]
+        public static partial void GaveUp(ILogger logger, string feed, System.Net.IPAddress client, double seconds, string error);
 
-        [LoggerMessage(3531, LogLevel.Information, "log follower: lease for {Client} stored after {Seconds:0.0} s of retries")]
-        public static partial void StoredAfterRetry(ILogger logger, System.Net.IPAddress client, double seconds);
+        [LoggerMessage(3531, LogLevel.Information, "{Feed}: lease for {Client} stored after {Seconds:0.0} s of retries")]
+        public static partial void StoredAfterRetry(ILogger logger, string feed, System.Net.IPAddress client, double seconds);
 
-        [LoggerMessage(3532, LogLevel.Error, "log follower: {Path} at offset {Offset}: lease for {Client} refused ({Error}): the line is passed")]
-        public static partial void Unusable(ILogger logger, string path, long offset, System.Net.IPAddress client, string error);
+        [LoggerMessage(3532, LogLevel.Error, "{Feed}: {Path} at offset {Offset}: lease for {Client} refused ({Error}): the line is passed")]
+        public static partial void Unusable(ILogger logger, string feed, string path, long offset, System.Net.IPAddress client, string error);
 
         [LoggerMessage(3533, LogLevel.Warning, "log follower: {Path} at offset {Offset}: a login line for {Client} in syslog form ignored: any local user can write such a line through syslog (logger); follow the mail server's own log (Dovecot log_path) or use the admin socket, or set {Section}:AcceptSyslogLines to true to accept the risk (further such lines are counted at debug level)")]
         public static partial void SyslogLineIgnored(ILogger logger, string path, long offset, System.Net.IPAddress client, string section);

@@ -126,7 +126,7 @@ public sealed class LogFollowerTrustTests
         (await LeasedAsync("192.0.2.33")).Should().BeFalse();
         (await LeasedAsync("192.0.2.34")).Should().BeTrue();
         _logger.Collector.GetSnapshot().Select(r => r.Message).Where(m => m.Contains("192.0.2.33", StringComparison.Ordinal)).Should().Equal(
-            "log follower: lease for 192.0.2.33 not stored: store down: the line is tried again at each poll for up to 1800 s",
+            "log follower: lease for 192.0.2.33 not stored: store down: the line is tried again for up to 1800 s",
             "log follower: lease for 192.0.2.33 still not stored after 1800 s (store down): the line is passed");
     }
 

@@ -28,6 +28,11 @@ internal static partial class LeaseServices
             Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")),
             sp.GetRequiredService<MilterMetrics>()));
         services.AddHostedService<LeaseSweeper>();
+        if (LeaseStoreSpec.TryParse(settings.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Redis)
+        {
+            services.AddHostedService(sp => new RedisAuthProbe(spec.Target!, settings.Redis.KeyPrefix, TimeSpan.FromSeconds(5), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")));
+        }
+
         services.AddHostedService<AdminSocketService>();
         if (!string.IsNullOrEmpty(settings.SocketMap.Listen))
         {

@@ -78,7 +78,7 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
     {
         if (Interlocked.CompareExchange(ref _downSince, Math.Max(1, _time.GetTimestamp()), 0) == 0)
         {
-            Log.StoreDown(_logger, _settings.Configuration, _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message);
+            Log.StoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
             long since = Interlocked.Exchange(ref _downSince, 0);
             if (since != 0)
             {
-                Log.StoreUp(_logger, _settings.Configuration, _time.GetElapsedTime(since).TotalSeconds);
+                Log.StoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _time.GetElapsedTime(since).TotalSeconds);
             }
         }
     }

@@ -48,6 +48,7 @@ public class RedisAuthWarningTests
 
         exit.Should().Be(0, error);
         milter.Output.Should().Contain("refuses unauthenticated writes: -NOAUTH").And.NotContain(Warning);
+        milter.Output.Should().NotContain("lease-secret", "the password never reaches the log");
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -17,6 +17,9 @@ namespace Milter.Host.Tests.Leases.Feeds;
 [TestFixture]
 public sealed class DracMutationTests
 {
+    private readonly ILeaseTable _table = new InMemoryLeaseStore();
+    private readonly FakeLogger _logger = new();
+
     private static readonly byte[][] Valid =
     [
         DracTestClient.AddV1(1, "192.0.2.1"),
@@ -75,10 +78,8 @@ public sealed class DracMutationTests
     public async Task HundredThousandMutatedDatagrams_NoCrash_BoundedReplies_LeasesOnlyFromAddCalls(CancellationToken cancellationToken)
     {
         var random = new Random(20261203);
-        ILeaseTable table = new InMemoryLeaseStore();
-        var logger = new FakeLogger();
-        using var refusals = new RefusalLog(logger, TimeProvider.System, RefusalLog.DefaultInterval);
-        var handler = new DracRequestHandler(table, () => DracAllowList.Parse("255.255.255.255 127.0.0.1\n", "dracd.allow"), new DracSettings { NewLeasesPerMinute = 0 }, refusals, logger);
+        using var refusals = new RefusalLog(_logger, TimeProvider.System, RefusalLog.DefaultInterval);
+        var handler = new DracRequestHandler(_table, () => DracAllowList.Parse("255.255.255.255 127.0.0.1\n", "dracd.allow"), new DracSettings { NewLeasesPerMinute = 0 }, refusals, _logger);
         var privileged = new IPEndPoint(IPAddress.Loopback, 1010);
         byte[] reply = new byte[RpcReply.MaxLength];
         int successes = 0;
@@ -100,8 +101,8 @@ public sealed class DracMutationTests
             }
         }
 
-        (await table.ListAsync(cancellationToken)).Count.Should().BeLessThanOrEqualTo(successes, "every lease comes from an ADD call answered ADD_SUCCESS");
-        logger.Collector.GetSnapshot().Count(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Should().BeLessThan(5, "refusals are logged at a bounded rate");
+        (await _table.ListAsync(cancellationToken)).Count.Should().BeLessThanOrEqualTo(successes, "every lease comes from an ADD call answered ADD_SUCCESS");
+        _logger.Collector.GetSnapshot().Count(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Should().BeLessThan(5, "refusals are logged at a bounded rate");
     }
 
     [Test]
@@ -109,10 +110,8 @@ public sealed class DracMutationTests
     public async Task MutatedDatagramsFromAnUnprivilegedPort_AddNothing(CancellationToken cancellationToken)
     {
         var random = new Random(20261204);
-        ILeaseTable table = new InMemoryLeaseStore();
-        var logger = new FakeLogger();
-        using var refusals = new RefusalLog(logger, TimeProvider.System, RefusalLog.DefaultInterval);
-        var handler = new DracRequestHandler(table, () => DracAllowList.Default(), new DracSettings(), refusals, logger);
+        using var refusals = new RefusalLog(_logger, TimeProvider.System, RefusalLog.DefaultInterval);
+        var handler = new DracRequestHandler(_table, () => DracAllowList.Default(), new DracSettings(), refusals, _logger);
         byte[] reply = new byte[RpcReply.MaxLength];
 
         for (int i = 0; i < 20_000; i++)
@@ -120,7 +119,7 @@ public sealed class DracMutationTests
             await handler.HandleAsync(Mutate(random), new IPEndPoint(IPAddress.Loopback, 1024 + random.Next(64_000)), reply, cancellationToken);
         }
 
-        (await table.ListAsync(cancellationToken)).Should().BeEmpty();
+        (await _table.ListAsync(cancellationToken)).Should().BeEmpty();
     }
 
     [Test]
@@ -129,10 +128,9 @@ public sealed class DracMutationTests
     public async Task LiveListener_AfterThousandsOfMutatedDatagrams_StillAnswersAValidAdd(CancellationToken cancellationToken)
     {
         var random = new Random(20261205);
-        ILeaseTable table = new InMemoryLeaseStore();
         var logger = new FakeLogger<DracFeedService>();
         var settings = new DracSettings { Listen = "127.0.0.1:0", RegisterWithPortmapper = false, RequirePrivilegedPort = false };
-        using var service = new DracFeedService(settings, table, logger);
+        using var service = new DracFeedService(settings, _table, logger);
         await service.StartAsync(cancellationToken);
         try
         {
@@ -150,7 +148,7 @@ public sealed class DracMutationTests
             }
 
             DracTestClient.Words(answer!)[^1].Should().Be(DracTestClient.AddSuccess);
-            (await table.CheckAsync(IPAddress.Parse("192.0.2.250"), cancellationToken)).Should().Be(LeaseStatus.Leased);
+            (await _table.CheckAsync(IPAddress.Parse("192.0.2.250"), cancellationToken)).Should().Be(LeaseStatus.Leased);
             logger.Collector.GetSnapshot().Count(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Should().BeLessThan(5);
         }
         finally

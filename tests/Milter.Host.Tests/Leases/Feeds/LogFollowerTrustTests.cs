@@ -15,37 +15,13 @@ namespace Milter.Host.Tests.Leases.Feeds;
 /// </summary>
 [TestFixture]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class LogFollowerTrustTests
+public sealed class LogFollowerTrustTests : LogFileFixture
 {
     private const string Forged = "Nov 29 02:18:53 pop3-login: Info: Login: user=<x>, method=PLAIN, rip=203.0.113.99, lip=127.0.0.1, mpid=1, session=<s>";
-    private readonly FakeLogger _logger = new();
     private readonly FakeTimeProvider _time = new();
-    private readonly ILeaseTable _table = new InMemoryLeaseStore();
-    private string _dir = null!;
-    private string _log = null!;
-    private string _state = null!;
-
-    [SetUp]
-    public void CreateDirectories()
-    {
-        _dir = Directory.CreateTempSubdirectory("log-trust").FullName;
-        _log = Path.Combine(_dir, "dovecot.log");
-        _state = Directory.CreateDirectory(Path.Combine(_dir, "state")).FullName;
-    }
-
-    [TearDown]
-    public void RemoveDirectories() => Directory.Delete(_dir, recursive: true);
-
-    private static string Login(string ip) =>
-        $"Nov 29 02:18:53 pop3-login: Info: Login: user=<bob>, method=PLAIN, rip={ip}, lip=127.0.0.1, mpid=1, session=<s>\n";
-
-    private LogFollowerSettings Settings(bool acceptSyslog = false) =>
-        new() { Path = _log, AcceptSyslogLines = acceptSyslog, TrustedWriter = Environment.IsPrivilegedProcess ? null : Environment.UserName };
 
     private LogFollower Follower(ILeaseTable? table = null, bool acceptSyslog = false) =>
-        new(Settings(acceptSyslog), _state, table ?? _table, TimeSpan.FromMinutes(30), _logger, _time);
-
-    private async Task<bool> LeasedAsync(string ip) => await _table.CheckAsync(IPAddress.Parse(ip), default) == LeaseStatus.Leased;
+        new(Settings(acceptSyslog), StateDir, table ?? Table, TimeSpan.FromMinutes(30), Logger, _time);
 
     /// <summary>A failed-login line padded so that <paramref name="tail"/> starts exactly at the 64 KiB boundary.</summary>
     private static string Padded(string tail)
@@ -57,11 +33,11 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task OverlongFailedLogin_CarryingAForgedLoginAfter64KiB_AddsNoLease()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
 
-        await File.AppendAllTextAsync(_log, Padded(Forged) + Login("192.0.2.30"));
+        await File.AppendAllTextAsync(LogPath, Padded(Forged) + Login("192.0.2.30"));
 
         (await follower.PollAsync(default)).Should().Be(1, "only the real login after the overlong line counts");
         (await LeasedAsync("203.0.113.99")).Should().BeFalse("the tail of an overlong line is never read as a line of its own");
@@ -71,14 +47,14 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task OverlongLine_WrittenOverSeveralPolls_IsSkippedUpToItsNewline()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
         string padded = Padded(Forged);
 
-        await File.AppendAllTextAsync(_log, padded[..(LogFollower.MaxLine + 10)]);
+        await File.AppendAllTextAsync(LogPath, padded[..(LogFollower.MaxLine + 10)]);
         (await follower.PollAsync(default)).Should().Be(0);
-        await File.AppendAllTextAsync(_log, padded[(LogFollower.MaxLine + 10)..] + Login("192.0.2.31"));
+        await File.AppendAllTextAsync(LogPath, padded[(LogFollower.MaxLine + 10)..] + Login("192.0.2.31"));
 
         (await follower.PollAsync(default)).Should().Be(1);
         (await LeasedAsync("203.0.113.99")).Should().BeFalse();
@@ -88,16 +64,16 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task RestartInsideAnOverlongLine_SkipsItAgain_NeverReadsItsTail()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         string padded = Padded(Forged);
         using (LogFollower first = Follower())
         {
             await first.PollAsync(default);
-            await File.AppendAllTextAsync(_log, padded[..LogFollower.MaxLine]); // stopped right where the forged text starts
+            await File.AppendAllTextAsync(LogPath, padded[..LogFollower.MaxLine]); // stopped right where the forged text starts
             await first.PollAsync(default);
         }
 
-        await File.AppendAllTextAsync(_log, padded[LogFollower.MaxLine..] + Login("192.0.2.32"));
+        await File.AppendAllTextAsync(LogPath, padded[LogFollower.MaxLine..] + Login("192.0.2.32"));
         using LogFollower second = Follower();
 
         (await second.PollAsync(default)).Should().Be(1);
@@ -107,11 +83,11 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task StoreFailing_LineIsRetriedForAtMostTheRetryWindow_ThenPassed_TwoLogLines()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
-        var failing = new FailingTable(new IOException("store down"), "192.0.2.33", _table);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
+        var failing = new FailingTable(new IOException("store down"), "192.0.2.33", Table);
         using LogFollower follower = Follower(failing);
         await follower.PollAsync(default);
-        await File.AppendAllTextAsync(_log, Login("192.0.2.33") + Login("192.0.2.34"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.33") + Login("192.0.2.34"));
 
         for (int i = 0; i < 10; i++)
         {
@@ -125,7 +101,7 @@ public sealed class LogFollowerTrustTests
         (await follower.PollAsync(default)).Should().Be(1, "the first line is passed after the lease's lifetime, the second is added");
         (await LeasedAsync("192.0.2.33")).Should().BeFalse();
         (await LeasedAsync("192.0.2.34")).Should().BeTrue();
-        _logger.Collector.GetSnapshot().Select(r => r.Message).Where(m => m.Contains("192.0.2.33", StringComparison.Ordinal)).Should().Equal(
+        Logger.Collector.GetSnapshot().Select(r => r.Message).Where(m => m.Contains("192.0.2.33", StringComparison.Ordinal)).Should().Equal(
             "log follower: lease for 192.0.2.33 not stored: store down: the line is tried again for up to 1800 s",
             "log follower: lease for 192.0.2.33 still not stored after 1800 s (store down): the line is passed");
     }
@@ -133,37 +109,37 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task LineTheStoreRefusesForGood_IsLoggedOnceAndPassed()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
-        var refusing = new FailingTable(new ArgumentException("not an IPv4/IPv6 address"), "192.0.2.35", _table);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
+        var refusing = new FailingTable(new ArgumentException("not an IPv4/IPv6 address"), "192.0.2.35", Table);
         using LogFollower follower = Follower(refusing);
         await follower.PollAsync(default);
-        await File.AppendAllTextAsync(_log, Login("192.0.2.35"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.35"));
 
         (await follower.PollAsync(default)).Should().Be(0);
         (await follower.PollAsync(default)).Should().Be(0);
 
         refusing.Attempts.Should().Be(1, "never tried again");
-        _logger.LatestRecord.Message.Should().Contain("lease for 192.0.2.35 refused (not an IPv4/IPv6 address): the line is passed");
+        Logger.LatestRecord.Message.Should().Contain("lease for 192.0.2.35 refused (not an IPv4/IPv6 address): the line is passed");
     }
 
     [Test]
     public async Task SyslogFormLoginLine_IsIgnoredUnlessAccepted_AndSaidOnce()
     {
         string syslog = "Nov 28 10:15:02 mail dovecot[1]: imap-login: Login: user=<x>, method=PLAIN, rip=203.0.113.98, lip=192.0.2.1\n";
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using (LogFollower strict = Follower())
         {
             await strict.PollAsync(default);
-            await File.AppendAllTextAsync(_log, syslog + syslog + Login("192.0.2.36"));
+            await File.AppendAllTextAsync(LogPath, syslog + syslog + Login("192.0.2.36"));
 
             (await strict.PollAsync(default)).Should().Be(1);
             strict.SyslogLinesIgnored.Should().Be(2);
         }
 
         (await LeasedAsync("203.0.113.98")).Should().BeFalse("anyone can write that line with logger");
-        _logger.Collector.GetSnapshot().Count(r => r.Message.Contains("in syslog form ignored: any local user", StringComparison.Ordinal)).Should().Be(1);
+        Logger.Collector.GetSnapshot().Count(r => r.Message.Contains("in syslog form ignored: any local user", StringComparison.Ordinal)).Should().Be(1);
 
-        await File.AppendAllTextAsync(_log, syslog);
+        await File.AppendAllTextAsync(LogPath, syslog);
         using LogFollower accepting = Follower(acceptSyslog: true);
         (await accepting.PollAsync(default)).Should().Be(1);
         (await LeasedAsync("203.0.113.98")).Should().BeTrue("AcceptSyslogLines takes that risk explicitly");
@@ -172,10 +148,10 @@ public sealed class LogFollowerTrustTests
     [Test]
     public async Task LogInADirectoryEveryoneCanWrite_FollowerRefusesToStart_NamingPathOwnerMode()
     {
-        string open = Directory.CreateDirectory(Path.Combine(_dir, "open")).FullName;
+        string open = Directory.CreateDirectory(Path.Combine(Dir, "open")).FullName;
         File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
         var settings = new LogFollowerSettings { Path = Path.Combine(open, "mail.log") };
-        using var service = new LogFollowerService(settings, _state, _table, TimeSpan.FromMinutes(30), _time, new FakeLogger<LogFollowerService>());
+        using var service = new LogFollowerService(settings, StateDir, Table, TimeSpan.FromMinutes(30), _time, new FakeLogger<LogFollowerService>());
 
         Func<Task> start = () => service.StartAsync(default);
 
@@ -187,14 +163,14 @@ public sealed class LogFollowerTrustTests
     public async Task LogWritableByItsOwner_NeedsThatOwnerAsTheTrustedWriter()
     {
         Assume.That(Environment.IsPrivilegedProcess, "chown needs root");
-        await File.WriteAllTextAsync(_log, string.Empty);
-        using (var chown = System.Diagnostics.Process.Start("chown", ["nobody", _log])!)
+        await File.WriteAllTextAsync(LogPath, string.Empty);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["nobody", LogPath])!)
         {
             await chown.WaitForExitAsync();
         }
 
-        LogFollower.Untrusted(new LogFollowerSettings { Path = _log }).Should().ContainSingle().Which.Should().Match($"{_log}: owner nobody (uid 65534), * not owned by root");
-        LogFollower.Untrusted(new LogFollowerSettings { Path = _log, TrustedWriter = "nobody" }).Should().BeEmpty();
+        LogFollower.Untrusted(new LogFollowerSettings { Path = LogPath }).Should().ContainSingle().Which.Should().Match($"{LogPath}: owner nobody (uid 65534), * not owned by root");
+        LogFollower.Untrusted(new LogFollowerSettings { Path = LogPath, TrustedWriter = "nobody" }).Should().BeEmpty();
     }
 
     /// <summary>Fails every add for one address with <paramref name="error"/>; the others go to <paramref name="inner"/>.</summary>

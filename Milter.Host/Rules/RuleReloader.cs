@@ -79,13 +79,21 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
                     WriteStatus(_lastErrors);
                 }
 
-                metrics?.RulesRefused();
+                if (_loaded)
+                {
+                    metrics?.RulesRefused();
+                }
+
                 return false;
             }
 
             holder.Swap(result.RuleSet);
-            _loaded = true;
-            metrics?.RulesLoaded(result.RuleSet.Version, result.RuleSet.LoadedAt);
+            if (_loaded)
+            {
+                metrics?.RulesLoaded(result.RuleSet.Version, result.RuleSet.LoadedAt);
+            }
+
+            _loaded = true; // the first load is counted at StartAsync, once the metrics exporter listens
             WriteStatus([]);
             Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => s.ToString())));
             return true;
@@ -121,9 +129,10 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
     {
         if (!_loaded && LoadAtStart() is { Count: > 0 } problems)
         {
-            throw new InvalidOperationException(problems[0]); // fail closed: never serve without the configured rules
+            throw new InvalidOperationException(string.Join("; ", problems)); // fail closed: never serve without the configured rules
         }
 
+        metrics?.RulesLoaded(holder.Current.Version, holder.Current.LoadedAt);
         RuleFilesOptions files = options.Value;
         foreach (string? path in new[] { files.Access, files.RelayDomains, files.LocalDomains })
         {

@@ -7,7 +7,7 @@ namespace Milter.Interop.Tests;
 
 /// <summary>
 /// The journal feed against a real systemd-journald (a private namespace, <see cref="PrivateJournal"/>):
-/// <c>milter run</c> with <c>Milter:Leases:Journal</c> trusting root's <c>logger</c>. The same login line sent by the
+/// <c>milter run</c> with <c>Milter:Leases:Journal</c> trusting root's python3 (the test's syslog sender). The same login line sent by the
 /// unprivileged test user carries that user's uid, set by the kernel, and makes no lease; root's does; a restarted
 /// milter continues after the entries it has read (its cursor in the state directory).
 /// </summary>
@@ -94,7 +94,7 @@ public sealed partial class JournalFeedTests
             new Dictionary<string, string>
             {
                 ["Milter__Leases__Journal__Namespace"] = _journal!.Namespace,
-                ["Milter__Leases__Journal__Comm"] = "logger",
+                ["Milter__Leases__Journal__Comm"] = Path.GetFileName(PrivateJournal.Python),
             },
             null);
 

@@ -30,6 +30,7 @@ internal sealed class PrivateJournal : IAsyncDisposable
         string journald = File.Exists("/lib/systemd/systemd-journald") ? "/lib/systemd/systemd-journald" : "/usr/lib/systemd/systemd-journald";
         Tools.RequireFile(journald, "systemd-journald (Debian package 'systemd')");
         Tools.Require("journalctl", "systemd");
+        Tools.RequireFile(Python, "python3 (Debian package 'python3')");
         string name = "milter-test-" + Guid.NewGuid().ToString("N")[..8];
         var journal = new PrivateJournal(BackgroundProcess.Start(journald, [name]), name);
         // Ready once its socket is there and journalctl finds its files (its own "Journal started" entry).
@@ -50,13 +51,21 @@ internal sealed class PrivateJournal : IAsyncDisposable
     private async Task<bool> HasEntriesAsync() =>
         (await ProcessRunner.RunAsync("journalctl", ["--namespace=" + Namespace, "--output=json", "--lines=1", "--no-pager"], TimeSpan.FromSeconds(30)).ConfigureAwait(false)).StdOut.Contains("__CURSOR", StringComparison.Ordinal);
 
-    /// <summary><c>logger</c> to this journal: as root, or as the attacker with <paramref name="asAttacker"/>.</summary>
+    /// <summary>
+    /// A syslog line to this journal (<c>&lt;13&gt;TAG: MESSAGE</c> on its dev-log), as root or, with
+    /// <paramref name="asAttacker"/>, as the attacker. The sender is a python3 that stays alive for a few seconds:
+    /// journald reads <c>_COMM</c> (and <c>_SYSTEMD_UNIT</c>) from /proc after the datagram arrives, so a sender that
+    /// exits at once (logger) may get none; <c>_UID</c> comes with the datagram from the kernel.
+    /// </summary>
     public Task<ProcessResult> LogAsync(string tag, string message, bool asAttacker = false)
     {
-        string logger = Tools.Require("logger", "bsdutils");
-        string[] args = ["-u", DevLog, "-t", tag, message];
-        return asAttacker ? AttackerUser.RunAsync(logger, args) : ProcessRunner.RunAsync(logger, args, TimeSpan.FromSeconds(30));
+        const string Send = "import socket, sys, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(sys.argv[2].encode(), sys.argv[1]); time.sleep(3)";
+        string[] args = ["-c", Send, DevLog, $"<13>{tag}: {message}"];
+        return asAttacker ? AttackerUser.RunAsync(Python, args) : ProcessRunner.RunAsync(Python, args, TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>The sender's program, and so its <c>_COMM</c>.</summary>
+    public const string Python = "/usr/bin/python3";
 
     public async ValueTask DisposeAsync()
     {

@@ -131,6 +131,31 @@ public sealed class RuleFilesAtStartTests
         checkOutput.Trim().Should().Be("rules OK");
     }
 
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task RuleFileRemovedWhileRunning_ReloadRefused_TheLastGoodRulesStay(CancellationToken cancellationToken)
+    {
+        string access = Path.Combine(_dir, "access");
+        await File.WriteAllTextAsync(access, "Connect:192.0.2.1\tRELAY\n", cancellationToken);
+        await using RunningMilter milter = await RunningMilter.StartInAsync(_dir, "--access", access);
+
+        File.Delete(access);
+        using (Process hup = Process.Start("kill", ["-HUP", milter.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await hup.WaitForExitAsync(cancellationToken);
+        }
+
+        string rules = string.Empty;
+        for (int i = 0; i < 100 && !rules.Contains("last reload refused", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100, cancellationToken);
+            rules = (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out;
+        }
+
+        rules.Should().StartWith("version 1,").And.Contain("last reload refused").And.Contain(access);
+        milter.Output.Should().Contain("Rules not reloaded (SIGHUP): errors above; version 1 stays in force");
+    }
+
     /// <summary>
     /// <c>milter run</c> under a NOTIFY_SOCKET; as root the child loses CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
     /// (setpriv), so that a file mode keeps it out as it keeps out a non-root service user. Returns the exit code,

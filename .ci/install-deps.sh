@@ -2,7 +2,9 @@
 # Install what the interop/e2e tests need on Debian 12; run as root.  Idempotent:
 # installs only missing packages and never starts a system mail daemon.
 #   - /usr/sbin/policy-rc.d (exit 101) is created first if missing, so the
-#     sendmail package cannot start its daemon on ports 25/587;
+#     sendmail package cannot start its daemon on ports 25/587 (nor redis,
+#     dovecot, rpcbind, nsd theirs: the DNS tests start private nsd instances on free
+#     loopback ports); tests/run-all.sh removes it again at its end;
 #   - apt-get update runs once, and only if something has to be installed;
 #   - a sendmail daemon the package started anyway is stopped afterwards;
 #   - Postfix is never installed (it conflicts with sendmail): its .deb is downloaded and unpacked into a
@@ -12,8 +14,9 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
-gcc libc6-dev make procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
-sasl2-bin libsasl2-modules systemd python3 passwd"
+gcc libc6-dev make jq procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
+sasl2-bin libsasl2-modules nsd systemd passwd
+dpkg-dev lintian binutils bash-completion python3"
 
 say() { echo "install-deps: $*"; }
 

@@ -1,6 +1,6 @@
 namespace Milter.Policy;
 
-/// <summary>FEATURE(`delay_checks') and its <c>friend</c>/<c>hater</c> argument (spec §1.8).</summary>
+/// <summary>FEATURE(`delay_checks') and its <c>friend</c>/<c>hater</c> argument (cf/README FEATURE(delay_checks)).</summary>
 public enum DelayChecksMode
 {
     /// <summary>Connect: at connect, From: at MAIL.</summary>

@@ -1,7 +1,9 @@
+using Milter.Policy.Dns;
+
 namespace Milter.Policy;
 
 /// <summary>
-/// Sendmail features and settings that change decisions (spec §1.7–1.9). Plain settable properties so the host can
+/// Sendmail features and settings that change decisions (cf/README FEATURES and ANTI-SPAM CONFIGURATION CONTROL). Plain settable properties so the host can
 /// bind them; the engine takes a snapshot at construction.
 /// </summary>
 public sealed class PolicyOptions
@@ -31,6 +33,16 @@ public sealed class PolicyOptions
 
     /// <summary>FEATURE(`accept_unqualified_senders').</summary>
     public bool AcceptUnqualifiedSenders { get; set; }
+
+    /// <summary>
+    /// FEATURE(`accept_unresolvable_domains'). False (Sendmail's default): check_mail refuses a sender whose domain has
+    /// no A, AAAA or MX record (<c>553 5.1.8 Domain of sender address … does not exist</c>) or cannot be resolved now
+    /// (<c>451 4.1.8 … does not resolve</c>), unless a <c>From:</c> entry decides. Needs the engine's resolver.
+    /// </summary>
+    public bool AcceptUnresolvableDomains { get; set; }
+
+    /// <summary>FEATURE(`dnsbl') and FEATURE(`enhdnsbl') lines, in their order: asked at the end of check_relay. Needs the engine's resolver.</summary>
+    public IReadOnlyList<DnsblOptions> Dnsbl { get; set; } = [];
 
     /// <summary>
     /// TRUST_AUTH_MECH: SASL mechanisms whose authenticated users may relay. Sendmail's default is empty (AUTH grants

@@ -26,12 +26,12 @@ public sealed partial class PolicySession
             hit = ConnectAddressWalk(lookup);
             if (lookup.IsSkip(hit))
             {
-                return Built(stage, VerdictAction.Continue, "Connect: SKIP", rules, trace, rule: hit);
+                return RelayTail(stage, rules, trace, "Connect: SKIP", hit);
             }
         }
 
         return hit is null
-            ? Built(stage, VerdictAction.Continue, "no Connect: entry", rules, trace)
+            ? RelayTail(stage, rules, trace, "no Connect: entry", null)
             : FromEntry(hit, stage, _policy.AccessDenied, rules, trace);
     }
 
@@ -59,8 +59,13 @@ public sealed partial class PolicySession
 
         if (!sender.HasDomain && !(Client.Address.IsNone && Client.IsLocal) && !_policy.AcceptUnqualifiedSenders)
         {
-            var reply = new SmtpReply(553, "5.5.4", "Domain name required for sender address " + sender.Bare);
+            var reply = new SmtpReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
             return Refuse(stage, reply, "unqualified sender", rules, trace);
+        }
+
+        if (SenderDomainVerdict(stage, sender, rules, trace) is { } unresolved)
+        {
+            return unresolved;
         }
 
         return Built(stage, VerdictAction.Continue, hit is null ? "no From: entry" : "From: SKIP", rules, trace, rule: hit);

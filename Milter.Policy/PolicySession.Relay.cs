@@ -149,7 +149,7 @@ public sealed partial class PolicySession
     }
 
     /// <summary>
-    /// Rcpt_ok (spec §1.7): ParseRecipient, blocklist_recipients, trusted AUTH, class w / class m, class R / To: RELAY,
+    /// Rcpt_ok (proto.m4 SRcpt_ok): ParseRecipient, blocklist_recipients, trusted AUTH, class w / class m, class R / To: RELAY,
     /// local user. Returns the verdict when decided, null to go on with Relay_ok.
     /// </summary>
     private Verdict? RcptOk(RuleSet rules, in EnvelopeAddress rcpt, PolicyTrace? trace, int depth)

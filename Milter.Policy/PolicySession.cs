@@ -44,9 +44,9 @@ public sealed partial class PolicySession
     public Verdict ConnectVerdict => _connect;
 
     /// <summary>
-    /// check_relay (spec §1.6): <c>Connect:</c> walk on the client name, then on the address (CIDR extension included).
+    /// check_relay (proto.m4 Basic_check_relay): <c>Connect:</c> walk on the client name, then on the address (CIDR extension included).
     /// The adapter must answer <c>SMFIR_CONTINUE</c> at connect whatever this returns: a refusal is
-    /// <see cref="Verdict.IsDeferred"/> and returned again by <see cref="Helo"/>, <see cref="Mail"/> and <see cref="RcptAsync"/> (spec §1.11).
+    /// <see cref="Verdict.IsDeferred"/> and returned again by <see cref="Helo"/>, <see cref="Mail"/> and <see cref="RcptAsync"/> (Sendmail ignores connect-stage reply text).
     /// </summary>
     public Verdict Connect()
     {
@@ -54,6 +54,12 @@ public sealed partial class PolicySession
         var trace = NewTrace();
         _connected = true;
         _walkedRules = null;
+        if (ClientControl(PolicyStage.Connect, rules, trace, immediate: true) is { } immediate)
+        {
+            _connect = immediate.Deferred(); // FEATURE(ratecontrol/conncontrol, nodelay): before the access lookups
+            return _connect;
+        }
+
         if (_policy.DelayChecks != DelayChecksMode.Off)
         {
             _connect = Built(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
@@ -84,7 +90,7 @@ public sealed partial class PolicySession
     }
 
     /// <summary>
-    /// MAIL FROM: check_mail (spec §1.6) on the sender as the client wrote it (<c>&lt;&gt;</c> included).
+    /// MAIL FROM: check_mail (proto.m4 Basic_check_mail) on the sender as the client wrote it (<c>&lt;&gt;</c> included).
     /// <paramref name="auth"/> = <c>{auth_type}</c>/<c>{auth_authen}</c>, sent with envfrom; used at RCPT.
     /// </summary>
     public Verdict Mail(string? sender, AuthFacts auth = default)
@@ -116,7 +122,7 @@ public sealed partial class PolicySession
     }
 
     /// <summary>
-    /// RCPT TO: delayed checks (if configured), then check_rcpt: Rcpt_ok and Relay_ok in Sendmail's order (spec §1.7).
+    /// RCPT TO: delayed checks (if configured), then check_rcpt: Rcpt_ok and Relay_ok in Sendmail's order (proto.m4).
     /// Completes synchronously unless the lease store goes asynchronous.
     /// </summary>
     public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken ct = default)
@@ -129,6 +135,11 @@ public sealed partial class PolicySession
 
         var rules = _engine.Rules.Current;
         var trace = NewTrace();
+        if (DnsblPendingAtRcpt(rules))
+        {
+            return RcptAfterDnsblAsync(recipient, ct); // delay_checks: check_relay's DNS lists are asked here
+        }
+
         var rcpt = EnvelopeAddress.Parse(recipient);
         if (_policy.DelayChecks != DelayChecksMode.Off && DelayedChecks(rules, rcpt, trace) is { } delayed)
         {
@@ -215,7 +226,7 @@ public sealed partial class PolicySession
     private static Verdict Refuse(PolicyStage stage, SmtpReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
         new(stage, reply.IsTemporary ? VerdictAction.TempFail : VerdictAction.Reject, reply, null, rule, reason, rules.Version, trace);
 
-    /// <summary>Maps an access hit to a verdict (spec §1.5); <paramref name="reject"/> is the REJECT text of this tag.</summary>
+    /// <summary>Maps an access hit to a verdict (the RHS meanings of cf/README); <paramref name="reject"/> is the REJECT text of this tag.</summary>
     private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace) =>
         entry.Action switch
         {

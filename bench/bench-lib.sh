@@ -37,3 +37,18 @@ serving() {
 
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# limits_on_config FILE: a milter config with every flood limit on, none reached by a load run (limits high, no exemptions).
+limits_on_config() {
+  local rate='{ "Count": 1000000000, "PeriodSeconds": 1, "Exempt": "None" }'
+  cat >"$1" <<JSON
+{ "Milter": { "Limits": {
+  "Enabled": true, "Store": "Memory", "AccessEntries": true,
+  "ClientConnections": { "Max": 100000, "Exempt": "None" },
+  "RecipientsPerMessage": { "Max": 1000, "Exempt": "None" },
+  "ClientConnectionRate": $rate, "ClientMessageRate": $rate, "NetworkMessageRate": $rate, "SenderMessageRate": $rate,
+  "UserMessageRate": $rate, "ServerMessageRate": $rate, "ClientRecipientRate": $rate, "NetworkRecipientRate": $rate,
+  "SenderRecipientRate": $rate, "UserRecipientRate": $rate, "ServerRecipientRate": $rate, "MailBomb": $rate
+} } }
+JSON
+}

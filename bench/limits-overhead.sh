@@ -50,20 +50,10 @@ MILTER="$OUT/host/milter"
 cat >"$OUT/off.json" <<'JSON'
 { "Milter": { "Limits": { "Enabled": false } } }
 JSON
-rate='{ "Count": 1000000000, "PeriodSeconds": 1, "Exempt": "None" }'
-cat >"$OUT/on.json" <<JSON
-{ "Milter": { "Limits": {
-  "Enabled": true, "Store": "Memory", "AccessEntries": true,
-  "ClientConnections": { "Max": 100000, "Exempt": "None" },
-  "RecipientsPerMessage": { "Max": 1000, "Exempt": "None" },
-  "ClientConnectionRate": $rate, "ClientMessageRate": $rate, "NetworkMessageRate": $rate, "SenderMessageRate": $rate,
-  "UserMessageRate": $rate, "ServerMessageRate": $rate, "ClientRecipientRate": $rate, "NetworkRecipientRate": $rate,
-  "SenderRecipientRate": $rate, "UserRecipientRate": $rate, "ServerRecipientRate": $rate, "MailBomb": $rate
-} } }
-JSON
 
 . "$HERE/bench-lib.sh"
 trap cleanup EXIT
+limits_on_config "$OUT/on.json"
 
 declare -A SPEC
 for name in off on; do

@@ -1,7 +1,8 @@
 dnl milter-authoritative-relay.m4 -- deployment mode (B): Sendmail relays what the milter does not refuse.
 dnl Paste into /etc/mail/sendmail.mc after the OSTYPE/DOMAIN/FEATURE lines, before the MAILER lines (README.md).
-dnl Start `milter run --listen inet:8890@127.0.0.1' first; change S= below if it listens elsewhere
-dnl (same syntax: inet:PORT@HOST, inet6:PORT@HOST, unix:/path).
+dnl S= is the milter's unix socket (Debian package): in a directory only the milter and root may enter, so no local
+dnl user can take its place or speak to it as Sendmail. Change it only as Milter:Listener:Listen says (local:/path,
+dnl inet:PORT@HOST, inet6:PORT@HOST: TCP only for a milter on another host).
 dnl
 dnl Why promiscuous_relay: Sendmail's own check_rcpt runs before any milter, so a milter can refuse relaying
 dnl but can never grant what Sendmail already refused. With promiscuous_relay Sendmail's check never fires
@@ -20,7 +21,7 @@ dnl   R:10s  waiting for each answer [10s]: policy answers take milliseconds (th
 dnl          10 s only ever bounds a stuck milter; Sendmail then tempfails that command (F=T).
 dnl   E:30s  the whole end-of-message exchange [5m]: this milter does no body work (it only answers
 dnl          "continue", or quarantines), so 30 s is generous and a hung EOM cannot hold the message 5 minutes.
-INPUT_MAIL_FILTER(`policy', `S=inet:8890@127.0.0.1, F=T, T=C:10s;S:10s;R:10s;E:30s')dnl
+INPUT_MAIL_FILTER(`policy', `S=local:/run/milter/milter.sock, F=T, T=C:10s;S:10s;R:10s;E:30s')dnl
 dnl
 dnl The macros the relay decision needs. The milter also asks for them itself when it connects (SETSYMLIST,
 dnl honoured by Sendmail 8.14 and later, and then used for this filter instead of the lists below); the lists

@@ -26,6 +26,12 @@ internal sealed record LoadOptions
 
     public MtaFlavor Flavor { get; init; } = MtaFlavor.Sendmail;
 
+    /// <summary>Scripted sessions with the reply expected at each stage (<see cref="TrafficScript"/>); null = the fixed session.</summary>
+    public string? Traffic { get; init; }
+
+    /// <summary>With <see cref="Traffic"/>: expect <c>continue</c> at every stage (a do-nothing milter), sending the same commands.</summary>
+    public bool ExpectContinue { get; init; }
+
     /// <summary>How long to wait for each reply before the session counts as an error.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -14,6 +14,12 @@ internal sealed record LoadResult(
     IReadOnlyList<string> FirstErrors,
     IReadOnlyList<StepStats> Steps)
 {
+    /// <summary>With a traffic script: replies that differed from it.</summary>
+    public long Mismatches { get; init; }
+
+    /// <summary>With a traffic script: replies checked and found as scripted.</summary>
+    public long VerifiedReplies { get; init; }
+
     public double SessionsPerSecond => Elapsed > TimeSpan.Zero ? Sessions / Elapsed.TotalSeconds : 0;
 
     public string ToText()
@@ -22,6 +28,11 @@ internal sealed record LoadResult(
         CultureInfo c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"target {Options.Target}  flavor {Options.Flavor.ToString().ToLowerInvariant()}  concurrency {Options.Concurrency}  recipients {Options.Recipients}  body {Options.BodySize} B  warm-up {Options.Warmup.TotalSeconds:0.#} s");
         text.AppendLine(c, $"sessions {Sessions} in {Elapsed.TotalSeconds:0.00} s = {SessionsPerSecond:0.0} sessions/s   errors {Errors}   unexpected replies {Unexpected}");
+        if (Options.Traffic is not null)
+        {
+            text.AppendLine(c, $"traffic {Options.Traffic}: {VerifiedReplies} replies verified, {Mismatches} differed from the script{(Options.ExpectContinue ? " (every reply expected to be continue)" : string.Empty)}");
+        }
+
         text.AppendLine(c, $"{"step",-8} {"count",10} {"mean µs",10} {"p50 µs",10} {"p99 µs",10} {"max µs",10}");
         foreach (StepStats s in Steps)
         {
@@ -53,6 +64,10 @@ internal sealed record LoadResult(
             json.WriteNumber("sessionsPerSecond", Math.Round(SessionsPerSecond, 1));
             json.WriteNumber("errors", Errors);
             json.WriteNumber("unexpectedReplies", Unexpected);
+            json.WriteString("traffic", Options.Traffic);
+            json.WriteBoolean("expectContinue", Options.ExpectContinue);
+            json.WriteNumber("verifiedReplies", VerifiedReplies);
+            json.WriteNumber("mismatches", Mismatches);
             json.WriteStartArray("firstErrors");
             foreach (string error in FirstErrors)
             {

@@ -17,6 +17,7 @@ internal sealed class LoadTool
     private const int MaxReportedErrors = 5;
     private readonly LoadOptions _options;
     private readonly SessionScript _script;
+    private readonly TrafficScript? _traffic;
     private readonly MilterClientOptions _clientOptions;
     private readonly EndPoint _target;
     private readonly ConcurrentQueue<string> _firstErrors = new();
@@ -29,6 +30,7 @@ internal sealed class LoadTool
         _options = options;
         _target = target;
         _script = new SessionScript(options.Recipients, options.BodySize);
+        _traffic = options.Traffic is null ? null : TrafficScript.Load(options.Traffic);
         _clientOptions = new MilterClientOptions { Flavor = options.Flavor, ReadTimeout = options.ReadTimeout };
         _tickets = options.Sessions ?? long.MaxValue;
     }
@@ -59,7 +61,7 @@ internal sealed class LoadTool
             merged[s] = new LatencyHistogram();
         }
 
-        long sessions = 0, errors = 0, unexpected = 0, lastEnd = measureStart;
+        long sessions = 0, errors = 0, unexpected = 0, mismatches = 0, verified = 0, lastEnd = measureStart;
         foreach (Worker worker in workers)
         {
             for (int s = 0; s < merged.Length; s++)
@@ -70,6 +72,8 @@ internal sealed class LoadTool
             sessions += worker.Sessions;
             errors += worker.Errors;
             unexpected += worker.Unexpected;
+            mismatches += worker.Mismatches;
+            verified += worker.Verified;
             lastEnd = Math.Max(lastEnd, worker.LastEnd);
         }
 
@@ -84,7 +88,7 @@ internal sealed class LoadTool
             }
         }
 
-        return new LoadResult(_options, sessions, elapsed, errors, unexpected, [.. _firstErrors], steps);
+        return new LoadResult(_options, sessions, elapsed, errors, unexpected, [.. _firstErrors], steps) { Mismatches = mismatches, VerifiedReplies = verified };
     }
 
     private async Task WorkAsync(Worker worker, long measureStart, long measureEnd, CancellationToken cancellationToken)
@@ -102,7 +106,9 @@ internal sealed class LoadTool
             bool expected;
             try
             {
-                expected = await RunSessionAsync(worker, start, cancellationToken).ConfigureAwait(false);
+                expected = _traffic is null
+                    ? await RunSessionAsync(worker, start, cancellationToken).ConfigureAwait(false)
+                    : await RunTrafficSessionAsync(worker, start, measured, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -204,6 +210,115 @@ internal sealed class LoadTool
         }
     }
 
+    /// <summary>
+    /// One scripted session (<see cref="TrafficScript"/>): CONNECT, HELO, MAIL and RCPT, each reply checked against the
+    /// script, ending after the stage the script expects a refusal at; an accepted recipient goes on to DATA and EOM.
+    /// False when a reply differed (counted and reported, and the session ends there).
+    /// </summary>
+    private async Task<bool> RunTrafficSessionAsync(Worker worker, long start, bool measured, CancellationToken cancellationToken)
+    {
+        TrafficScript.Session session = _traffic!.For(Interlocked.Increment(ref _sessionNumber) - 1);
+        MilterClient milter = await MilterClient.ConnectAsync(_target, _clientOptions, cancellationToken).ConfigureAwait(false);
+        await using (milter.ConfigureAwait(false))
+        {
+            long t = worker.Mark(BenchStep.Open, start);
+            await milter.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.Negotiate, t);
+            MilterReply reply = await milter.ConnectAsync(session.Name, ConnectFamily.Inet, session.Port, session.Address, session.ConnectMacros, cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.Connect, t);
+            bool ok, goOn;
+            ok = Check(worker, session, 0, reply, measured, out goOn);
+            if (!ok || !goOn)
+            {
+                return await EndTrafficAsync(milter, worker, t, ok, cancellationToken).ConfigureAwait(false);
+            }
+
+            reply = await milter.HeloAsync(session.Helo, SessionScript.NoMacros, cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.Helo, t);
+            ok = Check(worker, session, 1, reply, measured, out goOn);
+            if (!ok || !goOn)
+            {
+                return await EndTrafficAsync(milter, worker, t, ok, cancellationToken).ConfigureAwait(false);
+            }
+
+            reply = await milter.MailAsync(session.Sender, null, session.MailMacros, cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.Mail, t);
+            ok = Check(worker, session, 2, reply, measured, out goOn);
+            if (!ok || !goOn)
+            {
+                return await EndTrafficAsync(milter, worker, t, ok, cancellationToken).ConfigureAwait(false);
+            }
+
+            reply = await milter.RcptAsync(session.Recipient, null, session.RecipientMacros, cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.Rcpt, t);
+            ok = Check(worker, session, 3, reply, measured, out goOn);
+            if (!ok || !goOn)
+            {
+                return await EndTrafficAsync(milter, worker, t, ok, cancellationToken).ConfigureAwait(false);
+            }
+
+            reply = await milter.DataAsync(null, cancellationToken).ConfigureAwait(false);
+            if (reply.Kind != MilterReplyKind.NotSent)
+            {
+                t = worker.Mark(BenchStep.Data, t);
+            }
+
+            EndOfMessageResult result = await milter.EndOfMessageAsync(_script.EndOfMessageMacros, cancellationToken).ConfigureAwait(false);
+            t = worker.Mark(BenchStep.EndOfMessage, t);
+            bool delivered = result.Reply.Code is MilterResponseCode.Accept or MilterResponseCode.Continue && result.Modifications.Count == 0;
+            if (!delivered)
+            {
+                Mismatch(worker, measured, $"line {session.Line} eom: expected accept or continue and no changes, got {result.Reply} with {result.Modifications.Count} changes");
+            }
+
+            await milter.QuitAsync(cancellationToken).ConfigureAwait(false);
+            worker.Mark(BenchStep.Quit, t);
+            return delivered;
+        }
+    }
+
+    /// <summary>Checks the reply at <paramref name="stage"/>; <paramref name="goOn"/>: the script continues after it.</summary>
+    private bool Check(Worker worker, TrafficScript.Session session, int stage, in MilterReply reply, bool measured, out bool goOn)
+    {
+        TrafficScript.Expected expected = (_options.ExpectContinue ? TrafficScript.Expected.Continue : session.Expected[stage]) ?? TrafficScript.Expected.Continue;
+        goOn = session.Expected[stage] is { IsContinue: true };
+        if (expected.Matches(reply))
+        {
+            if (measured)
+            {
+                worker.Verified++;
+            }
+
+            return true;
+        }
+
+        goOn = false;
+        Mismatch(worker, measured, $"line {session.Line} {StageName(stage)}: expected '{expected}', got {reply}");
+        return false;
+    }
+
+    private void Mismatch(Worker worker, bool measured, string what)
+    {
+        if (measured)
+        {
+            worker.Mismatches++;
+        }
+
+        if (Interlocked.Increment(ref _reportedErrors) <= MaxReportedErrors)
+        {
+            _firstErrors.Enqueue(what);
+        }
+    }
+
+    private static string StageName(int stage) => stage switch { 0 => "connect", 1 => "helo", 2 => "mail", _ => "rcpt" };
+
+    private static async Task<bool> EndTrafficAsync(MilterClient milter, Worker worker, long t, bool matched, CancellationToken cancellationToken)
+    {
+        await milter.QuitAsync(cancellationToken).ConfigureAwait(false);
+        worker.Mark(BenchStep.Quit, t);
+        return matched;
+    }
+
     private static async Task<bool> QuitAsync(MilterClient milter, Worker worker, long t, CancellationToken cancellationToken)
     {
         bool reachedEnd = worker.LastMark == BenchStep.EndOfMessage;
@@ -246,6 +361,12 @@ internal sealed class LoadTool
         public long Errors { get; set; }
 
         public long Unexpected { get; private set; }
+
+        /// <summary>Scripted replies that differed from the script (measured sessions).</summary>
+        public long Mismatches { get; set; }
+
+        /// <summary>Scripted replies checked and found as expected (measured sessions).</summary>
+        public long Verified { get; set; }
 
         public long LastEnd { get; private set; }
 

@@ -10,7 +10,7 @@ namespace Milter.Host.Bench;
 internal sealed class SessionScript
 {
     private const int ClientCount = 1024;
-    private static readonly IReadOnlyList<KeyValuePair<string, string>> NoMacros = [];
+    public static readonly IReadOnlyList<KeyValuePair<string, string>> NoMacros = [];
 
     public SessionScript(int recipients, int bodySize)
     {

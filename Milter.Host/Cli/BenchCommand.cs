@@ -70,9 +70,11 @@ internal static class BenchCommand
         });
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each reply", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var traffic = new Option<FileInfo?>("--traffic") { Description = "Scripted sessions, one per line with the reply expected at each stage (bench/README.md); every reply is checked, a difference fails the run" };
+        var expectContinue = new Option<bool>("--expect-continue") { Description = "With --traffic: send the scripted commands but expect continue everywhere (a do-nothing milter)" };
 
         var command = new Command("bench", "Load a milter with whole SMTP sessions and print sessions/s and latency per command");
-        foreach (Option option in new Option[] { target, concurrency, sessions, duration, warmup, recipients, bodySize, flavor, idle, timeout, json })
+        foreach (Option option in new Option[] { target, concurrency, sessions, duration, warmup, recipients, bodySize, flavor, idle, timeout, json, traffic, expectContinue })
         {
             command.Options.Add(option);
         }
@@ -99,6 +101,8 @@ internal static class BenchCommand
                 BodySize = parse.GetValue(bodySize),
                 Flavor = parse.GetValue(flavor),
                 ReadTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                Traffic = parse.GetValue(traffic)?.FullName,
+                ExpectContinue = parse.GetValue(expectContinue),
             };
             TextWriter output = parse.InvocationConfiguration.Output;
             EndPoint endPoint;
@@ -118,9 +122,19 @@ internal static class BenchCommand
                 return await IdleConnections.RunAsync(options, endPoint, idleCount, seconds is null ? null : options.Duration, output, cancellationToken).ConfigureAwait(false);
             }
 
-            LoadResult result = await LoadTool.RunAsync(options, endPoint, cancellationToken).ConfigureAwait(false);
+            LoadResult result;
+            try
+            {
+                result = await LoadTool.RunAsync(options, endPoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"milter bench: --traffic: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             await output.WriteAsync(parse.GetValue(json) ? result.ToJson() + Environment.NewLine : result.ToText()).ConfigureAwait(false);
-            return result.Errors == 0 && result.Sessions > 0 ? 0 : 1;
+            return result.Errors == 0 && result.Mismatches == 0 && result.Sessions > 0 ? 0 : 1;
         });
         return command;
     }

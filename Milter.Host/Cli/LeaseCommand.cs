@@ -101,9 +101,13 @@ internal static class LeaseCommand
     /// <summary>Sends one admin command and prints the lease lines (<c>address expires source user</c>).</summary>
     private static async Task<int> SendAsync(ParseResult parse, string name, string line, string? stateDir, string? config, CancellationToken cancellationToken)
     {
-        if (!ConfigurationFile.TryStateDirectory(stateDir, config, out string directory, out string? configError))
+        if (!ConfigurationFile.TryStateDirectory(stateDir, config, out string directory, out IReadOnlyList<string> configProblems))
         {
-            parse.InvocationConfiguration.Error.WriteLine($"milter lease {name}: {configError}");
+            foreach (string problem in configProblems)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"milter lease {name}: {problem}");
+            }
+
             return 2;
         }
 

@@ -31,25 +31,29 @@ internal static class RuleLoading
     public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error, out bool embedded)
     {
         embedded = false;
-        if (!ConfigurationFile.TryBuild(configFlag, out ConfigurationManager configuration, out _, out string? configError))
+        if (!ConfigurationFile.TryBuild(configFlag, out ConfigurationManager configuration, out _, out IReadOnlyList<string> configProblems))
         {
-            error.WriteLine($"milter: {configError}");
+            foreach (string problem in configProblems)
+            {
+                error.WriteLine($"milter: {problem}");
+            }
+
             return null;
         }
 
-        var files = new RuleFilesOptions();
-        var policy = new PolicySettings();
+        // The whole configuration is checked as `run` checks it: a file `run` refuses is refused here too.
+        MilterSettings settings;
         using (configuration)
         {
-            configuration.GetSection(RuleFilesOptions.Section).Bind(files);
-            configuration.GetSection(PolicySettings.Section).Bind(policy);
+            settings = MilterSettings.Bind(configuration);
         }
 
+        RuleFilesOptions files = settings.Rules;
+        PolicySettings policy = settings.Policy;
         files.Access = flags.Access ?? files.Access;
         files.RelayDomains = flags.RelayDomains ?? files.RelayDomains;
         files.LocalDomains = flags.LocalDomains ?? files.LocalDomains;
-        List<string> problems = [.. files.Validate(), .. policy.Validate(), .. files.Unusable()];
-
+        List<string> problems = [.. settings.Problems, .. files.Unusable()];
         if (problems.Count > 0)
         {
             foreach (string problem in problems)

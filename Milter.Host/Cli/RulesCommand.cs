@@ -37,9 +37,13 @@ internal static class RulesCommand
                 return 0;
             }
 
-            if (!ConfigurationFile.TryStateDirectory(parse.GetValue(stateDir), parse.GetValue(config), out string directory, out string? configError))
+            if (!ConfigurationFile.TryStateDirectory(parse.GetValue(stateDir), parse.GetValue(config), out string directory, out IReadOnlyList<string> configProblems))
             {
-                error.WriteLine($"milter rules: {configError}");
+                foreach (string problem in configProblems)
+                {
+                    error.WriteLine($"milter rules: {problem}");
+                }
+
                 return 2;
             }
 

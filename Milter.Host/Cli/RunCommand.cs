@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
+using Milter.Host.Dns;
 using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Leases.Feeds;
@@ -17,6 +18,7 @@ using Milter.Host.Options;
 using Milter.Host.Rules;
 using Milter.Policy;
 using Milter.Policy.Access;
+using Milter.Policy.Dns;
 using Milter.Policy.Leases;
 using Milter.Policy.Limits;
 using Milter.Protocol.Session;
@@ -44,9 +46,13 @@ internal static partial class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter error = parse.InvocationConfiguration.Error;
-            if (!ConfigurationFile.TryBuild(parse.GetValue(config), out ConfigurationManager configuration, out string? configFile, out string? configError))
+            if (!ConfigurationFile.TryBuild(parse.GetValue(config), out ConfigurationManager configuration, out string? configFile, out IReadOnlyList<string> configProblems))
             {
-                error.WriteLine($"milter run: {configError}");
+                foreach (string problem in configProblems)
+                {
+                    error.WriteLine($"milter run: {problem}");
+                }
+
                 return 2;
             }
 
@@ -86,6 +92,13 @@ internal static partial class RunCommand
                 return 2;
             }
 
+            IDnsResolver? resolver = null;
+            if (settings.Policy.UsesDns && !DnsResolverFactory.TryCreate(settings.Dns, TimeProvider.System, out resolver, out string? dnsError))
+            {
+                error.WriteLine($"milter run: {dnsError}");
+                return 2;
+            }
+
             string stateDirectory = StateDirectory.Resolve(builder.Configuration[StateDirectory.Key]);
             if (StateProblems(stateDirectory, settings.Leases) is { Count: > 0 } unsafeState)
             {
@@ -98,14 +111,20 @@ internal static partial class RunCommand
             }
 
             builder.Services.AddSingleton(settings.Metrics);
-            builder.Services.AddSingleton<MilterMetrics>();
+            builder.Services.AddSingleton(sp =>
+            {
+                var meters = new MilterMetrics();
+                MilterLoggerProvider log = sp.GetRequiredService<MilterLoggerProvider>();
+                meters.ObserveDroppedLogLines(() => log.Dropped);
+                return meters;
+            });
             if (!string.IsNullOrEmpty(settings.Metrics.Listen))
             {
                 builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load
             }
 
-            builder.Services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section);
-            builder.Services.AddOptions<RuleFilesOptions>().BindConfiguration(RuleFilesOptions.Section);
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Listener)); // the settings checked above
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Rules));
             builder.Services.AddSingleton(new RuleSetHolder(null));
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
@@ -114,7 +133,7 @@ internal static partial class RunCommand
             LeaseServices.Add(builder.Services, builder.Configuration, settings.Leases);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>()));
+            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>(), resolver));
             builder.Services.AddSingleton(sp => CreateLimits(settings.Limits, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
             builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
             {

@@ -20,8 +20,7 @@ internal static partial class LeaseServices
 {
     public static void Add(IServiceCollection services, IConfiguration configuration, LeaseSettings settings)
     {
-        var admin = new AdminSettings();
-        configuration.GetSection(AdminSettings.Section).Bind(admin);
+        AdminSettings admin = SettingsBinder.Bind(configuration, AdminSettings.Section, new AdminSettings());
         services.AddSingleton(settings);
         services.AddSingleton(admin);
         services.AddSingleton<ILeaseTable>(sp => new MeteredLeaseTable(

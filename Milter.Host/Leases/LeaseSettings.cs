@@ -1,3 +1,8 @@
+using System.ComponentModel.DataAnnotations;
+using Milter.Host.Leases.Feeds.Drac;
+using Milter.Host.Leases.Feeds.Journal;
+using Milter.Host.Leases.Feeds.Logs;
+using Milter.Host.Options;
 using Milter.Policy.Leases;
 using Milter.Protocol.Transport;
 
@@ -14,12 +19,19 @@ public sealed class LeaseSettings
     /// <summary>Lease lifetime when a feed gives none (DRAC: 30 minutes).</summary>
     public string Ttl { get; set; } = "30m";
 
-    /// <summary>Size bound of the table (memory and SQLite cache); see docs/leases.md for what happens when reached.</summary>
+    /// <summary>Size bound of the table (memory and SQLite cache, about 100 bytes a lease); see docs/leases.md for what happens when reached.</summary>
+    [Range(1, 10_000_000)]
     public int MaxEntries { get; set; } = InMemoryLeaseStore.DefaultMaxEntries;
 
     public RedisLeaseSettings Redis { get; set; } = new();
 
     public SocketMapSettings SocketMap { get; set; } = new();
+
+    public DracSettings Drac { get; set; } = new();
+
+    public LogFollowerSettings LogFollower { get; set; } = new();
+
+    public JournalSettings Journal { get; set; } = new();
 
     internal TimeSpan TtlValue => LeaseDuration.TryParse(Ttl, out TimeSpan ttl) ? ttl : InMemoryLeaseStore.DefaultTtl;
 
@@ -32,17 +44,7 @@ public sealed class LeaseSettings
 
         if (!LeaseDuration.TryParse(Ttl, out _))
         {
-            yield return $"{Section}:Ttl: '{Ttl}' is not a duration (1800, 90s, 30m, 2h, 1d or 00:30:00)";
-        }
-
-        if (MaxEntries < 1)
-        {
-            yield return $"{Section}:MaxEntries: must be at least 1, not {MaxEntries}";
-        }
-
-        if (Redis.TimeoutMilliseconds is < 10 or > 60_000)
-        {
-            yield return $"{Section}:Redis:TimeoutMilliseconds: must be between 10 and 60000, not {Redis.TimeoutMilliseconds}";
+            yield return $"{Section}:Ttl: {LeaseDuration.Problem(Ttl)}";
         }
 
         if (string.IsNullOrWhiteSpace(Redis.KeyPrefix))
@@ -50,14 +52,26 @@ public sealed class LeaseSettings
             yield return $"{Section}:Redis:KeyPrefix: must not be empty";
         }
 
-        if (SocketMap.Listen is { Length: > 0 } listen && !MilterSocketSpec.TryParse(listen, out _, out string? specError))
+        if (SocketMap.Listen is { Length: > 0 } listen)
         {
-            yield return $"{Section}:SocketMap:Listen: {specError}";
+            if (!MilterSocketSpec.TryParse(listen, out var spec, out string? specError))
+            {
+                yield return $"{Section}:SocketMap:Listen: {specError}";
+            }
+            else if (ListenerOptions.UnixPathTooLong(spec))
+            {
+                yield return $"{Section}:SocketMap:Listen: '{listen}': a unix socket path holds at most {MilterSettings.MaxUnixSocketPath} bytes";
+            }
         }
 
-        if (string.IsNullOrWhiteSpace(SocketMap.MapName) || SocketMap.MapName.Any(char.IsWhiteSpace))
+        if (string.IsNullOrWhiteSpace(SocketMap.MapName) || SocketMap.MapName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
             yield return $"{Section}:SocketMap:MapName: must be one word (Sendmail's map name, e.g. drac)";
+        }
+
+        if (!ListenerOptions.IsSocketMode(SocketMap.SocketMode))
+        {
+            yield return $"{Section}:SocketMap:SocketMode: '{SocketMap.SocketMode}' is not an octal mode from 000 to 777, like 660";
         }
     }
 }
@@ -66,9 +80,11 @@ public sealed class LeaseSettings
 public sealed class RedisLeaseSettings
 {
     /// <summary>Keys are <c>{KeyPrefix}:lease:{address}</c>.</summary>
+    [Length(1, 256)]
     public string KeyPrefix { get; set; } = "milter";
 
-    /// <summary>Connect and per-command timeout.</summary>
+    /// <summary>Connect and per-command timeout: each lookup answers within it (plus a few milliseconds), else relay by lease is 451 4.3.0.</summary>
+    [Range(10, 60_000)]
     public int TimeoutMilliseconds { get; set; } = 500;
 }
 
@@ -79,6 +95,7 @@ public sealed class SocketMapSettings
     public string? Listen { get; set; }
 
     /// <summary>The map name Sendmail sends (<c>Kdrac socket …</c> sends <c>drac</c>).</summary>
+    [Length(1, 64)]
     public string MapName { get; set; } = "drac";
 
     /// <summary>Mode of a unix socket file (octal).</summary>
@@ -91,5 +108,15 @@ public sealed class AdminSettings
     public const string Section = "Milter:Admin";
 
     /// <summary>A group whose members may use the admin socket too (mode 0660 instead of 0600).</summary>
+    [Length(1, 32)]
     public string? Group { get; set; }
+
+    internal IEnumerable<string> Validate()
+    {
+        // useradd's rule for names (and what getgrnam can hold): no ':' or white space or control characters.
+        if (Group is not null && Group.Any(c => c is ':' or ',' or '/' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            yield return $"{Section}:Group: '{Group}' is not a group name";
+        }
+    }
 }

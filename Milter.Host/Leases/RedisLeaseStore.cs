@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Milter.Host.Redis;
 using Milter.Policy.Leases;
 using Milter.Policy.Model;
 using StackExchange.Redis;
@@ -11,18 +13,24 @@ namespace Milter.Host.Leases;
 /// The shared lease table: one Redis string per lease, <c>{KeyPrefix}:lease:{address}</c> (dotted quad or uncompressed
 /// <c>IPv6:</c> form) = <c>{expiry unix ms} {source} {user}</c>, with <c>PX</c> = the TTL so that Redis expires it
 /// itself; the expiry in the value is checked on read too. Every milter on the same Redis sees every lease. Redis not
-/// answering: <see cref="CheckAsync"/> answers <see cref="LeaseStatus.Unavailable"/> (the relay decision then says
-/// 451 4.3.0 when it needed the lease), writes throw <see cref="LeaseStoreException"/>; one log line when an outage
-/// starts and one when it ends.
+/// answering within <see cref="RedisLeaseSettings.TimeoutMilliseconds"/> (<see cref="RedisGuard"/>):
+/// <see cref="CheckAsync"/> answers <see cref="LeaseStatus.Unavailable"/> (the relay decision then says 451 4.3.0 when
+/// it needed the lease), writes throw <see cref="LeaseStoreException"/>; one log line when an outage starts and one
+/// when it ends. A value this store did not write (not <c>{ms} {source} [user]</c>, an expiry no date can hold, not a
+/// string) is no lease, logged once per key: it never fails a lookup or <c>lease list</c>.
 /// </summary>
 internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 {
+    /// <summary>Keys whose malformed value was logged (bounded: cleared when full).</summary>
+    private const int MaxLoggedMalformed = 1024;
+
     private readonly ConnectionMultiplexer _redis;
     private readonly string _prefix;
     private readonly string _server;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private long _downSince; // timestamp of the first failure of the current outage, 0 when up
+    private readonly RedisGuard _guard;
+    private readonly ConcurrentDictionary<string, byte> _loggedMalformed = new(StringComparer.Ordinal);
 
     public RedisLeaseStore(string configuration, RedisLeaseSettings settings, TimeSpan ttl, ILogger logger, TimeProvider? time = null)
     {
@@ -31,6 +39,11 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         Ttl = ttl;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _guard = new RedisGuard(
+            TimeSpan.FromMilliseconds(settings.TimeoutMilliseconds),
+            _time,
+            ex => Log.StoreDown(_logger, _server, ex.GetType().Name, ex.Message),
+            seconds => Log.StoreUp(_logger, _server, seconds));
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = settings.TimeoutMilliseconds;
@@ -53,14 +66,12 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
         try
         {
-            RedisValue value = await _redis.GetDatabase().StringGetAsync(_prefix + key.ToString()).ConfigureAwait(false);
-            Up();
+            RedisValue value = await _guard.RunAsync(() => ReadAsync(_prefix + key.ToString())).ConfigureAwait(false);
             return Parse(key, value) is null ? LeaseStatus.NotLeased : LeaseStatus.Leased;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            Down(ex);
-            return LeaseStatus.Unavailable;
+            return LeaseStatus.Unavailable; // the guard logged the outage
         }
     }
 
@@ -70,52 +81,58 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         TimeSpan lifetime = ttl ?? Ttl;
         DateTimeOffset expires = _time.GetUtcNow() + lifetime;
         string value = string.Create(CultureInfo.InvariantCulture, $"{expires.ToUnixTimeMilliseconds()} {source} {user}");
-        await Run(db => db.StringSetAsync(_prefix + key.ToString(), value, lifetime)).ConfigureAwait(false);
+        await Run(() => _redis.GetDatabase().StringSetAsync(_prefix + key.ToString(), value, lifetime)).ConfigureAwait(false);
         return new Lease(key.ToIPAddress(), DateTimeOffset.FromUnixTimeMilliseconds(expires.ToUnixTimeMilliseconds()), source, string.IsNullOrEmpty(user) ? null : user);
     }
 
     public async ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
-        return await Run(db => db.KeyDeleteAsync(_prefix + key.ToString())).ConfigureAwait(false);
+        return await Run(() => _redis.GetDatabase().KeyDeleteAsync(_prefix + key.ToString())).ConfigureAwait(false);
     }
 
     public async ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
-        RedisValue value = await Run(db => db.StringGetAsync(_prefix + key.ToString())).ConfigureAwait(false);
+        RedisValue value = await Run(() => ReadAsync(_prefix + key.ToString())).ConfigureAwait(false);
         return Parse(key, value);
     }
 
     public async ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct)
     {
         var leases = new List<Lease>();
-        try
+        foreach (EndPoint endpoint in _redis.GetEndPoints())
         {
-            foreach (EndPoint endpoint in _redis.GetEndPoints())
+            IServer server = _redis.GetServer(endpoint);
+            if (server.IsReplica)
             {
-                IServer server = _redis.GetServer(endpoint);
-                if (server.IsReplica)
-                {
-                    continue;
-                }
-
-                await foreach (RedisKey redisKey in server.KeysAsync(pattern: _prefix + "*", pageSize: 1000).ConfigureAwait(false))
-                {
-                    string text = ((string)redisKey!)[_prefix.Length..];
-                    if (ClientAddress.TryParse(text, out ClientAddress key) && Parse(key, await _redis.GetDatabase().StringGetAsync(redisKey).ConfigureAwait(false)) is { } lease)
-                    {
-                        leases.Add(lease);
-                    }
-                }
+                continue;
             }
 
-            Up();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            Down(ex);
-            throw new LeaseStoreException($"lease store redis:{_server}: {ex.Message}", ex);
+            // One page of keys per call, each call within the deadline.
+            var keys = new List<RedisKey>();
+            long cursor = 0;
+            do
+            {
+                RedisResult page = await Run(() => server.ExecuteAsync("SCAN", cursor, "MATCH", _prefix + "*", "COUNT", 1000)).ConfigureAwait(false);
+                var parts = (RedisResult[])page!;
+                cursor = long.Parse((string)parts[0]!, CultureInfo.InvariantCulture);
+                keys.AddRange((RedisKey[])parts[1]!);
+            }
+            while (cursor != 0);
+
+            foreach (RedisKey redisKey in keys)
+            {
+                string text = ((string)redisKey!)[_prefix.Length..];
+                if (!ClientAddress.TryParse(text, out ClientAddress key))
+                {
+                    Malformed(redisKey.ToString(), "the key is not an address");
+                }
+                else if (Parse(key, await Run(() => ReadAsync(redisKey)).ConfigureAwait(false)) is { } lease)
+                {
+                    leases.Add(lease);
+                }
+            }
         }
 
         return [.. leases.OrderBy(l => l.Expires)];
@@ -123,22 +140,33 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
     public void Dispose() => _redis.Dispose();
 
-    private async Task<T> Run<T>(Func<IDatabase, Task<T>> command)
+    private async Task<T> Run<T>(Func<Task<T>> command)
     {
         try
         {
-            T result = await command(_redis.GetDatabase()).ConfigureAwait(false);
-            Up();
-            return result;
+            return await _guard.RunAsync(command).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            Down(ex);
             throw new LeaseStoreException($"lease store redis:{_server}: {ex.Message}", ex);
         }
     }
 
-    /// <summary>The lease in a stored value, or null when absent, malformed or expired (checked on read).</summary>
+    /// <summary>GET, with a key holding another type (WRONGTYPE: not written by this store) read as a malformed value.</summary>
+    private async Task<RedisValue> ReadAsync(RedisKey key)
+    {
+        try
+        {
+            return await _redis.GetDatabase().StringGetAsync(key).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            Malformed(key.ToString(), "not a string value");
+            return RedisValue.Null;
+        }
+    }
+
+    /// <summary>The lease in a stored value, or null when absent, expired (checked on read) or malformed (logged).</summary>
     private Lease? Parse(ClientAddress key, RedisValue value)
     {
         if (value.IsNullOrEmpty)
@@ -147,8 +175,15 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         }
 
         string[] parts = ((string)value!).Split(' ', 3);
-        if (parts.Length < 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long expiresMs)
-            || expiresMs <= _time.GetUtcNow().ToUnixTimeMilliseconds())
+        if (parts.Length < 2 || parts[1].Length == 0
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long expiresMs)
+            || expiresMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            Malformed(_prefix + key.ToString(), "the value is not '{expiry ms} {source} [user]'");
+            return null;
+        }
+
+        if (expiresMs <= _time.GetUtcNow().ToUnixTimeMilliseconds())
         {
             return null;
         }
@@ -157,23 +192,16 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         return new Lease(key.ToIPAddress(), DateTimeOffset.FromUnixTimeMilliseconds(expiresMs), parts[1], user);
     }
 
-    private void Down(Exception ex)
+    private void Malformed(string key, string reason)
     {
-        if (Interlocked.CompareExchange(ref _downSince, Math.Max(1, _time.GetTimestamp()), 0) == 0)
+        if (_loggedMalformed.Count >= MaxLoggedMalformed)
         {
-            Log.StoreDown(_logger, _server, ex.GetType().Name, ex.Message);
+            _loggedMalformed.Clear();
         }
-    }
 
-    private void Up()
-    {
-        if (Volatile.Read(ref _downSince) != 0)
+        if (_loggedMalformed.TryAdd(key, 0))
         {
-            long since = Interlocked.Exchange(ref _downSince, 0);
-            if (since != 0)
-            {
-                Log.StoreUp(_logger, _server, _time.GetElapsedTime(since).TotalSeconds);
-            }
+            Log.MalformedValue(_logger, _server, string.Concat(key.Select(c => char.IsControl(c) ? '?' : c)), reason);
         }
     }
 
@@ -184,5 +212,8 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
         [LoggerMessage(3302, LogLevel.Information, "lease store redis={Server} answers again after {Seconds:0.0} s")]
         public static partial void StoreUp(ILogger logger, string server, double seconds);
+
+        [LoggerMessage(3307, LogLevel.Warning, "lease store redis={Server}: {Key}: {Reason} (not written by this milter): no lease")]
+        public static partial void MalformedValue(ILogger logger, string server, string key, string reason);
     }
 }

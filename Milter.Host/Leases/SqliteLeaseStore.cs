@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Milter.Policy.Leases;
@@ -13,6 +14,10 @@ namespace Milter.Host.Leases;
 /// </summary>
 internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
 {
+    private const int SqliteCorrupt = 11; // SQLITE_CORRUPT
+
+    private const int SqliteNotADatabase = 26; // SQLITE_NOTADB
+
     private readonly SqliteConnection _db;
     private readonly InMemoryLeaseStore _cache;
     private readonly TimeProvider _time;
@@ -66,14 +71,17 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
                 using SqliteDataReader reader = select.ExecuteReader();
                 while (reader.Read())
                 {
-                    if (ClientAddress.TryParse(reader.GetString(0), out ClientAddress key))
-                    {
-                        cache.Load(key, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
-                    }
+                    (ClientAddress key, DateTimeOffset expires, string source, string? user) = ReadRow(path, reader);
+                    cache.Load(key, expires, source, user);
                 }
             }
 
             return new SqliteLeaseStore(path, db, cache, time);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            db?.Dispose();
+            throw new LeaseStoreException($"lease store sqlite:{path}: the file is damaged or not a lease database ({ex.Message}); move it aside to start with an empty table", ex);
         }
         catch (Exception ex) when (ex is not LeaseStoreException && ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -89,13 +97,17 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
 
     public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => _cache.CheckAsync(client, ct);
 
+    /// <summary>
+    /// Writes the lease, and deletes what the full table must drop for it, in one transaction; only once that is on
+    /// disk does the cache drop them and take the lease. A failed write (disk full, I/O error) changes nothing.
+    /// </summary>
     public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
     {
         ClientAddress key = InMemoryLeaseStore.KeyOf(client);
         lock (_write)
         {
             DateTimeOffset expires = _time.GetUtcNow() + (ttl ?? _cache.Ttl);
-            IReadOnlyList<ClientAddress> dropped = _cache.MakeRoomFor(key);
+            IReadOnlyList<ClientAddress> dropped = _cache.PlanRoomFor(key, out int evicted);
             try
             {
                 using SqliteTransaction tx = _db.BeginTransaction();
@@ -113,6 +125,7 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
                 throw new LeaseStoreException($"lease store sqlite:{Path}: {ex.Message}", ex);
             }
 
+            _cache.Drop(dropped, evicted);
             return new ValueTask<Lease>(_cache.Set(key, expires, source, user));
         }
     }
@@ -157,6 +170,43 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
             _db.Dispose();
         }
     }
+
+    /// <summary>One row as this store writes it, else a <see cref="LeaseStoreException"/> naming the file and the row.</summary>
+    private static (ClientAddress Key, DateTimeOffset Expires, string Source, string? User) ReadRow(string path, SqliteDataReader reader)
+    {
+        string row = reader.IsDBNull(0) ? "address NULL"
+            : reader.GetFieldType(0) == typeof(byte[]) ? "address BLOB"
+            : $"address '{Printable(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture))}'";
+        string? problem = null;
+        ClientAddress key = default;
+        long expiresMs = 0;
+        if (reader.IsDBNull(0) || reader.GetFieldType(0) != typeof(string) || !ClientAddress.TryParse(reader.GetString(0), out key) || key.IsNone)
+        {
+            problem = "the address is not an IPv4 or IPv6 address";
+        }
+        else if (reader.IsDBNull(1) || reader.GetFieldType(1) != typeof(long) || (expiresMs = reader.GetInt64(1)) < 0 || expiresMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            problem = "expires_ms is not a time in Unix milliseconds";
+        }
+        else if (reader.IsDBNull(2) || reader.GetFieldType(2) != typeof(string) || reader.GetString(2).Length == 0)
+        {
+            problem = "source is not a word";
+        }
+        else if (!reader.IsDBNull(3) && reader.GetFieldType(3) != typeof(string))
+        {
+            problem = "user is not text";
+        }
+
+        if (problem is not null)
+        {
+            throw new LeaseStoreException($"lease store sqlite:{path}: bad row ({row}): {problem}; delete that row (sqlite3 {path}) or move the file aside");
+        }
+
+        return (key, DateTimeOffset.FromUnixTimeMilliseconds(expiresMs), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+    }
+
+    private static string Printable(string? text) =>
+        text is null ? string.Empty : string.Concat(text.Take(100).Select(c => char.IsControl(c) ? '?' : c));
 
     private static object? Scalar(SqliteConnection db, string sql)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Milter.Host.Options;
+using Milter.Host.Redis;
 using Milter.Policy.Limits;
 using StackExchange.Redis;
 
@@ -9,8 +10,10 @@ namespace Milter.Host.Limits;
 /// Rate buckets in Redis, shared by every milter that uses the same server: one Lua script per check does the GCRA of
 /// <see cref="Gcra"/> atomically on Redis <c>TIME</c> (microseconds), so the clocks of the MTAs do not matter, and
 /// sets the key to expire when its bucket is full again, so Redis drops idle keys itself. Keys:
-/// <c>{KeyPrefix}{limit}:{key text}</c>. Redis unreachable or slow: the check answers the failure mode (allow, or
-/// refuse with 451 4.3.0); one log line when an outage starts and one when it ends.
+/// <c>{KeyPrefix}{limit}:{key text}</c>. Redis unreachable, or not answering within
+/// <see cref="RedisLimitSettings.TimeoutMilliseconds"/> (<see cref="RedisGuard"/>): the check answers the failure mode
+/// (allow, or refuse with 451 4.3.0); one log line when an outage starts and one when it ends. A bucket holding
+/// something else than a number (not written here) counts as a fresh bucket and is overwritten.
 /// </summary>
 internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
 {
@@ -20,7 +23,8 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local interval = tonumber(ARGV[1])
         local capacity = tonumber(ARGV[2])
-        local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
+        local stored = redis.pcall('GET', KEYS[1])
+        local tat = type(stored) == 'string' and tonumber(stored) or 0
         if tat < now then tat = now end
         local nxt = tat + tonumber(ARGV[3]) * interval
         if nxt - now > capacity then
@@ -33,14 +37,17 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly RedisLimitSettings _settings;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private long _downSince; // timestamp of the first failure of the current outage, 0 when up
+    private readonly RedisGuard _guard;
 
     public RedisRateLimitStore(RedisLimitSettings settings, ILogger logger, TimeProvider? time = null)
     {
         _settings = settings;
         _logger = logger;
-        _time = time ?? TimeProvider.System;
+        _guard = new RedisGuard(
+            TimeSpan.FromMilliseconds(settings.TimeoutMilliseconds),
+            time ?? TimeProvider.System,
+            ex => Log.StoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message),
+            seconds => Log.StoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), seconds));
         ConfigurationOptions options = ConfigurationOptions.Parse(settings.Configuration);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = settings.TimeoutMilliseconds;
@@ -58,41 +65,18 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
         RedisKey redisKey = string.Concat(_settings.KeyPrefix, limit.Name, ":", key.Text);
         try
         {
-            RedisResult result = await _redis.GetDatabase()
-                .ScriptEvaluateAsync(Script, [redisKey], [interval, capacity, cost])
+            RedisResult result = await _guard.RunAsync(() => _redis.GetDatabase().ScriptEvaluateAsync(Script, [redisKey], [interval, capacity, cost]))
                 .ConfigureAwait(false);
             var values = (RedisResult[])result!;
-            Up();
             return new RateDecision((long)values[0] == 1, (long)values[1], TimeSpan.FromTicks((long)values[2] * 10));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            Down(ex);
-            return RateDecision.StoreDown(_settings.FailOpen);
+            return RateDecision.StoreDown(_settings.FailOpen); // the guard logged the outage
         }
     }
 
     public void Dispose() => _redis.Dispose();
-
-    private void Down(Exception ex)
-    {
-        if (Interlocked.CompareExchange(ref _downSince, Math.Max(1, _time.GetTimestamp()), 0) == 0)
-        {
-            Log.StoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message);
-        }
-    }
-
-    private void Up()
-    {
-        if (Volatile.Read(ref _downSince) != 0)
-        {
-            long since = Interlocked.Exchange(ref _downSince, 0);
-            if (since != 0)
-            {
-                Log.StoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _time.GetElapsedTime(since).TotalSeconds);
-            }
-        }
-    }
 
     private static partial class Log
     {

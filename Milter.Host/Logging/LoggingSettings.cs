@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+
 namespace Milter.Host.Logging;
 
 /// <summary>Settings under <c>Milter:Logging</c>: where log lines go. Levels stay in the standard <c>Logging:LogLevel</c>.</summary>
@@ -18,8 +21,16 @@ public sealed class LoggingSettings
     /// <summary>Syslog facility name: <c>mail</c>, <c>daemon</c>, <c>local0</c>…<c>local7</c>, ….</summary>
     public string SyslogFacility { get; set; } = "mail";
 
-    /// <summary>The tag before <c>[pid]:</c> in each syslog line.</summary>
+    /// <summary>The tag before <c>[pid]:</c> in each syslog line (RFC 3164: at most 32 characters).</summary>
+    [Length(1, 32)]
     public string SyslogTag { get; set; } = "milter";
+
+    /// <summary>
+    /// At most one write (or one burst of datagrams) per this interval while lines keep coming; the first line after a
+    /// quiet spell and a full 64 KiB chunk go at once. Every queued line is written at a clean stop.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int BatchMilliseconds { get; set; } = 20;
 
     internal static readonly string[] Formats = ["console", "systemd", "json", "syslog"];
 
@@ -35,12 +46,12 @@ public sealed class LoggingSettings
             yield return $"{Section}:SyslogFacility: '{SyslogFacility}' is not a syslog facility (mail, daemon, local0 … local7, …)";
         }
 
-        if (string.IsNullOrEmpty(SyslogSocket))
+        if (string.IsNullOrEmpty(SyslogSocket) || Encoding.UTF8.GetByteCount(SyslogSocket) > 107)
         {
-            yield return $"{Section}:SyslogSocket: must name a unix datagram socket, e.g. /dev/log";
+            yield return $"{Section}:SyslogSocket: must name a unix datagram socket of at most 107 bytes, e.g. /dev/log";
         }
 
-        if (string.IsNullOrEmpty(SyslogTag) || SyslogTag.Any(c => char.IsWhiteSpace(c) || c is '[' or ']' or ':'))
+        if (SyslogTag is null || SyslogTag.Any(c => char.IsWhiteSpace(c) || c is '[' or ']' or ':'))
         {
             yield return $"{Section}:SyslogTag: '{SyslogTag}' must be one word without [ ] :";
         }

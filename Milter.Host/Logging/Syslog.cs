@@ -1,13 +1,8 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Milter.Host.Logging;
 
-/// <summary>
-/// The BSD syslog line (RFC 3164 §4.1) as glibc's <c>syslog(3)</c> writes it to <c>/dev/log</c>:
-/// <c>&lt;PRI&gt;Mmm dd hh:mm:ss TAG[PID]: MESSAGE</c>, no host name (the daemon adds it), PRI = facility × 8 + severity.
-/// </summary>
+/// <summary>Syslog facilities and severities: PRI = facility × 8 + severity (the line itself: <see cref="LogLineLayout"/>).</summary>
 internal static class Syslog
 {
     private static readonly Dictionary<string, int> Facilities = new(StringComparer.OrdinalIgnoreCase)
@@ -28,20 +23,4 @@ internal static class Syslog
         LogLevel.Error => 3,
         _ => 2,
     };
-
-    public static string Line(int facility, LogLevel level, DateTimeOffset time, string tag, int pid, string message)
-    {
-        var line = new StringBuilder(message.Length + 48);
-        line.Append('<').Append((facility * 8) + Severity(level)).Append('>')
-            .Append(time.ToString("MMM ", CultureInfo.InvariantCulture))
-            .Append(time.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2)) // "Nov  9": the day is space-padded
-            .Append(time.ToString(" HH:mm:ss ", CultureInfo.InvariantCulture))
-            .Append(tag).Append('[').Append(pid).Append("]: ");
-        foreach (char c in message)
-        {
-            line.Append(c is '\n' or '\r' ? ' ' : c); // one record per line for every syslog daemon
-        }
-
-        return line.ToString();
-    }
 }

@@ -6,7 +6,7 @@ namespace Milter.Host.Metrics;
 
 /// <summary>
 /// The instruments of meter <c>Milter</c> (System.Diagnostics.Metrics): sessions, verdicts, decision latency,
-/// leases, limit hits and rule reloads. One instance per process; the hot-path methods take a <see cref="TagList"/>
+/// leases, limit hits, rule reloads and dropped log lines. One instance per process; the hot-path methods take a <see cref="TagList"/>
 /// on the stack and allocate nothing of their own. Instrument names are chosen for the Prometheus scrape, where
 /// the meter name is their prefix: <c>sessions.total</c> is <c>milter_sessions_total</c>. Exported by <see cref="PrometheusExporterService"/> when
 /// <c>Milter:Metrics:Listen</c> is set, and visible to any MeterListener (dotnet-counters) either way.
@@ -27,6 +27,7 @@ internal sealed class MilterMetrics : IDisposable
     private readonly Counter<long> _limitHits;
     private readonly Counter<long> _ruleReloads;
     private Func<int?> _leaseCount = () => null;
+    private Func<long> _droppedLogLines = () => 0;
     private long _lastRuleLoadUnixSeconds;
     private long _ruleSetVersion;
 
@@ -45,6 +46,7 @@ internal sealed class MilterMetrics : IDisposable
         _ruleReloads = _meter.CreateCounter<long>("rules.loads.total", "{load}", "Rule loads (start, file change, SIGHUP) by result: success or failure");
         _meter.CreateObservableGauge("rules.last_load.timestamp.seconds", () => Interlocked.Read(ref _lastRuleLoadUnixSeconds), "s", "Unix time of the last successful rule load");
         _meter.CreateObservableGauge("rules.version", () => Interlocked.Read(ref _ruleSetVersion), "{version}", "Version of the rule set in force");
+        _meter.CreateObservableCounter("log.lines.dropped.total", () => _droppedLogLines(), "{line}", "Log lines dropped because the log output could not keep up (the queue was full)");
     }
 
     public void SessionOpened()
@@ -76,6 +78,9 @@ internal sealed class MilterMetrics : IDisposable
 
     /// <summary>Where the lease-table gauge reads its size (null: the store cannot say cheaply, e.g. Redis).</summary>
     public void ObserveLeases(Func<int?> count) => _leaseCount = count;
+
+    /// <summary>Where the dropped-log-lines counter reads its value (the log output's own count).</summary>
+    public void ObserveDroppedLogLines(Func<long> dropped) => _droppedLogLines = dropped;
 
     public void LimitExceeded(string limit, bool audit) =>
         _limitHits.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("action", audit ? "audit" : "refused"));

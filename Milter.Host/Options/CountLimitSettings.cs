@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Milter.Policy.Limits;
 
 namespace Milter.Host.Options;
@@ -15,6 +16,8 @@ public sealed class CountLimitSettings
         Exempt = exempt;
     }
 
+    /// <summary>The cap; 0 = off.</summary>
+    [Range(0, 1_000_000)]
     public int Max { get; set; }
 
     public bool Audit { get; set; }
@@ -24,11 +27,6 @@ public sealed class CountLimitSettings
 
     internal IEnumerable<string> Validate(string path)
     {
-        if (Max < 0)
-        {
-            yield return $"{path}:Max: must be 0 (off) or positive, not {Max}";
-        }
-
         if (!LimitSettings.TryParseExempt(Exempt, out _))
         {
             yield return $"{path}:Exempt: '{Exempt}' is not a list of ConnectOk, Leased, Authenticated, Trusted, None";

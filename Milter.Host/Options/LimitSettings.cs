@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Milter.Policy.Limits;
 
 namespace Milter.Host.Options;
@@ -19,14 +20,27 @@ public sealed class LimitSettings
     /// <summary><c>Memory</c> (this process) or <c>Redis</c> (shared by every milter on the same Redis).</summary>
     public string Store { get; set; } = "Memory";
 
-    /// <summary>Keys kept per rate limit in memory (the bound of docs/limits.md).</summary>
+    /// <summary>Keys kept per rate limit in memory (the bound of docs/limits.md: 48 MiB per limit at the default, 192 MiB at most).</summary>
+    [Range(1, 4_194_304)]
     public int MaxEntries { get; set; } = MemoryRateLimitStore.DefaultMaxEntries;
 
-    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries.</summary>
+    /// <summary>Honour Sendmail's <c>ClientRate:</c> and <c>ClientConn:</c> access entries (FEATURE ratecontrol / conncontrol).</summary>
     public bool AccessEntries { get; set; } = true;
 
+    /// <summary>Sendmail's confCONNECTION_RATE_WINDOW_SIZE: what <c>ClientRate:</c> counts connections over (6–86400 s; Debian's .mc says 10m).</summary>
+    [Range(6, 86400)]
+    public int ConnectionRateWindowSeconds { get; set; } = 60;
+
+    /// <summary>FEATURE(ratecontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings RateControl { get; set; } = new();
+
+    /// <summary>FEATURE(conncontrol)'s arguments: <c>NoDelay</c>, <c>Terminate</c>.</summary>
+    public ClientControlSettings ConnControl { get; set; } = new();
+
+    [Range(8, 32)]
     public int NetworkPrefixV4 { get; set; } = 24;
 
+    [Range(16, 128)]
     public int NetworkPrefixV6 { get; set; } = 64;
 
     public RedisLimitSettings Redis { get; set; } = new();
@@ -84,21 +98,6 @@ public sealed class LimitSettings
             yield return $"{Section}:Store: '{Store}' is not Memory or Redis";
         }
 
-        if (MaxEntries < 1)
-        {
-            yield return $"{Section}:MaxEntries: must be at least 1, not {MaxEntries}";
-        }
-
-        if (NetworkPrefixV4 is < 8 or > 32)
-        {
-            yield return $"{Section}:NetworkPrefixV4: must be between 8 and 32, not {NetworkPrefixV4}";
-        }
-
-        if (NetworkPrefixV6 is < 16 or > 128)
-        {
-            yield return $"{Section}:NetworkPrefixV6: must be between 16 and 128, not {NetworkPrefixV6}";
-        }
-
         foreach (string problem in ClientConnections.Validate($"{Section}:{nameof(ClientConnections)}")
                      .Concat(RecipientsPerMessage.Validate($"{Section}:{nameof(RecipientsPerMessage)}"))
                      .Concat(Rates.SelectMany(r => r.Settings.Validate($"{Section}:{r.Name}")))
@@ -113,6 +112,9 @@ public sealed class LimitSettings
     {
         Audit = Audit,
         AccessEntries = AccessEntries,
+        ConnectionRateWindow = TimeSpan.FromSeconds(ConnectionRateWindowSeconds),
+        RateControl = RateControl.ToMode(),
+        ConnControl = ConnControl.ToMode(),
         NetworkPrefixV4 = NetworkPrefixV4,
         NetworkPrefixV6 = NetworkPrefixV6,
         ClientConnections = ClientConnections.ToLimit(nameof(ClientConnections)),

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Milter.Host.Options;
 
 /// <summary>Settings under <c>Milter:Listener</c>.</summary>
@@ -11,41 +13,44 @@ public sealed class ListenerOptions
     /// <summary>Mode of a unix socket file, octal (e.g. "660").</summary>
     public string SocketMode { get; set; } = "660";
 
+    /// <summary>Open milter connections; up to the kernel's largest file table of one process (fs.nr_open).</summary>
+    [Range(1, 1_048_576)]
     public int MaxConnections { get; set; } = 10_000;
 
     /// <summary>Seconds a handler may take for one step before the connection is closed.</summary>
+    [Range(0.1, 3600)]
     public double HandlerTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Seconds the MTA may stay silent between packets.</summary>
+    [Range(1, 86_400)]
     public double IdleTimeoutSeconds { get; set; } = 7210;
 
     /// <summary>Seconds sessions may take to reach QUIT at shutdown before they are closed.</summary>
+    [Range(0.1, 3600)]
     public double ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Permission bits in octal, <c>000</c> to <c>777</c> (a leading 0 allowed): no set-id or sticky bits on a socket.</summary>
+    internal static bool IsSocketMode(string mode) =>
+        (mode.Length == 3 || (mode.Length == 4 && mode[0] == '0')) && mode.All(c => c is >= '0' and <= '7');
+
+    /// <summary>A unix socket whose path does not fit sun_path (bind would fail at start).</summary>
+    internal static bool UnixPathTooLong(Milter.Protocol.Transport.MilterSocketSpec spec) =>
+        spec.IsUnix && System.Text.Encoding.UTF8.GetByteCount(spec.Path!) > MilterSettings.MaxUnixSocketPath;
 
     public IEnumerable<string> Validate()
     {
-        if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(Listen, out _, out string? error))
+        if (!Milter.Protocol.Transport.MilterSocketSpec.TryParse(Listen, out var spec, out string? error))
         {
             yield return $"{Section}:Listen: {error}";
         }
-
-        bool octal = SocketMode.Length is >= 3 and <= 4 && SocketMode.All(c => c is >= '0' and <= '7');
-        if (!octal)
+        else if (UnixPathTooLong(spec))
         {
-            yield return $"{Section}:SocketMode: '{SocketMode}' is not an octal mode like 660";
+            yield return $"{Section}:Listen: '{Listen}': a unix socket path holds at most {MilterSettings.MaxUnixSocketPath} bytes";
         }
 
-        if (MaxConnections < 1)
+        if (!IsSocketMode(SocketMode))
         {
-            yield return $"{Section}:MaxConnections: must be at least 1, not {MaxConnections}";
-        }
-
-        foreach ((string name, double value) in new[] { (nameof(HandlerTimeoutSeconds), HandlerTimeoutSeconds), (nameof(IdleTimeoutSeconds), IdleTimeoutSeconds), (nameof(ShutdownTimeoutSeconds), ShutdownTimeoutSeconds) })
-        {
-            if (!(value > 0))
-            {
-                yield return $"{Section}:{name}: must be a positive number of seconds, not {value}";
-            }
+            yield return $"{Section}:SocketMode: '{SocketMode}' is not an octal mode from 000 to 777, like 660";
         }
     }
 }

@@ -1,44 +1,101 @@
+using System.Text;
 using Microsoft.Extensions.Configuration;
 using Milter.Host.Leases;
-using Milter.Host.Leases.Feeds;
 using Milter.Host.Logging;
 using Milter.Host.Metrics;
+using Milter.Host.Redis;
 
 namespace Milter.Host.Options;
 
 /// <summary>
-/// Every <c>Milter:…</c> section <c>milter run</c> binds at start, and what is wrong with them, each problem naming its
-/// setting (<c>Milter:Policy:OwnAddresses:0: 'x' is not an IP address</c>).
+/// The <c>Milter</c> section: each property is one of its sections, so <see cref="SettingsSchema"/> derives every known
+/// key from this class (a section added here is bound, checked and known at once). <see cref="Bind"/> checks the keys
+/// and values, binds (lists replace their defaults: <see cref="SettingsBinder"/>), then checks every bound value; each
+/// problem names its setting (<c>Milter:Policy:OwnAddresses:0: 'x' is not an IP address</c>).
 /// </summary>
 internal sealed class MilterSettings
 {
     private MilterSettings(IConfiguration configuration)
     {
-        configuration.GetSection(PolicySettings.Section).Bind(Policy);
-        configuration.GetSection(ListenerOptions.Section).Bind(Listener);
-        configuration.GetSection(LimitSettings.Section).Bind(Limits);
-        configuration.GetSection(LeaseSettings.Section).Bind(Leases);
-        configuration.GetSection(LoggingSettings.Section).Bind(Logging);
-        configuration.GetSection(MetricsSettings.Section).Bind(Metrics);
-        configuration.GetSection(RuleFilesOptions.Section).Bind(Rules);
-        Problems = [.. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(), .. LeaseFeeds.Validate(configuration), .. Logging.Validate(), .. Metrics.Validate()];
+        Problems = ConfigurationKeys.Check(configuration);
+        if (Problems.Count > 0)
+        {
+            return; // the binder would throw on a value its type cannot hold
+        }
+
+        SettingsBinder.Bind(configuration, SettingsSchema.MilterSection, this);
+        Problems =
+        [
+            .. SettingRanges.Validate(SettingsSchema.Milter, this), .. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
+            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
+            .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
+        ];
     }
 
-    public PolicySettings Policy { get; } = new();
+    /// <summary>sun_path holds 108 bytes, the last one the terminating NUL.</summary>
+    public const int MaxUnixSocketPath = 107;
+
+    public ListenerOptions Listener { get; } = new();
 
     public RuleFilesOptions Rules { get; } = new();
 
-    public ListenerOptions Listener { get; } = new();
+    /// <summary>See <see cref="Options.StateDirectory"/>.</summary>
+    public string? StateDirectory { get; set; }
+
+    public PolicySettings Policy { get; } = new();
 
     public LimitSettings Limits { get; } = new();
 
     public LeaseSettings Leases { get; } = new();
 
+    public AdminSettings Admin { get; } = new();
+
     public LoggingSettings Logging { get; } = new();
 
     public MetricsSettings Metrics { get; } = new();
 
+    public DnsSettings Dns { get; } = new();
+
     public IReadOnlyList<string> Problems { get; }
 
     public static MilterSettings Bind(IConfiguration configuration) => new(configuration);
+
+    /// <summary>STATE/admin.sock must fit a unix socket address (108 bytes with the NUL, unix(7)).</summary>
+    private IEnumerable<string> StateDirectoryFitsTheAdminSocket()
+    {
+        const string socket = global::Milter.Host.Admin.AdminSocketService.FileName;
+        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > MaxUnixSocketPath)
+        {
+            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {MaxUnixSocketPath - socket.Length - 1} bytes)";
+        }
+    }
+
+    /// <summary>
+    /// A stage waits for the lease store and the limit store at most once each (their deadlines), which must end
+    /// before the handler timeout closes the MTA's connection: else a hung Redis drops sessions instead of answering
+    /// the failure mode.
+    /// </summary>
+    private IEnumerable<string> StageTimeouts()
+    {
+        int leaseMs = LeaseStoreSpec.TryParse(Leases.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Redis ? Leases.Redis.TimeoutMilliseconds : 0;
+        int limitMs = Limits.UsesRedis ? Limits.Redis.TimeoutMilliseconds : 0;
+        double needed = (leaseMs + limitMs + RedisGuard.StageMarginMilliseconds) / 1000.0;
+        if (leaseMs + limitMs > 0 && Listener.HandlerTimeoutSeconds < needed)
+        {
+            yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait for Redis ({needed} s: Milter:Leases:Redis:TimeoutMilliseconds {leaseMs} + Milter:Limits:Redis:TimeoutMilliseconds {limitMs} + {RedisGuard.StageMarginMilliseconds} ms)";
+        }
+    }
+
+    /// <summary>Settings that only make sense together (as Sendmail's m4 refuses FEATURE(ratecontrol, nodelay) without delay_checks).</summary>
+    private IEnumerable<string> CrossChecks()
+    {
+        bool delayChecks = !string.Equals(Policy.DelayChecks, "Off", StringComparison.OrdinalIgnoreCase);
+        foreach ((string name, ClientControlSettings control) in new[] { ("RateControl", Limits.RateControl), ("ConnControl", Limits.ConnControl) })
+        {
+            if (control.NoDelay && !delayChecks)
+            {
+                yield return $"{LimitSettings.Section}:{name}:NoDelay: needs {PolicySettings.Section}:DelayChecks (nodelay requires FEATURE(delay_checks))";
+            }
+        }
+    }
 }

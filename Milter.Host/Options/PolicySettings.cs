@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Milter.Policy;
 
@@ -38,10 +39,25 @@ public sealed class PolicySettings
     /// <summary>FEATURE(accept_unqualified_senders).</summary>
     public bool AcceptUnqualifiedSenders { get; set; }
 
+    /// <summary>
+    /// FEATURE(accept_unresolvable_domains): false (Sendmail's default) refuses senders whose domain has no A, AAAA or MX
+    /// record (553 5.1.8) or cannot be resolved now (451 4.1.8), through the resolver of <c>Milter:Dns</c>.
+    /// </summary>
+    public bool AcceptUnresolvableDomains { get; set; }
+
+    /// <summary>FEATURE(dnsbl) / FEATURE(enhdnsbl) lists, asked in this order at the end of check_relay.</summary>
+    [Length(0, 100)]
+    public DnsblSettings[] Dnsbl { get; set; } = [];
+
+    /// <summary>The milter asks DNS (a resolver is needed).</summary>
+    public bool UsesDns => !AcceptUnresolvableDomains || Dnsbl.Length > 0;
+
     /// <summary>SMTP AUTH mechanisms that grant relaying (Sendmail's TRUST_AUTH_MECH); empty = AUTH grants nothing.</summary>
+    [Length(0, 100)]
     public string[] TrustedAuthMechanisms { get; set; } = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5"];
 
     /// <summary>This server's own addresses: clients connecting from them may relay, as Sendmail allows.</summary>
+    [Length(0, 1000)]
     public string[] OwnAddresses { get; set; } = [];
 
     /// <summary>The host's name (<c>$j</c>); default: the machine's name.</summary>
@@ -73,9 +89,30 @@ public sealed class PolicySettings
 
         for (int i = 0; i < TrustedAuthMechanisms.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(TrustedAuthMechanisms[i]) || TrustedAuthMechanisms[i].Any(char.IsWhiteSpace))
+            if (!IsSaslMechanism(TrustedAuthMechanisms[i]))
             {
-                yield return $"{Section}:TrustedAuthMechanisms:{i}: '{TrustedAuthMechanisms[i]}' is not a SASL mechanism name";
+                yield return $"{Section}:TrustedAuthMechanisms:{i}: '{TrustedAuthMechanisms[i]}' is not a SASL mechanism name (1 to 20 of A-Z 0-9 - _, RFC 4422)";
+            }
+        }
+
+        if (HostName is not null && !IsDomainName(HostName))
+        {
+            yield return $"{Section}:HostName: '{HostName}' is not a host name";
+        }
+
+        for (int i = 0; i < LocalDomains.Length; i++)
+        {
+            if (!IsDomainName(LocalDomains[i]))
+            {
+                yield return $"{Section}:LocalDomains:{i}: '{LocalDomains[i]}' is not a domain name";
+            }
+        }
+
+        for (int i = 0; i < Dnsbl.Length; i++)
+        {
+            foreach (string problem in Dnsbl[i].Validate($"{Section}:Dnsbl:{i}"))
+            {
+                yield return problem;
             }
         }
 
@@ -87,6 +124,13 @@ public sealed class PolicySettings
             }
         }
     }
+
+    private static bool IsSaslMechanism(string? name) =>
+        name is { Length: >= 1 and <= 20 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>What Sendmail can hold in a class: one word of at most 253 characters, no control characters, no brackets.</summary>
+    private static bool IsDomainName(string? name) =>
+        name is { Length: >= 1 and <= 253 } && name.All(c => c > ' ' && c != 0x7f && c is not ('[' or ']' or '@' or '<' or '>'));
 
     public PolicyOptions ToPolicyOptions()
     {
@@ -101,6 +145,8 @@ public sealed class PolicySettings
             AccessSkip = AccessSkip,
             LooseRelayCheck = LooseRelayCheck,
             AcceptUnqualifiedSenders = AcceptUnqualifiedSenders,
+            AcceptUnresolvableDomains = AcceptUnresolvableDomains,
+            Dnsbl = [.. Dnsbl.Select(d => d.ToOptions())],
             TrustedAuthMechanisms = TrustedAuthMechanisms,
             OwnAddresses = OwnAddresses,
             HostName = HostName,

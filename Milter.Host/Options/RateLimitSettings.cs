@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Milter.Policy.Limits;
 
 namespace Milter.Host.Options;
@@ -17,11 +18,15 @@ public sealed class RateLimitSettings
     }
 
     /// <summary>Events per period; 0 = the limit is off.</summary>
+    [Range(0, MaxEvents)]
     public int Count { get; set; }
 
+    /// <summary>The refill period (at most <see cref="RateLimit.MaxPeriod"/>, 7 days).</summary>
+    [Range(0.001, 604_800)]
     public double PeriodSeconds { get; set; } = 60;
 
     /// <summary>Events allowed at once; default <see cref="Count"/>.</summary>
+    [Range(1, MaxEvents)]
     public int? Burst { get; set; }
 
     /// <summary>Log what would be refused, refuse nothing.</summary>
@@ -30,21 +35,19 @@ public sealed class RateLimitSettings
     /// <summary>Comma-separated: <c>ConnectOk</c>, <c>Leased</c>, <c>Authenticated</c>, <c>Trusted</c> (all three) or <c>None</c>.</summary>
     public string Exempt { get; set; } = "None";
 
+    /// <summary>The largest <see cref="Count"/> and <see cref="Burst"/>.</summary>
+    internal const int MaxEvents = 1_000_000_000;
+
+    /// <summary>The longest time a full bucket may take to refill (365 days).</summary>
+    internal const double MaxRefillSeconds = 365 * 86_400;
+
     internal IEnumerable<string> Validate(string path)
     {
-        if (Count < 0)
+        // A full bucket refills in Burst × PeriodSeconds / Count: bounded, so that its arithmetic (nanosecond ticks in
+        // memory, microseconds in Redis) stays exact in 64 bits.
+        if (Count is > 0 and <= MaxEvents && Burst is int burst and >= 1 and <= MaxEvents && PeriodSeconds <= 604_800 && burst * PeriodSeconds / Count > MaxRefillSeconds)
         {
-            yield return $"{path}:Count: must be 0 (off) or a positive number of events, not {Count}";
-        }
-
-        if (!(PeriodSeconds >= 0.001) || TimeSpan.FromSeconds(PeriodSeconds) > RateLimit.MaxPeriod)
-        {
-            yield return $"{path}:PeriodSeconds: must be between 0.001 and {RateLimit.MaxPeriod.TotalSeconds} seconds, not {PeriodSeconds}";
-        }
-
-        if (Burst is < 1)
-        {
-            yield return $"{path}:Burst: must be at least 1, not {Burst}";
+            yield return $"{path}:Burst: {burst} refills in {burst * PeriodSeconds / Count:0} s at {Count} per {PeriodSeconds} s; at most {MaxRefillSeconds} s (365 days)";
         }
 
         if (!LimitSettings.TryParseExempt(Exempt, out _))

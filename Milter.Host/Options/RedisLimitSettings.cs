@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Milter.Host.Options;
 
 /// <summary>Settings under <c>Milter:Limits:Redis</c>.</summary>
@@ -7,12 +9,14 @@ public sealed class RedisLimitSettings
     public string Configuration { get; set; } = "127.0.0.1:6379";
 
     /// <summary>Prefix of every key the milter writes.</summary>
+    [Length(0, 256)]
     public string KeyPrefix { get; set; } = "milter:limit:";
 
     /// <summary>When Redis cannot answer: <c>Open</c> (allow, the default) or <c>TempFail</c> (451 4.3.0).</summary>
     public string FailureMode { get; set; } = "Open";
 
-    /// <summary>Connect and per-check timeout.</summary>
+    /// <summary>Connect and per-check timeout: each check answers within it (plus a few milliseconds), else the failure mode.</summary>
+    [Range(10, 60_000)]
     public int TimeoutMilliseconds { get; set; } = 500;
 
     internal bool FailOpen => string.Equals(FailureMode, "Open", StringComparison.OrdinalIgnoreCase);
@@ -44,11 +48,6 @@ public sealed class RedisLimitSettings
         if (!FailOpen && !string.Equals(FailureMode, "TempFail", StringComparison.OrdinalIgnoreCase))
         {
             yield return $"{path}:FailureMode: '{FailureMode}' is not Open or TempFail";
-        }
-
-        if (TimeoutMilliseconds is < 10 or > 60_000)
-        {
-            yield return $"{path}:TimeoutMilliseconds: must be between 10 and 60000, not {TimeoutMilliseconds}";
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Milter.Policy;
 
@@ -6,14 +7,22 @@ namespace Milter.Host.Options;
 /// <summary>Overridable reply texts under <c>Milter:Policy:Replies</c>; null keeps Sendmail's text.</summary>
 public sealed partial class ReplySettings
 {
+    /// <summary>32 lines of 980 characters and their separators: more than SMTP lets a reply have (checked by <see cref="IsReply"/>).</summary>
+    private const int MaxLength = 32 * 1024;
+
+    [Length(0, MaxLength)]
     public string? AccessDenied { get; set; }
 
+    [Length(0, MaxLength)]
     public string? RecipientRejected { get; set; }
 
+    [Length(0, MaxLength)]
     public string? RelayDenied { get; set; }
 
+    [Length(0, MaxLength)]
     public string? RelayDeniedAuthRequired { get; set; }
 
+    [Length(0, MaxLength)]
     public string? TemporaryFailure { get; set; }
 
     public IEnumerable<(string Name, string Value)> All()

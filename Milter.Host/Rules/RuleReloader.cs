@@ -95,7 +95,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
             _loaded = true; // the first load is counted at StartAsync, once the metrics exporter listens
             WriteStatus([]);
-            Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => s.ToString())));
+            Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => $"{s.Kind} {s.Name} ({s.Entries} entries, sha256 {s.Sha256[..Math.Min(12, s.Sha256.Length)]})")));
             return true;
         }
         finally

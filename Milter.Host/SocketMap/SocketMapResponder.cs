@@ -10,9 +10,9 @@ namespace Milter.Host.SocketMap;
 /// (proto.m4 Relay_ok: any value = RELAY, the value itself is ignored): <c>OK expiry</c> (unix seconds, DRAC's value),
 /// <c>NOTFOUND </c>, or <c>PERM reason</c> for a request we cannot take. The key is looked up in any form Sendmail
 /// sends: <c>192.0.2.7</c>, <c>IPv6:2001:db8:0:0:0:0:0:1</c> (lower-cased by the map: <c>ipv6:…</c>), the compressed
-/// form, or the address after <c>IPv6:</c> (Relay_ok's second lookup). A store that cannot answer is NOTFOUND
-/// (spec §1.10: never TEMP, since with <c>-T</c> a tempfail would turn into RELAY), so the client falls back to its
-/// other relay rights.
+/// form, or the address after <c>IPv6:</c> (Relay_ok's second lookup). A store that cannot answer is NOTFOUND (never
+/// TEMP: Sendmail's drac rules take any answer but a miss as RELAY, so with <c>-T&lt;TMPF&gt;</c> a tempfail would grant
+/// relay), so the client falls back to its other relay rights.
 /// </summary>
 internal sealed class SocketMapResponder(ILeaseTable leases, string mapName)
 {

@@ -1,6 +1,6 @@
 namespace Milter.Policy.Access;
 
-/// <summary>The RHS grammar of the access map (spec §1.5).</summary>
+/// <summary>The RHS grammar of the access map (cf/README "The value part of the map can contain").</summary>
 public enum AccessAction
 {
     Ok,

@@ -4,7 +4,7 @@ using Milter.Policy.Model;
 namespace Milter.Policy.Access;
 
 /// <summary>
-/// Reads the access source exactly as <c>makemap hash</c> does (spec §1.1): <c>fgets</c> into a 1024-byte buffer,
+/// Reads the access source exactly as <c>makemap hash</c> does (makemap.c, makemap(8)): <c>fgets</c> into a 1024-byte buffer,
 /// <c>#</c> comments in column 1, leading-space errors, key up to the first whitespace (ASCII folded), value to end
 /// of line with blanks kept, first value kept on duplicates. Adds lint warnings and the <c>Connect:</c> CIDR extension.
 /// </summary>
@@ -123,7 +123,19 @@ internal sealed class AccessFileParser
             return;
         }
 
+        if (ReplyText.HasControl(key))
+        {
+            Error(file, lineNo, $"key {ReplyText.Quote(key)} contains a control character");
+            return;
+        }
+
         var rhs = Rhs(line[valueStart..]);
+        if (rhs.Problem is { } problem)
+        {
+            Error(file, lineNo, problem);
+            return;
+        }
+
         var entry = new AccessEntry(key, Tag(key), rhs, file, lineNo);
         var lint = _lint;
         lint.Clear();

@@ -8,8 +8,9 @@ namespace Milter.Policy.Access;
 /// </summary>
 internal sealed class AccessRhs
 {
-    private AccessRhs(string value, in AccessValue parsed, string[] valueWarnings, string[] trailingWarnings)
+    private AccessRhs(string value, in AccessValue parsed, string[] valueWarnings, string[] trailingWarnings, string? problem)
     {
+        Problem = problem;
         Value = value;
         Action = parsed.Action;
         Reply = parsed.Reply;
@@ -26,6 +27,9 @@ internal sealed class AccessRhs
     public SmtpReply Reply { get; }
 
     public string? QuarantineReason { get; }
+
+    /// <summary>Why the value is refused (an error of its line, the file is not loaded), or null.</summary>
+    public string? Problem { get; }
 
     /// <summary>Lint from the RHS grammar (<see cref="AccessValueParser"/>), reported before the key's lint.</summary>
     public string[] ValueWarnings { get; }
@@ -49,6 +53,29 @@ internal sealed class AccessRhs
             trailing.Add("'#' inside the value is not a comment: it is part of the value");
         }
 
-        return new AccessRhs(value, parsed, [.. warnings], [.. trailing]);
+        return new AccessRhs(value, parsed, [.. warnings], [.. trailing], FindProblem(value, parsed));
+    }
+
+    /// <summary>
+    /// A control character inside the value (trailing blanks and a DOS <c>\r</c> aside; TAB is a blank) would reach an
+    /// SMTP reply or the quarantine reason; a reply text too long for one reply line would be cut. Both are refused.
+    /// </summary>
+    private static string? FindProblem(string value, in AccessValue parsed)
+    {
+        var body = value.AsSpan().TrimEnd(" \t\r\n\v\f");
+        foreach (var c in body)
+        {
+            if (char.IsControl(c) && c != '\t')
+            {
+                return $"value contains the control character {ReplyText.Quote([c])}: refused (it would reach an SMTP reply)";
+            }
+        }
+
+        if (parsed.Action == AccessAction.Error && parsed.Reply.IsCut)
+        {
+            return $"reply text too long: an SMTP reply line holds at most {ReplyText.MaxLineLength} characters";
+        }
+
+        return null;
     }
 }

@@ -4,7 +4,7 @@ using Milter.Policy.Model;
 namespace Milter.Policy.Access;
 
 /// <summary>
-/// Parses the RHS grammar of spec §1.5 the way the rulesets see it: the value is tokenized (whitespace, including a
+/// Parses the RHS grammar (cf/README "The value part of the map can contain") the way the rulesets see it: the value is tokenized (whitespace, including a
 /// DOS <c>\r</c>, separates tokens; keywords match case-insensitively); quoted text keeps its spacing.
 /// </summary>
 internal static class AccessValueParser

@@ -55,7 +55,7 @@ public static class PolicyCaseParser
             {
                 case "client":
                     var parts = argument.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    if (parts.Length == 0 || !ClientAddress.TryParse(parts[0], out _))
+                    if (parts.Length == 0 || !LeaseAddress.TryParse(parts[0], out _))
                     {
                         Fail($"client: '{argument}' does not start with an IP address");
                         break;

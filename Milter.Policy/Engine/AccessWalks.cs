@@ -4,7 +4,7 @@ using Milter.Policy.Model;
 namespace Milter.Policy.Engine;
 
 /// <summary>
-/// The walks of spec §1.4. Keys are composed in a stack buffer (ASCII lower-cased while copying) and probed through
+/// Sendmail's lookup walks (proto.m4 LookUpDomain, LookUpAddress, SearchList). Keys are composed in a stack buffer (ASCII lower-cased while copying) and probed through
 /// the span alternate lookup: no string is built per probe. Every step tries <c>Tag:key</c>, then the bare key
 /// unless the caller needs the tag only. The first hit ends the walk.
 /// </summary>
@@ -208,7 +208,7 @@ internal static class AccessWalks
     }
 
     /// <summary>
-    /// Address search (spec §1.4): F <c>user+det@dom</c>, <c>user+*@dom</c>, <c>user@dom</c>; U the same with
+    /// Address search (proto.m4 SearchList): F <c>user+det@dom</c>, <c>user+*@dom</c>, <c>user@dom</c>; U the same with
     /// <c>@</c> and no domain; D the domain walk. Order F, U, D — or F, D, U for <c>Spam:</c>.
     /// </summary>
     public static AccessEntry? Mailbox(in Lookup lookup, string tag, in EnvelopeAddress address, bool tagOnly, bool userLookups,

@@ -1,4 +1,5 @@
 using Milter.Policy.Access;
+using Milter.Policy.Dns;
 using Milter.Policy.Model;
 
 namespace Milter.Policy.Engine;
@@ -18,10 +19,23 @@ internal sealed class CompiledPolicy
         AccessSkip = options.AccessSkip;
         LooseRelayCheck = options.LooseRelayCheck;
         AcceptUnqualifiedSenders = options.AcceptUnqualifiedSenders;
+        AcceptUnresolvableDomains = options.AcceptUnresolvableDomains;
+        Dnsbl = (options.Dnsbl ?? []).Select((list, i) =>
+        {
+            try
+            {
+                return new DnsblList(list);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"Dnsbl:{i}: {ex.Message}", nameof(options), ex);
+            }
+        }).ToArray();
         TraceLookups = options.TraceLookups;
         TrustedMechanisms = new HashSet<string>(options.TrustedAuthMechanisms.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim()),
             StringComparer.OrdinalIgnoreCase);
 
+        HostName = string.IsNullOrWhiteSpace(options.HostName) ? null : options.HostName.Trim().TrimEnd('.');
         var extra = HostClass.NewMap();
         Add(extra, "localhost", 'w', "built-in");
         if (!string.IsNullOrWhiteSpace(options.HostName))
@@ -72,6 +86,13 @@ internal sealed class CompiledPolicy
     public bool AccessSkip { get; }
     public bool LooseRelayCheck { get; }
     public bool AcceptUnqualifiedSenders { get; }
+    public bool AcceptUnresolvableDomains { get; }
+
+    /// <summary><c>$j</c> (trimmed, no trailing dot), or null.</summary>
+    public string? HostName { get; }
+
+    /// <summary>The DNS lists, in the order Sendmail asks them.</summary>
+    public DnsblList[] Dnsbl { get; }
     public bool TraceLookups { get; }
     public HashSet<string> TrustedMechanisms { get; }
 
@@ -91,25 +112,8 @@ internal sealed class CompiledPolicy
 
     public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
 
-    internal static SmtpReply ParseReply(string text, string name)
-    {
-        var span = text.AsSpan().Trim();
-        if (span.Length >= 5 && int.TryParse(span[..3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
-            && code is >= 400 and < 600 && span[3] == ' ')
-        {
-            var rest = span[4..];
-            var space = rest.IndexOf(' ');
-            var head = space < 0 ? rest : rest[..space];
-            if (AccessValueParser.IsEnhancedCode(head))
-            {
-                return new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString());
-            }
-
-            return new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
-        }
-
-        throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
-    }
+    internal static SmtpReply ParseReply(string text, string name) =>
+        SmtpReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
 
     private static void Add(Dictionary<string, ClassEntry> map, string name, char className, string source) =>
         map.TryAdd(name, new ClassEntry(name.ToLowerInvariant(), className, source, 0));

@@ -18,7 +18,7 @@ namespace Milter.Policy.Leases;
 /// </remarks>
 public sealed class InMemoryLeaseStore : ILocalLeaseTable
 {
-    /// <summary>DRAC's default lease lifetime (spec §2.3: 1800 s).</summary>
+    /// <summary>DRAC's default lease lifetime (rpc.dracd <c>-e</c>, 30 minutes).</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(30);
 
     /// <summary>Default size bound (about 100 MB of cache with short user names).</summary>
@@ -91,14 +91,26 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
     }
 
     /// <summary>
-    /// Makes room for <paramref name="key"/> as <see cref="Set"/> would, without storing it; returns the addresses it
-    /// dropped (expired or evicted) so that a durable store can delete them in the same transaction as the new lease.
+    /// The addresses adding <paramref name="key"/> would drop as <see cref="Set"/> does (the expired leases, then
+    /// <paramref name="evicted"/> of the unexpired ones closest to expiry), without dropping them: a durable store
+    /// deletes them in the same transaction as the new lease, then calls <see cref="Drop"/> once that is on disk, so
+    /// a failed write loses no lease. Valid until the next write (the durable store serialises its writes).
     /// </summary>
-    public IReadOnlyList<ClientAddress> MakeRoomFor(ClientAddress key)
+    public IReadOnlyList<ClientAddress> PlanRoomFor(ClientAddress key, out int evicted)
     {
         lock (_write)
         {
-            return MakeRoomLocked(key);
+            return PlanLocked(key, out evicted);
+        }
+    }
+
+    /// <summary>Drops what <see cref="PlanRoomFor"/> planned, reporting the <paramref name="evicted"/> unexpired leases.</summary>
+    public void Drop(IReadOnlyList<ClientAddress> keys, int evicted)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        lock (_write)
+        {
+            DropLocked(keys, evicted);
         }
     }
 
@@ -161,15 +173,32 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
         return key.IsNone ? throw new ArgumentException("not an IPv4/IPv6 address", nameof(client)) : key;
     }
 
-    private List<ClientAddress> MakeRoomLocked(ClientAddress key)
+    private void MakeRoomLocked(ClientAddress key)
     {
+        List<ClientAddress> dropped = PlanLocked(key, out int evicted);
+        DropLocked(dropped, evicted);
+    }
+
+    /// <summary>Room for a new key in a full table: the expired leases, else also the k soonest to expire (evicted).</summary>
+    private List<ClientAddress> PlanLocked(ClientAddress key, out int evicted)
+    {
+        evicted = 0;
         if (_leases.Count < MaxEntries || _leases.ContainsKey(key))
         {
             return [];
         }
 
-        var dropped = SweepLocked();
-        if (_leases.Count < MaxEntries)
+        var now = _time.GetUtcNow().UtcTicks;
+        var dropped = new List<ClientAddress>();
+        foreach (var pair in _leases)
+        {
+            if (pair.Value.ExpiresTicks <= now)
+            {
+                dropped.Add(pair.Key);
+            }
+        }
+
+        if (_leases.Count - dropped.Count < MaxEntries)
         {
             return dropped;
         }
@@ -179,6 +208,11 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
         var heap = new PriorityQueue<ClientAddress, long>(k + 1, Comparer<long>.Create((a, b) => b.CompareTo(a)));
         foreach (var pair in _leases)
         {
+            if (pair.Value.ExpiresTicks <= now)
+            {
+                continue; // already dropped above
+            }
+
             heap.Enqueue(pair.Key, pair.Value.ExpiresTicks);
             if (heap.Count > k)
             {
@@ -186,18 +220,26 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
             }
         }
 
-        var evicted = 0;
         while (heap.TryDequeue(out var victim, out _))
         {
-            if (_leases.TryRemove(victim, out _))
-            {
-                dropped.Add(victim);
-                evicted++;
-            }
+            dropped.Add(victim);
+            evicted++;
         }
 
-        _onEvicted?.Invoke(evicted);
         return dropped;
+    }
+
+    private void DropLocked(IReadOnlyList<ClientAddress> keys, int evicted)
+    {
+        foreach (var key in keys)
+        {
+            _leases.TryRemove(key, out _);
+        }
+
+        if (evicted > 0)
+        {
+            _onEvicted?.Invoke(evicted);
+        }
     }
 
     private List<ClientAddress> SweepLocked()

@@ -11,8 +11,21 @@ public sealed class FloodLimits
     /// <summary>Audit mode for every limit: log what would be refused, refuse nothing.</summary>
     public bool Audit { get; init; }
 
-    /// <summary>Honour <c>ClientRate:</c> and <c>ClientConn:</c> access entries (spec §1.8).</summary>
+    /// <summary>
+    /// Honour <c>ClientRate:</c> and <c>ClientConn:</c> access entries as Sendmail's FEATURE(ratecontrol) and
+    /// FEATURE(conncontrol) do (cf/README): checked in check_relay, after the <c>Connect:</c> lookup. An entry that
+    /// applies to a client replaces <see cref="ClientConnectionRate"/> / <see cref="ClientConnections"/> for it.
+    /// </summary>
     public bool AccessEntries { get; init; } = true;
+
+    /// <summary>Sendmail's ConnectionRateWindowSize (confCONNECTION_RATE_WINDOW_SIZE): what <c>ClientRate:</c> counts over.</summary>
+    public TimeSpan ConnectionRateWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>FEATURE(`ratecontrol')'s arguments.</summary>
+    public ClientControlMode RateControl { get; init; } = new();
+
+    /// <summary>FEATURE(`conncontrol')'s arguments.</summary>
+    public ClientControlMode ConnControl { get; init; } = new();
 
     public int NetworkPrefixV4 { get; init; } = 24;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Milter.Policy.Limits;
 
 /// <summary>
@@ -8,20 +6,16 @@ namespace Milter.Policy.Limits;
 /// </summary>
 public sealed class LimitEngine
 {
-    private static readonly TimeSpan SendmailRateWindow = TimeSpan.FromSeconds(60); // ConnectionRateWindowSize
-    private readonly ConcurrentDictionary<int, RateLimit> _clientRateVariants = new();
+    /// <summary>Clients whose connections <see cref="RateWindow"/> keeps (about 150 bytes each).</summary>
+    public const int RateWindowClients = 65536;
 
-    public LimitEngine(FloodLimits limits, IRateLimitStore store, ILimitObserver? observer = null, ConnectionCounter? connections = null)
+    public LimitEngine(FloodLimits limits, IRateLimitStore store, ILimitObserver? observer = null, ConnectionCounter? connections = null, TimeProvider? time = null)
     {
         Limits = limits ?? throw new ArgumentNullException(nameof(limits));
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Observer = observer;
         Connections = connections ?? new ConnectionCounter();
-        // ClientRate:/ClientConn: entries need buckets even when the configured limit is off (Sendmail's exemption:
-        // Connect: OK/RELAY, as ratecontrol runs at the end of check_relay).
-        ClientRateBase = limits.ClientConnectionRate
-            ?? new RateLimit(nameof(FloodLimits.ClientConnectionRate), LimitScope.Client, 1, SendmailRateWindow, exempt: LimitExemptions.ConnectOk);
-        ClientConnBase = limits.ClientConnections ?? new CountLimit(nameof(FloodLimits.ClientConnections), 0, Exempt: LimitExemptions.ConnectOk);
+        RateWindow = new ConnectionRateWindow(limits.ConnectionRateWindow, time ?? TimeProvider.System, RateWindowClients);
     }
 
     public FloodLimits Limits { get; }
@@ -30,18 +24,15 @@ public sealed class LimitEngine
 
     public ILimitObserver? Observer { get; }
 
+    /// <summary>Open connections held by the <see cref="FloodLimits.ClientConnections"/> limit (exempt clients are not counted).</summary>
     public ConnectionCounter Connections { get; }
 
-    internal RateLimit ClientRateBase { get; }
+    /// <summary>Every open connection per client, as Sendmail's <c>{client_connections}</c> (for <c>ClientConn:</c>).</summary>
+    public ConnectionCounter OpenConnections { get; } = new();
 
-    internal CountLimit ClientConnBase { get; }
+    /// <summary>Every connection per client in Sendmail's rate window, as <c>{client_rate}</c> (for <c>ClientRate:</c>).</summary>
+    public ConnectionRateWindow RateWindow { get; }
 
-    /// <summary>Starts the limits of one SMTP session (call <see cref="LimitGate.ConnectAsync"/> next, <see cref="LimitGate.Close"/> at the end).</summary>
+    /// <summary>Starts the limits of one SMTP session (call <see cref="LimitGate.Register"/> next, <see cref="LimitGate.Close"/> at the end).</summary>
     public LimitGate Open(PolicySession session) => new(this, session ?? throw new ArgumentNullException(nameof(session)));
-
-    /// <summary>The connection rate a <c>ClientRate:</c> entry of <paramref name="count"/> sets (same buckets as the configured one).</summary>
-    internal RateLimit ClientRate(int count) =>
-        count == ClientRateBase.Count && ClientRateBase.Burst == count
-            ? ClientRateBase
-            : _clientRateVariants.GetOrAdd(count, static (n, b) => b.WithCount(n), ClientRateBase);
 }

@@ -6,7 +6,7 @@ public enum LimitExemptions
 {
     None = 0,
 
-    /// <summary>A <c>Connect:</c> access entry answers OK or RELAY for the client (as Sendmail's ratecontrol, spec §1.8).</summary>
+    /// <summary>A <c>Connect:</c> access entry answers OK or RELAY for the client (as Sendmail's ratecontrol, which runs at the end of check_relay).</summary>
     ConnectOk = 1,
 
     /// <summary>The client address holds a lease (POP-before-SMTP, <see cref="Leases.ILeaseStore"/>).</summary>

@@ -12,6 +12,7 @@ namespace Milter.Policy.Limits;
 /// </summary>
 public sealed class LimitGate
 {
+    private static readonly CountLimit s_noConnectionLimit = new(nameof(FloodLimits.ClientConnections), 0);
     private readonly LimitEngine _engine;
     private readonly FloodLimits _limits;
     private readonly PolicySession _session;
@@ -25,6 +26,7 @@ public sealed class LimitGate
     private bool? _leased;
     private int _recipients;
     private int _slot; // 1 while this session holds an open-connection slot
+    private int _counted; // 1 while this session is in the engine's OpenConnections
     private int _closed;
 
     internal LimitGate(LimitEngine engine, PolicySession session)
@@ -39,7 +41,32 @@ public sealed class LimitGate
     /// <summary>This session holds an open-connection slot (given back by <see cref="Close"/>).</summary>
     public bool HoldsConnectionSlot => Volatile.Read(ref _slot) == 1;
 
-    /// <summary>Open connections, then connection rate, for the client address (local clients: nothing).</summary>
+    /// <summary>
+    /// Counts this connection as Sendmail's daemon does before check_relay, every connection alike: its
+    /// <c>{client_rate}</c> and <c>{client_connections}</c> go to the session, which compares them with the client's
+    /// <c>ClientRate:</c>/<c>ClientConn:</c> entries where Sendmail does (ratecontrol/conncontrol). Call it once, at
+    /// connect, before the policy's connect stage. Nothing is counted for local clients or without <see cref="FloodLimits.AccessEntries"/>.
+    /// </summary>
+    public void Register()
+    {
+        if (!_limits.AccessEntries || _client is not { } client || Interlocked.Exchange(ref _counted, 1) == 1)
+        {
+            return;
+        }
+
+        var rate = _engine.RateWindow.Add(client);
+        _engine.OpenConnections.TryAcquire(client, int.MaxValue, force: true, out var open);
+        _session.Counts = new ClientCounts(rate, open, _limits);
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>
+    /// The configured limits at connect: open connections, then connection rate, for the client address (local clients:
+    /// nothing). A <c>ClientConn:</c> or <c>ClientRate:</c> entry that applies to the client replaces the configured limit.
+    /// </summary>
     public async ValueTask<SmtpReply?> ConnectAsync(CancellationToken cancellationToken = default)
     {
         if (_client is not { } client)
@@ -47,19 +74,19 @@ public sealed class LimitGate
             return null;
         }
 
-        var conn = _engine.ClientConnBase;
+        var conn = _limits.ClientConnections ?? s_noConnectionLimit;
         var max = conn.Max;
         var rate = _limits.ClientConnectionRate;
         if (_limits.AccessEntries)
         {
-            if (_session.FindClientLimit(PolicySession.ClientConnTag) is { } connEntry)
+            if (_session.FindClientLimit(PolicySession.ClientConnTag) is not null)
             {
-                max = connEntry;
+                max = 0;
             }
 
-            if (_session.FindClientLimit(PolicySession.ClientRateTag) is { } rateEntry)
+            if (rate is not null && _session.FindClientLimit(PolicySession.ClientRateTag) is not null)
             {
-                rate = rateEntry == 0 ? null : _engine.ClientRate(rateEntry);
+                rate = null;
             }
         }
 
@@ -90,7 +117,7 @@ public sealed class LimitGate
         var refusal = await CheckAsync(rate, _client, PolicyStage.Connect, _limits.ConnectionRateReply, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
         {
-            Close();
+            ReleaseSlot();
         }
 
         return refusal;
@@ -154,6 +181,15 @@ public sealed class LimitGate
     public void Close()
     {
         Volatile.Write(ref _closed, 1);
+        ReleaseSlot();
+        if (Interlocked.Exchange(ref _counted, 0) == 1 && _client is { } counted)
+        {
+            _engine.OpenConnections.Release(counted);
+        }
+    }
+
+    private void ReleaseSlot()
+    {
         if (Interlocked.Exchange(ref _slot, 0) == 1 && _client is { } client)
         {
             _engine.Connections.Release(client);
@@ -214,8 +250,16 @@ public sealed class LimitGate
 
     private async ValueTask<bool> LeasedAsync(CancellationToken cancellationToken)
     {
-        // A lease store that cannot answer exempts nobody.
-        _leased = await _session.CheckLeaseAsync(cancellationToken).ConfigureAwait(false) == LeaseStatus.Leased;
+        // A lease store that cannot answer, or fails, exempts nobody (as the relay decision reads a failure as no answer).
+        try
+        {
+            _leased = await _session.CheckLeaseAsync(cancellationToken).ConfigureAwait(false) == LeaseStatus.Leased;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _leased = false;
+        }
+
         return _leased.Value;
     }
 }

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Milter.Policy.Model;
 
 /// <summary>
-/// A client address normalised the way Sendmail's rules see it (spec §1.11): <c>IPv6:</c> prefix and brackets
+/// A client address normalised the way Sendmail's rules see it (daemon.c anynet_ntop): <c>IPv6:</c> prefix and brackets
 /// stripped, v4-mapped IPv6 turned into IPv4, rendered as a dotted quad or as uncompressed lowercase
 /// <c>IPv6:2001:db8:0:0:0:0:0:1</c>.
 /// </summary>

@@ -2,7 +2,9 @@ namespace Milter.Policy.Model;
 
 /// <summary>
 /// An SMTP reply as Sendmail shows it: code, enhanced status code and text. The text never contains the
-/// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for MAIL/RCPT replies (spec §1.5 "Wire form").
+/// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for MAIL/RCPT replies (err.c fmtmsg). Every
+/// line is made fit for the wire (<see cref="ReplyText.Clean(string, int)"/>): no control character, at most
+/// <see cref="ReplyText.MaxLines"/> lines of at most <see cref="ReplyText.MaxLineLength"/> characters on the wire.
 /// </summary>
 public sealed class SmtpReply : IEquatable<SmtpReply>
 {
@@ -10,10 +12,23 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(code, 200);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(code, 599);
+        ArgumentNullException.ThrowIfNull(enhancedCode);
+        ArgumentNullException.ThrowIfNull(text);
         Code = code;
         EnhancedCode = enhancedCode;
-        Text = text;
-        TextLines = text.Contains('\n', StringComparison.Ordinal) ? text.Split('\n') : [text];
+        var lines = text.Contains('\n', StringComparison.Ordinal) ? text.Split('\n', ReplyText.MaxLines) : [text];
+        var prefix = 4 + (enhancedCode.Length > 0 ? enhancedCode.Length + 1 : 0);
+        var clean = true;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var safe = ReplyText.Clean(lines[i], prefix, out var cut);
+            IsCut |= cut;
+            clean &= ReferenceEquals(safe, lines[i]) || safe == lines[i];
+            lines[i] = safe;
+        }
+
+        TextLines = lines;
+        Text = clean ? text : string.Join('\n', lines);
         Line = string.Concat(code.ToString(System.Globalization.CultureInfo.InvariantCulture), " ", enhancedCode, " ", string.Join("\\n", TextLines));
     }
 
@@ -35,6 +50,32 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     public string Line { get; }
 
     public bool IsTemporary => Code is >= 400 and < 500;
+
+    /// <summary>A line was too long for the wire and was cut (ending in <c>...</c>).</summary>
+    public bool IsCut { get; }
+
+    /// <summary>
+    /// Parses <c>"NNN D.S.N text"</c> (or <c>"NNN text"</c>: the enhanced code is then the class default, 4.0.0 or 5.0.0)
+    /// with a 4xx/5xx code; false for anything else.
+    /// </summary>
+    public static bool TryParse(string? text, out SmtpReply? reply)
+    {
+        reply = null;
+        var span = (text ?? string.Empty).AsSpan().Trim();
+        if (span.Length < 5 || span[3] != ' ' || !int.TryParse(span[..3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+            || code is < 400 or >= 600)
+        {
+            return false;
+        }
+
+        var rest = span[4..];
+        var space = rest.IndexOf(' ');
+        var head = space < 0 ? rest : rest[..space];
+        reply = Milter.Policy.Access.AccessValueParser.IsEnhancedCode(head)
+            ? new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
+            : new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
+        return true;
+    }
 
     public bool Equals(SmtpReply? other) => other is not null && other.Line == Line;
 

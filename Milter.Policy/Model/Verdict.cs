@@ -47,7 +47,7 @@ public readonly struct Verdict
     public PolicyTrace? Trace { get; }
 
     /// <summary>
-    /// Evaluated at connect but delivered later (spec §1.11): Sendmail ignores connect-stage reply text, so the adapter
+    /// Evaluated at connect but delivered later: Sendmail ignores the text of a connect-stage reply, so the adapter
     /// answers <c>SMFIR_CONTINUE</c> at connect and the session returns this verdict again at HELO, MAIL and RCPT.
     /// </summary>
     public bool IsDeferred { get; }

@@ -1,6 +1,6 @@
 namespace Milter.Policy.Model;
 
-/// <summary>What the adapter does with a <see cref="Verdict"/> (spec §1.11).</summary>
+/// <summary>What the adapter does with a <see cref="Verdict"/>: the milter response of each is named below.</summary>
 public enum VerdictAction
 {
     /// <summary>No objection: answer <c>SMFIR_CONTINUE</c>.</summary>

@@ -12,6 +12,11 @@ if (args is ["leases-seed" or "leases-memory" or "redis-lease-latency", ..])
     return LeaseMemory.Run(args);
 }
 
+if (args is ["product-fixture", ..])
+{
+    return ProductFixture.Run(args);
+}
+
 if (args is ["generate" or "load", ..])
 {
     return LoadCommand.Run(args);

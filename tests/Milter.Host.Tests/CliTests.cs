@@ -99,7 +99,7 @@ public class CliTests
     public async Task Check_PrintsEveryStageWithItsReplyAndTrace()
     {
         (int exit, string output, _) = await MilterProgram.RunAsync("check", "--client-ip", "203.0.113.20", "--from", "<a@example.org>", "--rcpt", "<x@remote.example>");
-        exit.Should().Be(0);
+        exit.Should().Be(1, "a refused transaction exits 1");
         output.Should().Contain("rcpt: 550 5.7.1 Relaying denied. Proper authentication required.").And.Contain("access to:remote.example -> miss");
     }
 
@@ -125,13 +125,109 @@ public class CliTests
             output.Should().Contain(fileAccess + ":1", "the configured access file lets this client relay");
 
             (exit, output, _) = await MilterProgram.RunAsync([.. transaction, "--access", flagAccess]);
-            exit.Should().Be(0);
+            exit.Should().Be(1);
             output.Should().Contain("rcpt: 550 5.7.1 Log in first", "--access replaces the file's rules, the file's reply text stays");
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [TestCase("10.1.2")]
+    [TestCase("bogus")]
+    [TestCase("")]
+    [TestCase("167837954")]
+    [TestCase("1.2.3.4.5")]
+    [TestCase("192.0.2.256")]
+    [TestCase("2001:db8::1::2")]
+    public async Task Check_ClientIpNotAFullAddress_IsAUsageErrorNamingIt(string clientIp)
+    {
+        (int exit, string output, string error) = await MilterProgram.RunAsync("check", "--client-ip", clientIp, "--from", "<a@example.org>", "--rcpt", "<x@remote.example>");
+
+        exit.Should().Be(2);
+        error.Should().Contain($"--client-ip '{clientIp}' is not a full IPv4 or IPv6 address");
+        output.Should().BeEmpty("nothing is evaluated");
+    }
+
+    [TestCase("192.0.2.1")]
+    [TestCase("[192.0.2.1]")]
+    [TestCase("2001:db8::1")]
+    [TestCase("IPv6:2001:db8:0:0:0:0:0:1")]
+    [TestCase("::ffff:192.0.2.1")]
+    public async Task Check_ClientIpFullAddress_IsEvaluated(string clientIp)
+    {
+        (int exit, string output, _) = await MilterProgram.RunAsync("check", "--client-ip", clientIp, "--from", "<a@example.org>", "--rcpt", "<x@remote.example>");
+
+        exit.Should().Be(1, "a stranger may not relay:\n{0}", output);
+        output.Should().Contain("rcpt: 550 5.7.1 Relaying denied.");
+    }
+
+    [TestCase("OK", 0, "rcpt: accept")]
+    [TestCase("ok", 0, "rcpt: accept")]
+    [TestCase("FORGED", 1, "rcpt: 550 5.7.1 Relaying denied. IP name possibly forged mx.trusted.example")]
+    [TestCase("FAIL", 1, "rcpt: 550 5.7.1 Relaying denied. IP name lookup failed mx.trusted.example")]
+    [TestCase("TEMP", 3, "rcpt: 450 4.4.0 Relaying temporarily denied. Cannot resolve PTR record for 203.0.113.20")]
+    public async Task Check_ClientResolve_IsTheMacroTheLiveMilterGets_AndTheExitCodeSaysTheOutcome(string resolve, int expectedExit, string expectedLine)
+    {
+        string dir = Directory.CreateTempSubdirectory("milter-check-resolve").FullName;
+        try
+        {
+            string relayDomains = Path.Combine(dir, "relay-domains");
+            await File.WriteAllTextAsync(relayDomains, "trusted.example\n");
+            string[] transaction =
+            [
+                "check", "--client-ip", "203.0.113.20", "--client-name", "mx.trusted.example", "--from", "<a@example.org>",
+                "--rcpt", "<x@remote.example>", "--relay-domains", relayDomains,
+            ];
+
+            (int exit, string output, _) = await MilterProgram.RunAsync([.. transaction, "--client-resolve", resolve]);
+
+            output.Should().Contain(expectedLine);
+            exit.Should().Be(expectedExit, output);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestCase("MAYBE")]
+    [TestCase("1")]
+    [TestCase("Unknown")]
+    public async Task Check_ClientResolveNotAMacroValue_IsAUsageErrorNamingIt(string resolve)
+    {
+        (int exit, _, string error) = await MilterProgram.RunAsync("check", "--client-ip", "192.0.2.1", "--client-resolve", resolve, "--from", "<a@b>", "--rcpt", "<c@d>");
+
+        exit.Should().Be(2);
+        error.Should().Contain($"--client-resolve '{resolve}' is not OK, FAIL, FORGED or TEMP");
+    }
+
+    [Test]
+    public async Task Check_TemporaryRefusalByRule_ExitsThree()
+    {
+        string access = Path.GetTempFileName();
+        await File.WriteAllTextAsync(access, "From:slow.example\tERROR:4.3.0:451 try again later\n");
+        try
+        {
+            (int exit, string output, _) = await MilterProgram.RunAsync("check", "--client-ip", "192.0.2.1", "--from", "<a@slow.example>", "--rcpt", "<c@d.example>", "--access", access);
+
+            output.Should().Contain("mail: 451 4.3.0 try again later");
+            exit.Should().Be(3, output);
+        }
+        finally
+        {
+            File.Delete(access);
+        }
+    }
+
+    [Test]
+    public async Task Check_Help_DocumentsTheExitCodes()
+    {
+        (int exit, string output, _) = await MilterProgram.RunAsync("check", "--help");
+
+        exit.Should().Be(0);
+        output.Should().Contain("0 accepted, 1 refused (5xx), 3 temporarily refused (4xx), 2 usage error").And.Contain("--client-resolve");
     }
 
     [Test]

@@ -143,7 +143,7 @@ public class LeaseStoreTests
     public async Task SocketMapResponder_StoreDown_IsNotFound()
     {
         string reply = await new SocketMapResponder(new DownTable(), "drac").AnswerAsync("drac 192.0.2.7", default);
-        reply.Should().Be("NOTFOUND ", "spec §1.10: never TEMP");
+        reply.Should().Be("NOTFOUND ", "never TEMP: Sendmail's drac rules would take a TEMP as RELAY");
     }
 
     [TestCase("1800", 1800)]

@@ -22,6 +22,12 @@ internal static class MilterProgram
     /// </summary>
     public static string NoConfigFile => Path.Combine(AppContext.BaseDirectory, "no-such-directory", "milter.json");
 
+    /// <summary>Set to true for every child unless the test's environment says otherwise.</summary>
+    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
+
+    /// <summary>The state directory of a child that configures none (<c>$STATE_DIRECTORY</c>, as systemd would set it).</summary>
+    public static string DefaultStateDirectory => Path.Combine(AppContext.BaseDirectory, "default-state");
+
     public static Process Start(params string[] args) => StartWith(null, args);
 
     public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
@@ -32,7 +38,14 @@ internal static class MilterProgram
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["MILTER_CONFIG"] = NoConfigFile;
+        // Without a configured state directory a root milter would use the machine's /var/lib/milter (the Debian
+        // package's, which PackageTests installs and purges): the default here is under this build's output.
+        info.Environment["STATE_DIRECTORY"] = DefaultStateDirectory;
         info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
+        // The sender domain check asks DNS (/etc/resolv.conf by default): tests do not depend on this machine's DNS.
+        // The DNS tests (Dns/) set it back to false and point Milter:Dns:Servers at their own NSD.
+        info.Environment[NoDnsSetting] = "true";
+        info.Environment["Milter__Logging__BatchMilliseconds"] = "0"; // tests read a log line right after the session that logged it
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

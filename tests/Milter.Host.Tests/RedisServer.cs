@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests;
@@ -20,7 +21,7 @@ internal sealed class RedisServer : IDisposable
     /// <param name="password">Require this password (<c>--requirepass</c>: the default user needs AUTH).</param>
     public static async Task<RedisServer> StartAsync(string? password = null)
     {
-        string server = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+        string server = Prerequisite.Program("redis-server", "redis-server");
         int port = MilterProgram.FreePort();
         var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }
@@ -29,7 +30,7 @@ internal sealed class RedisServer : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        Process process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
+        Process process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -52,6 +53,19 @@ internal sealed class RedisServer : IDisposable
         redis.Dispose();
         Assert.Fail("redis-server did not listen");
         return redis;
+    }
+
+    /// <summary>Hangs the server (SIGSTOP): connections stay open, nothing is answered. <see cref="Resume"/> or <see cref="Dispose"/> ends it.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using Process kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.That(kill.ExitCode, Is.Zero, $"kill {signal} redis-server");
     }
 
     /// <summary>Stops the server (tests of an outage call this mid-test); idempotent.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
+using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;
@@ -13,9 +14,10 @@ namespace Milter.Interop.Tests;
 /// swaks connecting from several 127.0.0.x addresses. The tests assert the SMTP replies the client sees and what
 /// Sendmail queued. Rules: <see cref="PolicyStack.BaseAccess"/>, relay-domains <c>relayed.example</c>, local-host-names
 /// <c>local.test.example</c>; the rig's /etc/hosts names 127.0.0.5 <c>client.test.example</c> and 127.0.0.6
-/// <c>reject.example</c>, 127.0.0.7, 127.0.0.8 and 127.0.0.10 have no name. Limits for this fixture: a mail bomb after
-/// <see cref="MailBombCount"/> messages, and a per-user message rate of 1 in audit mode (it refuses nothing, it only
-/// logs the user's name from the second message on).
+/// <c>reject.example</c>, 127.0.0.7, 127.0.0.8, 127.0.0.10, 127.0.0.11 and 127.0.0.13 have no name. Limits for this fixture: a mail
+/// bomb after <see cref="MailBombCount"/> messages, and a per-user message rate of 1 in audit mode (it refuses nothing,
+/// it only logs the user's name from the second message on). The milter asks a private NSD (<see cref="TestDnsServer"/>):
+/// the sender domain check is on and the DNS list <see cref="TestDnsServer.ListZone"/> lists 127.0.0.11.
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
@@ -24,26 +26,39 @@ public sealed partial class SendmailPolicyTests
     private const int MailBombCount = 3;
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(5);
     private PolicyStack? _stack;
+    private TestDnsServer? _dns;
 
     private SendmailRig Rig => _stack!.Rig;
 
     private MilterProcess Milter => _stack!.Milter;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() =>
-        _stack = await PolicyStack.StartAsync(new Dictionary<string, string>
-        {
-            ["Milter__Limits__MailBomb__Count"] = MailBombCount.ToString(CultureInfo.InvariantCulture),
-            ["Milter__Limits__UserMessageRate__Count"] = "1",
-            ["Milter__Limits__UserMessageRate__Audit"] = "true",
-        });
+    public async Task StartMilterAndSendmail()
+    {
+        _dns = await TestDnsServer.StartAsync();
+        _stack = await PolicyStack.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["Milter__Limits__MailBomb__Count"] = MailBombCount.ToString(CultureInfo.InvariantCulture),
+                ["Milter__Limits__UserMessageRate__Count"] = "1",
+                ["Milter__Limits__UserMessageRate__Audit"] = "true",
+            },
+            dns: _dns);
+    }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        if (_stack is not null)
+        try
         {
-            await _stack.DisposeAsync();
+            if (_stack is not null)
+            {
+                await _stack.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _dns?.Dispose();
         }
     }
 
@@ -77,7 +92,7 @@ public sealed partial class SendmailPolicyTests
 
         SwaksTranscript smtp = await SendAsync("127.0.0.6", "u@local.test.example");
 
-        // The milter defers the connect verdict (Sendmail would drop its text, spec §1.11) and answers it at HELO;
+        // The milter defers the connect verdict (Sendmail would drop the text of a connect-stage reply) and answers it at HELO;
         // Sendmail keeps that answer and gives it for MAIL, as it does for its own check_relay.
         smtp.ServerLines.Should().NotBeEmpty("{0}", smtp);
         smtp.ServerLines[0].Should().StartWith("220 mta.test.example ESMTP ", "{0}", smtp);
@@ -276,6 +291,67 @@ public sealed partial class SendmailPolicyTests
         (await probe.SendAsync("VRFY postmaster")).Should().Equal("252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery (or try finger)");
         (await probe.SendAsync("EXPN postmaster")).Should().Equal("502 5.7.0 Sorry, we do not allow this operation");
         (await probe.SendAsync("ETRN local.test.example")).Should().Equal("502 5.7.0 Sorry, we do not allow this operation");
+    }
+
+    [Test]
+    [Order(14)]
+    public async Task DnsblListedClient_IsRefusedWithSendmailsDnsblText_NothingQueued()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript smtp = await SendAsync("127.0.0.11", "u@local.test.example");
+
+        smtp.ServerLines.Should().Contain("550 5.7.1 Rejected: 127.0.0.11 listed at bl.example", "{0}", smtp);
+        smtp.ServerLines.Should().NotContain(l => l.StartsWith("250 2.1.", StringComparison.Ordinal), "{0}", smtp);
+        smtp.AcceptedQueueId.Should().BeNull();
+        Rig.QueuedIds().Should().HaveCount(queued);
+    }
+
+    [Test]
+    [Order(15)]
+    public async Task UnresolvableSender_IsRefused553_AndATemporaryFailureIs451_NothingQueued()
+    {
+        int queued = Rig.QueuedIds().Count;
+
+        SwaksTranscript missing = await SendAsync(Rig, "127.0.0.5", "someone@nope.example", "u@local.test.example");
+        SwaksTranscript broken = await SendAsync(Rig, "127.0.0.5", "someone@x.broken.example", "u@local.test.example");
+
+        missing.ServerLines.Should().Contain(
+            "553 5.1.8 <someone@nope.example>... Domain of sender address someone@nope.example does not exist", "{0}", missing);
+        broken.ServerLines.Should().Contain("451 4.1.8 Domain of sender address someone@x.broken.example does not resolve", "{0}", broken);
+        Rig.QueuedIds().Should().HaveCount(queued, "{0}\n{1}", missing, broken);
+    }
+
+    [Test]
+    [Order(16)]
+    public async Task SenderWithACarriageReturn_GetsAProperReply_AndTheMilterStaysUp()
+    {
+        // Sendmail passes a CR inside MAIL FROM to the milter (and echoes it raw in its own "<addr>... " prefix); with
+        // FEATURE(accept_unqualified_senders) in the rig, the milter's "Domain name required" quotes the sender.
+        await using var smtp = await RawSmtp.ConnectAsync("127.0.0.5", Rig.Port);
+        (await smtp.SendAsync("EHLO probe.example")).Should().StartWith("250");
+        string refused = await smtp.SendAsync("MAIL FROM:<foo\rbar>");
+        refused.Should().StartWith("553 5.5.4 ").And.EndWith("Domain name required for sender address foo\\rbar");
+        (await smtp.SendAsync("RSET")).Should().StartWith("250");
+        (await smtp.SendAsync("MAIL FROM:<sender@sender.example>")).Should().StartWith("250 2.1.0");
+        (await smtp.SendAsync("RCPT TO:<u@local.test.example>")).Should().StartWith("250 2.1.5", "the milter connection survived the reply");
+    }
+
+    [Test]
+    [Order(17)]
+    public async Task ClientRateEntry_TheSecondConnectionInTheWindow_Gets452FromRatecontrol()
+    {
+        int mark = Milter.LineCount;
+        await File.WriteAllTextAsync(_stack!.AccessFile, PolicyStack.BaseAccess + "ClientRate:127.0.0.13\t1\n");
+        await Milter.WaitForLineAsync(LoadedLine("file change"), ReloadTimeout, mark);
+
+        // A pair of its own: the fixture's mail-bomb limit counts sender→recipient pairs.
+        SwaksTranscript first = await SendAsync(Rig, "127.0.0.13", "rate@sender.example", "rate@local.test.example");
+        AssertQueuedFor(first, "rate@local.test.example");
+
+        SwaksTranscript second = await SendAsync(Rig, "127.0.0.13", "rate@sender.example", "rate@local.test.example");
+        second.ServerLines.Should().Contain("452 4.3.2 Connection rate limit exceeded.", "ClientRate:127.0.0.13 1:\n{0}", second);
+        second.AcceptedQueueId.Should().BeNull("{0}", second);
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
-/// <summary>Walk orders of spec §1.4, proven through the deciding key and the trace.</summary>
+/// <summary>Walk orders of Sendmail's LookUpDomain, LookUpAddress and SearchList (proto.m4), proven through the deciding key and the trace.</summary>
 public sealed class AccessWalksTests
 {
     private static string? ConnectKey(string access, string address, string? name = null, PolicyOptions? options = null)

@@ -72,6 +72,28 @@ public sealed class LeaseTableTests
     }
 
     [Test]
+    public void PlanRoomFor_FullTable_NamesExpiredThenSoonest_AndDropsNothingUntilDrop()
+    {
+        var evictions = new List<int>();
+        var table = new InMemoryLeaseStore(_time, maxEntries: 3, onEvicted: evictions.Add);
+        table.Add(Ip("192.0.2.1"), ttl: TimeSpan.FromMinutes(1));
+        table.Add(Ip("192.0.2.2"), ttl: TimeSpan.FromMinutes(5));
+        table.Add(Ip("192.0.2.3"), ttl: TimeSpan.FromMinutes(9));
+        ClientAddress.TryParse("192.0.2.4", out var key).Should().BeTrue();
+        table.PlanRoomFor(key, out int evicted).Select(k => k.ToString()).Should().Equal("192.0.2.1");
+        evicted.Should().Be(1, "nothing expired: the lease closest to expiry");
+        _time.Advance(TimeSpan.FromMinutes(2));
+        IReadOnlyList<ClientAddress> plan = table.PlanRoomFor(key, out evicted);
+        plan.Select(k => k.ToString()).Should().Equal("192.0.2.1");
+        evicted.Should().Be(0, "an expired lease makes the room");
+        table.Count.Should().Be(3, "a plan drops nothing (a durable store drops once its write is on disk)");
+        evictions.Should().BeEmpty();
+        table.Drop(plan, evicted);
+        table.Count.Should().Be(2);
+        table.PlanRoomFor(key, out _).Should().BeEmpty("there is room now");
+    }
+
+    [Test]
     public void Add_FullTable_PurgesExpiredBeforeEvicting()
     {
         var evictions = new List<int>();

@@ -56,6 +56,7 @@ public sealed class PolicyCaseTests
 
     [TestCase("client 192.0.2.1\n", "t:1: 'client' before the first 'case'")]
     [TestCase("case x\nclient nohost\nexpect pass\n", "t:2: client: 'nohost' does not start with an IP address")]
+    [TestCase("case x\nclient 10.1.2\nexpect pass\n", "t:2: client: '10.1.2' does not start with an IP address")]
     [TestCase("case x\nresolve MAYBE\nexpect pass\n", "t:2: resolve: 'MAYBE' is not OK, FAIL, FORGED or TEMP")]
     [TestCase("case x\nlease sometimes\nexpect pass\n", "t:2: lease: 'sometimes' is not yes, no or down")]
     [TestCase("case x\nexpect maybe\n", "t:2: expect: 'maybe' is not continue|accept|pass|discard|quarantine [reason]|reject|tempfail|NNN [D.S.N [text]]")]

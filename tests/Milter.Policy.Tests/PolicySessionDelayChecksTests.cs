@@ -2,7 +2,7 @@ using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
-/// <summary>FEATURE(delay_checks) with and without friend/hater (spec §1.8).</summary>
+/// <summary>FEATURE(delay_checks) with and without friend/hater (cf/README FEATURE(delay_checks)).</summary>
 public sealed class PolicySessionDelayChecksTests
 {
     private static PolicyOptions Delay(DelayChecksMode mode = DelayChecksMode.On) => new() { DelayChecks = mode };

@@ -3,7 +3,7 @@ using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
-/// <summary>Rcpt_ok / Relay_ok in Sendmail's order (spec §1.7) and the relay options.</summary>
+/// <summary>Rcpt_ok / Relay_ok in Sendmail's order (proto.m4) and the relay options.</summary>
 public sealed class PolicySessionRelayTests
 {
     private const string Denied = "550 5.7.1 Relaying denied. Proper authentication required.";
@@ -227,10 +227,12 @@ public sealed class PolicySessionRelayTests
     [Test]
     public async Task Rcpt_AsyncLeaseStore_IsAwaited()
     {
-        var session = TestPolicy.Engine("", leases: new SlowLeaseStore()).Session("192.0.2.9");
+        var store = new GatedLeaseStore();
+        var session = TestPolicy.Engine("", leases: store).Session("192.0.2.9");
         session.Mail("<a@b.example>");
         var pending = session.RcptAsync("<x@elsewhere.example>");
-        pending.IsCompleted.Should().BeFalse();
+        pending.IsCompleted.Should().BeFalse("the store has not answered yet");
+        store.Answer(LeaseStatus.Leased);
         (await pending).Action.Should().Be(VerdictAction.Accept);
     }
 
@@ -243,12 +245,13 @@ public sealed class PolicySessionRelayTests
         verdict.Trace.Steps.Last().Key.Should().Be("example", "the Connect: name walk ends at the TLD, bare");
     }
 
-    private sealed class SlowLeaseStore : ILeaseStore
+    /// <summary>A store that answers only when the test says so (no timing involved).</summary>
+    private sealed class GatedLeaseStore : ILeaseStore
     {
-        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct)
-        {
-            await Task.Delay(20, ct);
-            return LeaseStatus.Leased;
-        }
+        private readonly TaskCompletionSource<LeaseStatus> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Answer(LeaseStatus status) => _answer.SetResult(status);
+
+        public ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct) => new(_answer.Task.WaitAsync(ct));
     }
 }

@@ -2,7 +2,7 @@ using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
-/// <summary>Actions at every stage with Sendmail's exact replies (spec §1.5, §1.6, §1.11).</summary>
+/// <summary>Actions at every stage with Sendmail's exact replies (cf/README's access values and default texts, proto.m4's check_relay/check_mail/check_rcpt).</summary>
 public sealed class PolicySessionStageTests
 {
     [TestCase("OK", VerdictAction.Accept, null)]

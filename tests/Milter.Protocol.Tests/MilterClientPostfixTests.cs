@@ -8,7 +8,7 @@ namespace Milter.Protocol.Tests;
 
 /// <summary>
 /// <see cref="MilterClient"/> in the Postfix flavor against what a real Postfix 3.7.11 sent (Captures/, recorded with
-/// the shared harness's wirelog.py behind tests/e2e/postfix-rig.sh), and each Postfix-only habit on its own.
+/// a packet-logging milter behind tests/e2e/postfix-rig.sh), and each Postfix-only habit on its own.
 /// </summary>
 public class MilterClientPostfixTests
 {

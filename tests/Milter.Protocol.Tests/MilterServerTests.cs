@@ -5,6 +5,7 @@ using FluentAssertions;
 using Milter.Protocol.Client;
 using Milter.Protocol.Tests.Support;
 using Milter.Protocol.Transport;
+using Milter.Tests.Common;
 using NUnit.Framework;
 using static Milter.Protocol.Tests.Support.Frames;
 
@@ -62,7 +63,7 @@ public class MilterServerTests
         {
             // A stale socket file: bound by a process that died without unlinking it (.NET unlinks on dispose,
             // so another process makes it).
-            using (Process python = Process.Start("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path])!)
+            using (Process python = Process.Start(Prerequisite.Program("python3", "python3"), ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path])!)
             {
                 await python.WaitForExitAsync();
             }

@@ -8,11 +8,11 @@ using Milter.Protocol.Session;
 namespace Milter.ReferenceFilter;
 
 /// <summary>
-/// The conformance filter on Milter.Protocol, with the behaviour of ../shared/conformance/confmilter.py and of the
-/// C libmilter twin in tests/interop/refmilter.c, so the same scripts and benchmarks run against both:
-/// CONNECT "reject.example" → REJECT; MAIL with "reject@" → 550 5.7.1, "tempfail@" → TEMPFAIL; RCPT with
-/// "badrcpt@" → 550 5.1.1; X-Ref-Action multiline/quarantine/discard/continue; REPLACE-ME in the body → body
-/// replaced; Subject → changed; always at EOM: X-Ref-Milter added, X-Ref-First inserted at 0, bcc added, ACCEPT.
+/// The conformance filter on Milter.Protocol, with the behaviour of its C libmilter twin, tests/interop/refmilter.c,
+/// so the same scripts and benchmarks run against both: CONNECT "reject.example" → REJECT; MAIL with "reject@" →
+/// 550 5.7.1, "tempfail@" → TEMPFAIL; RCPT with "badrcpt@" → 550 5.1.1; X-Ref-Action multiline/quarantine/discard/
+/// continue; REPLACE-ME in the body → body replaced; Subject → changed; always at EOM: X-Ref-Milter added,
+/// X-Ref-First inserted at 0, bcc added, ACCEPT.
 /// </summary>
 public sealed class ReferenceFilter : IMilterHandler
 {

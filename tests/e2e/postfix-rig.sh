@@ -124,7 +124,7 @@ do_start() {
     local w=$1 port=$2 spec=$3 snippet=$4 extra=$5 socketmap=${6:-} v pid="" g="" deadline
     [ "$(id -u)" = 0 ] || die "must run as root (mount/UTS namespace, postfix master)"
     case $port in ''|*[!0-9]*) die "bad SMTP_PORT '$port'";; esac
-    case $spec in inet:127.*|unix:/*) ;; *) die "bad MILTER_SPEC '$spec' (Postfix syntax: inet:127.0.0.1:PORT)";; esac
+    case $spec in inet:127.*|unix:*) ;; *) die "bad MILTER_SPEC '$spec' (Postfix syntax: inet:127.0.0.1:PORT)";; esac
     for v in unshare nsenter setsid script timeout ss; do
         command -v "$v" >/dev/null 2>&1 || die "'$v' not found (run .ci/install-deps.sh)"
     done

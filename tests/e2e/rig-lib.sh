@@ -1,5 +1,6 @@
-# Shared by sendmail-rig.sh and postfix-rig.sh (sourced, not run): processes, ports and the private namespace an
-# MTA runs in during the end-to-end tests.  The sourcing script sets RIG_NAME (used in messages) first.
+# Shared by sendmail-rig.sh, postfix-rig.sh and walkthrough-rig.sh (sourced, not run): processes, ports and the
+# private namespace an MTA runs in during the end-to-end tests.  The sourcing script sets RIG_NAME (used in messages)
+# first, and RIG_NSENTER (nsenter's namespace flags, default --mount --uts) if its namespace has more.
 
 die() { echo "$RIG_NAME: $*" >&2; exit 1; }
 
@@ -84,5 +85,5 @@ rig_swaks() {
     done
     [ $have_li = 1 ] || set -- --local-interface 127.0.0.5 "$@"
     [ $have_server = 1 ] || set -- --server "127.0.0.1:$port" "$@"
-    exec nsenter --target "$pid" --mount --uts -- swaks "$@"
+    exec nsenter --target "$pid" ${RIG_NSENTER:---mount --uts} -- swaks "$@"
 }

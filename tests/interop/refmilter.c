@@ -1,8 +1,7 @@
 /*
  * refmilter.c - libmilter reference milter for interop tests and benchmarks.
  *
- * Same input-driven behaviour as the conformance reference milter
- * (conformance/confmilter.py, which runs on pymilter = libmilter), written
+ * Input-driven behaviour (the C# twin is tests/Milter.ReferenceFilter), written
  * directly against libmilter so that it is fast and thread-safe:
  *
  *   connect  hostname "reject.example"        -> REJECT
@@ -335,7 +334,7 @@ static sfsistat ref_close(SMFICTX *ctx)
                    | SMFIF_ADDRCPT | SMFIF_QUARANTINE)
 
 /*
- * Negotiation as pymilter does it for confmilter.py: every protocol step
+ * Negotiation as pymilter (python3-milter) does it: every protocol step
  * and every reply (no SMFIP_NO* / SMFIP_NR*, no RCPT_REJ / HDR_LEADSPC),
  * plus SMFIP_SKIP when the MTA offers it.  Actions: only REF_FLAGS (pymilter
  * would echo all offered actions back; that difference is deliberate).

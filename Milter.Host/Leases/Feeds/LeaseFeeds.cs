@@ -17,14 +17,6 @@ namespace Milter.Host.Leases.Feeds;
 /// </summary>
 internal static class LeaseFeeds
 {
-    /// <summary>Problems in the feed settings, each naming its key (for <c>milter run</c>'s exit 2).</summary>
-    public static IEnumerable<string> Validate(IConfiguration configuration) =>
-        [
-            .. Bind<DracSettings>(configuration, DracSettings.Section).Validate(),
-            .. Bind<LogFollowerSettings>(configuration, LogFollowerSettings.Section).Validate(),
-            .. Bind<JournalSettings>(configuration, JournalSettings.Section).Validate(),
-        ];
-
     public static IServiceCollection AddLeaseFeeds(this IServiceCollection services, IConfiguration configuration)
     {
         DracSettings drac = Bind<DracSettings>(configuration, DracSettings.Section);
@@ -67,10 +59,5 @@ internal static class LeaseFeeds
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
-    {
-        var settings = new T();
-        configuration.GetSection(section).Bind(settings);
-        return settings;
-    }
+        where T : class, new() => SettingsBinder.Bind(configuration, section, new T());
 }

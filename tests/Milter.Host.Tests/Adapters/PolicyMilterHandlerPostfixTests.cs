@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Milter.Host.Adapters;
 using Milter.Policy;
 using Milter.Policy.Access;
@@ -71,6 +73,24 @@ public class PolicyMilterHandlerPostfixTests
             .Should().Equal("C c", "H c", "M c", "R c", "E c", "M c", "R y 550 5.7.1 Relaying denied. Proper authentication required.");
     }
 
+    [TestCaseSource(nameof(Flavors))]
+    public async Task EachDecision_IsOneLine_RefusalsAndAcceptedMessagesAtInformation_TheRestAtDebug(MtaFlavor flavor)
+    {
+        var log = new FakeLogger();
+        await using (var mta = new Mta(flavor, log))
+        {
+            await mta.SessionAsync("client.example", IPAddress.Parse("192.0.2.5"), resolve: "OK", rcpt: "<u@local.example>", secondRcpt: "<x@remote.example>");
+        }
+
+        IReadOnlyList<FakeLogRecord> records = log.Collector.GetSnapshot();
+        string qid = flavor == MtaFlavor.Sendmail ? "Q2" : "-"; // Postfix sends i only from the first RCPT's end of message on
+        records.Where(r => r.Level == LogLevel.Information).Select(r => r.Message).Should().Equal(
+            "decision qid=Q1 client=192.0.2.5 stage=Message from=<sender@sender.example> rcpt=<u@local.example> rcpts=1 verdict=\"accept\" rule=local-host-names:1",
+            $"decision qid={qid} client=192.0.2.5 stage=Rcpt from=<sender@sender.example> rcpt=<x@remote.example> verdict=\"550 5.7.1 Relaying denied. Proper authentication required.\" rule=relaying denied: no rule allows this client to relay");
+        records.Where(r => r.Level == LogLevel.Debug).Select(r => r.Message).Should().HaveCount(5, "connect, HELO, the two MAILs and the accepted RCPT")
+            .And.OnlyContain(m => m.StartsWith("decision ", StringComparison.Ordinal) && !m.Contains('\n', StringComparison.Ordinal));
+    }
+
     /// <summary>The MTA side (a <see cref="MilterClient"/> of one flavor) and the policy milter, joined in memory.</summary>
     private sealed class Mta : IAsyncDisposable
     {
@@ -80,13 +100,13 @@ public class PolicyMilterHandlerPostfixTests
         private readonly Task _session;
         private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
 
-        public Mta(MtaFlavor flavor)
+        public Mta(MtaFlavor flavor, ILogger? logger = null)
         {
             _flavor = flavor;
             RuleSetLoadResult rules = new RuleSetLoader().Load(
                 PolicyFile.FromText("access", Access), PolicyFile.FromText("relay-domains", string.Empty), PolicyFile.FromText("local-host-names", "local.example\n"));
             var engine = new PolicyEngine(new RuleSetHolder(rules.RuleSet), new PolicyOptions());
-            var handler = new PolicyMilterHandler(engine, NullLogger.Instance);
+            var handler = new PolicyMilterHandler(engine, logger ?? NullLogger.Instance);
             _session = new MilterSession(new Duplex(_toMilter.Reader, _toMta.Writer), handler).RunAsync(_timeout.Token);
             Client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), new MilterClientOptions { Flavor = flavor });
         }

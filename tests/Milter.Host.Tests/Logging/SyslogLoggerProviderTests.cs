@@ -7,7 +7,7 @@ using NUnit.Framework;
 
 namespace Milter.Host.Tests.Logging;
 
-/// <summary>The syslog output: datagrams on a unix socket bound in a temp dir stand in for /dev/log.</summary>
+/// <summary>The syslog format of <see cref="MilterLoggerProvider"/>: datagrams on a unix socket bound in a temp dir stand in for /dev/log.</summary>
 public partial class SyslogLoggerProviderTests
 {
     private string _dir = string.Empty;
@@ -34,7 +34,7 @@ public partial class SyslogLoggerProviderTests
     [CancelAfter(10_000)]
     public async Task Information_IsOneDatagram_FacilityMailSeverityInfo_TaggedWithThePid(CancellationToken cancellationToken)
     {
-        using var provider = new SyslogLoggerProvider(new LoggingSettings { SyslogSocket = _path });
+        using var provider = Syslog(new LoggingSettings { SyslogSocket = _path });
         Log.Decision(provider.CreateLogger("Milter.Decisions"), "4AB12", "continue");
 
         string line = await ReceiveAsync(cancellationToken);
@@ -50,7 +50,7 @@ public partial class SyslogLoggerProviderTests
     [CancelAfter(10_000)]
     public async Task Priority_IsFacilityTimesEightPlusSeverity(LogLevel level, string facility, int priority, CancellationToken cancellationToken)
     {
-        using var provider = new SyslogLoggerProvider(new LoggingSettings { SyslogSocket = _path, SyslogFacility = facility });
+        using var provider = Syslog(new LoggingSettings { SyslogSocket = _path, SyslogFacility = facility });
         provider.CreateLogger("x").Log(level, "hello");
 
         (await ReceiveAsync(cancellationToken)).Should().StartWith($"<{priority}>");
@@ -60,7 +60,7 @@ public partial class SyslogLoggerProviderTests
     [CancelAfter(10_000)]
     public async Task MultiLineMessageAndException_StayOneLine(CancellationToken cancellationToken)
     {
-        using var provider = new SyslogLoggerProvider(new LoggingSettings { SyslogSocket = _path });
+        using var provider = Syslog(new LoggingSettings { SyslogSocket = _path });
         provider.CreateLogger("x").LogError(new IOException("disk gone"), "first\nsecond");
 
         (await ReceiveAsync(cancellationToken)).Should().EndWith("]: first second (IOException: disk gone)");
@@ -70,8 +70,10 @@ public partial class SyslogLoggerProviderTests
     public void NoSyslogSocket_TheLineGoesToTheFallbackInTheSameFormat()
     {
         var stderr = new StringWriter();
-        using var provider = new SyslogLoggerProvider(new LoggingSettings { SyslogSocket = Path.Combine(_dir, "missing") }, fallback: stderr);
-        provider.CreateLogger("x").LogWarning("no syslog here");
+        using (MilterLoggerProvider provider = Syslog(new LoggingSettings { SyslogSocket = Path.Combine(_dir, "missing") }, stderr))
+        {
+            provider.CreateLogger("x").LogWarning("no syslog here");
+        } // the stop writes what is queued
 
         stderr.ToString().Should().MatchRegex(@"^<20>.* milter\[\d+\]: no syslog here\r?\n$");
     }
@@ -80,7 +82,7 @@ public partial class SyslogLoggerProviderTests
     [CancelAfter(10_000)]
     public async Task SyslogRestarted_TheNextLineReachesTheNewSocket(CancellationToken cancellationToken)
     {
-        using var provider = new SyslogLoggerProvider(new LoggingSettings { SyslogSocket = _path });
+        using var provider = Syslog(new LoggingSettings { SyslogSocket = _path });
         ILogger logger = provider.CreateLogger("x");
         logger.LogInformation("before");
         (await ReceiveAsync(cancellationToken)).Should().EndWith("before");
@@ -107,7 +109,8 @@ public partial class SyslogLoggerProviderTests
         await using (var client = await Milter.Protocol.Client.MilterClient.ConnectAsync(milter.Spec, null, cancellationToken))
         {
             await client.NegotiateAsync(cancellationToken);
-            await client.ConnectAsync("client.test", System.Net.IPAddress.Parse("203.0.113.20"), 40000, cancellationToken: cancellationToken);
+            await client.ConnectAsync("client.test", System.Net.IPAddress.Parse("192.0.2.66"), 40000, cancellationToken: cancellationToken);
+            await client.HeloAsync("client.test", cancellationToken: cancellationToken); // the example rules' Connect:192.0.2.66 REJECT, delivered here
         }
 
         string line;
@@ -117,9 +120,12 @@ public partial class SyslogLoggerProviderTests
         }
         while (!line.Contains("decision ", StringComparison.Ordinal));
 
-        line.Should().MatchRegex($@"^<22>.* milter\[{milter.ProcessId}\]: decision qid=- client=203\.0\.113\.20.* stage=Connect ");
+        line.Should().MatchRegex($@"^<22>.* milter\[{milter.ProcessId}\]: decision qid=- client=192\.0\.2\.66 stage=Helo verdict=""550 5\.7\.1 Access denied"" rule=access:\d+$");
         milter.Output.Should().NotContain("decision qid=", "with syslog there is no console output");
     }
+
+    private static MilterLoggerProvider Syslog(LoggingSettings settings, TextWriter? fallback = null) =>
+        new(settings, LogFormat.Syslog, fallback: fallback, batchDelay: TimeSpan.Zero);
 
     private async Task<string> ReceiveAsync(CancellationToken cancellationToken)
     {

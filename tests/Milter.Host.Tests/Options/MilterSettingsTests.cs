@@ -17,7 +17,7 @@ public class MilterSettingsTests
         MilterSettings settings = MilterSettings.Bind(configuration);
 
         settings.Problems.Should().BeEmpty();
-        settings.Metrics.Listen.Should().Be("127.0.0.1:9469");
+        settings.Metrics.Listen.Should().BeNull("every optional feed is off in the example (and the conffile it becomes)");
         settings.Logging.Format.Should().Be("console");
         configuration["Logging:LogLevel:Default"].Should().Be("Information");
     }

@@ -15,9 +15,12 @@ public class MilterServiceUnitTests
     {
         string[] lines = File.ReadAllLines(Unit);
         lines.Should().Contain("Type=notify", "the milter sends READY=1 once it listens")
-            .And.Contain("ExecStart=/usr/local/bin/milter run --config /etc/milter/milter.json")
+            .And.Contain("ExecStart=/usr/bin/milter run --config /etc/milter/milter.json", "the Debian package's program and conffile")
             .And.Contain("ExecReload=/bin/kill -HUP $MAINPID", "SIGHUP reloads the rules")
             .And.Contain("StateDirectory=milter")
+            .And.Contain("RuntimeDirectory=milter", "the MTA's socket /run/milter/milter.sock")
+            .And.Contain("RuntimeDirectoryMode=0750", "only the milter user (and root) may enter the socket's directory")
+            .And.Contain("ReadWritePaths=-/var/spool/postfix/milter", "the socket for Postfix's chrooted smtpd")
             .And.Contain("User=milter")
             .And.Contain("NoNewPrivileges=yes")
             .And.Contain("ProtectSystem=strict")
@@ -34,7 +37,7 @@ public class MilterServiceUnitTests
         string? analyze = AnalyzePaths.FirstOrDefault(File.Exists);
         if (analyze is null || !OperatingSystem.IsLinux())
         {
-            Assert.Ignore("systemd-analyze is not installed; Unit_HasTheKeysTheMilterDependsOn checks the keys");
+            Assert.Ignore("needs Debian package 'systemd' (systemd-analyze not found; not installed by .ci/install-deps.sh); Unit_HasTheKeysTheMilterDependsOn checks the keys");
             return;
         }
 
@@ -46,10 +49,11 @@ public class MilterServiceUnitTests
             await File.WriteAllTextAsync(program, "#!/bin/sh\n");
             File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             string unit = Path.Combine(dir, "milter.service");
-            await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(Unit)).Replace("/usr/local/bin/milter", program, StringComparison.Ordinal));
+            await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(Unit)).Replace("/usr/bin/milter", program, StringComparison.Ordinal));
 
             var info = new ProcessStartInfo(analyze) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             info.ArgumentList.Add("verify");
+            info.ArgumentList.Add("--man=no"); // milter(8) comes with the package (PackageTests checks it), not with this checkout
             info.ArgumentList.Add(unit);
             using Process verify = Process.Start(info)!;
             string output = await verify.StandardOutput.ReadToEndAsync() + await verify.StandardError.ReadToEndAsync();

@@ -1,3 +1,5 @@
+using Milter.Tests.Common;
+
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>
@@ -59,7 +61,7 @@ internal static class Artifacts
     private static async Task<string> BuildRefMilterAsync()
     {
         Tools.Require("gcc", "gcc");
-        Tools.RequireFile("/usr/include/libmilter/mfapi.h", "libmilter headers (Debian package 'libmilter-dev')");
+        Prerequisite.PackageFile("/usr/include/libmilter/mfapi.h", "libmilter-dev");
         string output = NewTempDirectory("refmilter-");
         ProcessResult build = await ProcessRunner.RunAsync("/bin/sh", [Path.Combine(RepoLayout.InteropDirectory, "build-refmilter.sh"), output], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
         string exe = Path.Combine(output, "refmilter");

@@ -16,6 +16,9 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         Port = port;
     }
 
+    /// <summary>The setting that turns the sender domain check off; true for every milter unless the test's settings say otherwise.</summary>
+    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
+
     public string Name { get; }
 
     public int Port { get; }
@@ -48,7 +51,11 @@ internal sealed partial class MilterProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["Milter__StateDirectory"] = stateDirectory, // its status file stays in the test's temp dir
+            // never this machine's /etc/milter/milter.json (PackageTests installs one while other fixtures run)
+            ["MILTER_CONFIG"] = Path.Combine(stateDirectory, "no-such-milter.json"),
         };
+        // The sender domain check asks DNS: off unless the test points the milter at its own DNS server (PolicyStack).
+        environment.TryAdd(NoDnsSetting, "true");
         for (int attempt = 1; ; attempt++)
         {
             int listen = port ?? FreePort.Next();

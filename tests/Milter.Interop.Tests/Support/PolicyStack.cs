@@ -1,3 +1,5 @@
+using Milter.Tests.Shared;
+
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>
@@ -40,7 +42,11 @@ internal sealed class PolicyStack : IAsyncDisposable
 
     /// <param name="settings">More milter settings as environment variables (<c>Milter__Limits__MailBomb__Count</c>, …).</param>
     /// <param name="socketMapMode">Mode A: the milter's socketmap on a free port, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
-    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false)
+    /// <param name="dns">
+    /// A DNS server for the milter: its sender domain check is on (Sendmail's default) and asks it, and the server's
+    /// DNS list (<see cref="TestDnsServer.ListZone"/>) is configured. Without it the milter skips the sender domain check.
+    /// </param>
+    public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false, TestDnsServer? dns = null)
     {
         string rules = Artifacts.NewTempDirectory("policy-rules-");
         string access = Path.Combine(rules, "access");
@@ -52,6 +58,13 @@ internal sealed class PolicyStack : IAsyncDisposable
         string state = Artifacts.NewTempDirectory("policy-state-");
 
         var milterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        if (dns is not null)
+        {
+            milterSettings[MilterProcess.NoDnsSetting] = "false";
+            milterSettings["Milter__Dns__Servers__0"] = dns.Server;
+            milterSettings["Milter__Policy__Dnsbl__0__Zone"] = TestDnsServer.ListZone;
+        }
+
         string? socketMap = null;
         if (socketMapMode)
         {

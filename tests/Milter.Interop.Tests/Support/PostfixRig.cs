@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests.Support;
@@ -58,26 +59,19 @@ internal sealed partial class PostfixRig : IAsyncDisposable
     public static Task<PostfixRig> StartWithSnippetAsync(string milterSpec, string snippetFile, string? extraMainCf = null, string? socketMapSpec = null) =>
         StartAsync(["start-policy", "WORKDIR", "PORT", PostfixSpec(milterSpec), snippetFile], extraMainCf, socketMapSpec is null ? null : PostfixSpec(socketMapSpec));
 
-    /// <summary>Ignores the calling test (with the reason) when this machine cannot run the rig.</summary>
+    /// <summary>Fails (or skips, see <see cref="Prerequisite"/>) the calling test, with the reason, when this machine cannot run the rig.</summary>
     public static void RequireRunnable()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Ignore("the Postfix rig needs root (private mount/UTS namespace, Postfix's master)");
-        }
-
+        Prerequisite.Root("the Postfix rig runs in a private mount/UTS namespace, and Postfix's master as root");
         foreach ((string tool, string package) in new[] { ("swaks", "swaks"), ("unshare", "util-linux"), ("nsenter", "util-linux"), ("script", "bsdutils"), ("ss", "iproute2"), ("dpkg", "dpkg") })
         {
-            if (Tools.Find(tool) is null)
-            {
-                Assert.Ignore($"'{tool}' not found: install Debian package '{package}' (.ci/install-deps.sh does)");
-            }
+            Prerequisite.Program(tool, package);
         }
 
         if (!File.ReadAllLines("/etc/passwd").Any(l => l.StartsWith("postfix:", StringComparison.Ordinal))
             || !File.ReadAllLines("/etc/group").Any(l => l.StartsWith("postdrop:", StringComparison.Ordinal)))
         {
-            Assert.Ignore("the postfix user or the postdrop group is missing (.ci/install-deps.sh creates them)");
+            Prerequisite.Missing("needs the postfix user and the postdrop group (.ci/install-deps.sh creates them)");
         }
     }
 
@@ -112,7 +106,7 @@ internal sealed partial class PostfixRig : IAsyncDisposable
         ProcessResult fetch = await ProcessRunner.RunAsync("/bin/bash", [RepoLayout.PostfixRig, "fetch"], CommandTimeout).ConfigureAwait(false);
         if (fetch.ExitCode != 0)
         {
-            Assert.Ignore($"no unpacked Postfix package and it could not be fetched (.ci/install-deps.sh runs 'postfix-rig.sh fetch'):\n{fetch}");
+            Prerequisite.Missing($"needs the Debian package 'postfix' unpacked (.ci/install-deps.sh runs 'postfix-rig.sh fetch', which failed):\n{fetch}");
         }
 
         string directory = Directory.CreateTempSubdirectory("milter-postfix-").FullName;

@@ -47,8 +47,8 @@ internal static class RepoLayout
         Path.Combine(SnippetsDirectory, "helpfile-noversion"),
     ];
 
-    /// <summary><c>../shared/conformance</c> next to the repository (read-only in CI).</summary>
-    public static string SharedConformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
+    /// <summary>What libmilter did with the probes of <c>ConformanceProbe</c> (recorded by tests/interop/record-captures.sh).</summary>
+    public static string ProbeCapture => Path.Combine(Root, "tests", "Milter.Interop.Tests", "Captures", "probe-libmilter.txt");
 
     /// <summary>The build configuration of this test assembly (Debug/Release), used to find sibling build outputs.</summary>
     public static string Configuration =>

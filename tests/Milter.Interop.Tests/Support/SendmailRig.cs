@@ -1,4 +1,5 @@
 using System.Globalization;
+using Milter.Tests.Common;
 
 namespace Milter.Interop.Tests.Support;
 
@@ -59,8 +60,8 @@ internal sealed class SendmailRig : IAsyncDisposable
     private static async Task<SendmailRig> StartAsync(string mode, string milterSpec, params string[] extra)
     {
         Tools.RequireRoot("the Sendmail rig runs in a private mount/UTS namespace");
-        Tools.RequireFile("/usr/sbin/sendmail-mta", "sendmail (Debian package 'sendmail-bin')");
-        Tools.RequireFile("/usr/share/sendmail/cf/m4/cf.m4", "sendmail m4 files (Debian package 'sendmail-cf')");
+        Prerequisite.PackageFile("/usr/sbin/sendmail-mta", "sendmail-bin");
+        Prerequisite.PackageFile("/usr/share/sendmail/cf/m4/cf.m4", "sendmail-cf");
         Tools.Require("swaks", "swaks");
         Tools.Require("m4", "m4");
         Tools.Require("unshare", "util-linux");

@@ -1,26 +1,17 @@
+using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>
-/// The external programs the interop tests need. A missing one fails the test with the package to install:
-/// CI installs them all (.ci/install-deps.sh), so a silent skip would hide a broken setup.
+/// The external programs the interop tests need. A missing one fails the test with the package to install, or skips
+/// it under tests/run-all.sh <c>--no-install</c> (see <see cref="Prerequisite"/>).
 /// </summary>
 internal static class Tools
 {
-    private static readonly string[] ExtraDirectories = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
+    public static string Require(string program, string debianPackage) => Prerequisite.Program(program, debianPackage);
 
-    public static string Require(string program, string debianPackage)
-    {
-        string? found = Find(program);
-        if (found is null)
-        {
-            Assert.Fail($"'{program}' not found on PATH: install Debian package '{debianPackage}' (.ci/install-deps.sh does).");
-        }
-
-        return found!;
-    }
-
+    /// <summary>A file of the repository (a script, a capture): missing is always a failure.</summary>
     public static void RequireFile(string path, string what)
     {
         if (!File.Exists(path))
@@ -29,13 +20,7 @@ internal static class Tools
         }
     }
 
-    public static void RequireRoot(string why)
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Fail($"these tests must run as root: {why}");
-        }
-    }
+    public static void RequireRoot(string why) => Prerequisite.Root(why);
 
     /// <summary>The dotnet host that runs the tests (the CLI exports DOTNET_HOST_PATH), else dotnet on PATH.</summary>
     public static string DotnetHost()
@@ -45,11 +30,5 @@ internal static class Tools
     }
 
     /// <summary>The program's path on PATH (or in an sbin directory), or null.</summary>
-    public static string? Find(string program)
-    {
-        IEnumerable<string> path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(ExtraDirectories);
-        return path.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
-    }
+    public static string? Find(string program) => Prerequisite.Find(program);
 }

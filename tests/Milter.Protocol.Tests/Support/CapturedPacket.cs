@@ -4,9 +4,9 @@ using System.Text;
 namespace Milter.Protocol.Tests.Support;
 
 /// <summary>
-/// One MTA→milter packet as <c>wirelog.py</c> (the shared conformance harness) logs it, or as
-/// <see cref="RecordingMilter"/> received it: the command letter and its data bytes. wirelog logs only the first 40
-/// and last 20 bytes of a BODY, so a body compares by length, head and tail.
+/// One MTA→milter packet as the packet logs of Captures/ show it (one line per decoded packet, data as Python bytes
+/// reprs), or as <see cref="RecordingMilter"/> received it: the command letter and its data bytes. The log keeps only
+/// the first 40 and last 20 bytes of a BODY, so a body compares by length, head and tail.
 /// </summary>
 public sealed record CapturedPacket(char Command, byte[] Data)
 {
@@ -20,7 +20,7 @@ public sealed record CapturedPacket(char Command, byte[] Data)
 
     public override string ToString() => Canonical;
 
-    /// <summary>Packets of each connection of a wirelog capture, in order (keyed by the client's <c>addr:port</c>).</summary>
+    /// <summary>Packets of each connection of a packet-log capture, in order (keyed by the client's <c>addr:port</c>).</summary>
     public static IReadOnlyDictionary<string, List<CapturedPacket>> ParseLog(IEnumerable<string> lines)
     {
         var connections = new Dictionary<string, List<CapturedPacket>>();
@@ -44,12 +44,12 @@ public sealed record CapturedPacket(char Command, byte[] Data)
         return connections;
     }
 
-    /// <summary>A BODY rebuilt from wirelog's head and tail (exact for bodies up to 60 bytes).</summary>
+    /// <summary>A BODY rebuilt from the log's head and tail (exact for bodies up to 60 bytes).</summary>
     public static byte[] BodyFromHeadAndTail(int length, byte[] head, byte[] tail)
     {
         if (length > BodyHead + BodyTail)
         {
-            throw new ArgumentException($"a {length}-byte body cannot be rebuilt from wirelog's head and tail");
+            throw new ArgumentException($"a {length}-byte body cannot be rebuilt from the log's head and tail");
         }
 
         return length <= head.Length ? head : [.. head, .. tail[(head.Length + tail.Length - length)..]];
@@ -69,7 +69,7 @@ public sealed record CapturedPacket(char Command, byte[] Data)
 
         if (entry.StartsWith("MACRO for ", StringComparison.Ordinal))
         {
-            // wirelog printed data[1:].split(b"\0"): joining with NUL gives the bytes back
+            // the log printed the data split at NUL: joining with NUL gives the bytes back
             byte[] joined = literals.Skip(1).SelectMany((l, i) => i == 0 ? l : [0, .. l]).ToArray();
             return new CapturedPacket('D', [.. literals[0], .. joined]);
         }

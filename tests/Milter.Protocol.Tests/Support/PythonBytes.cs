@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Milter.Protocol.Tests.Support;
 
-/// <summary>Reads Python <c>bytes</c> reprs (<c>b'a\x00b'</c>, <c>b"it's"</c>) as wirelog.py prints them.</summary>
+/// <summary>Reads Python <c>bytes</c> reprs (<c>b'a\x00b'</c>, <c>b"it's"</c>) as the packet logs of Captures/ print them.</summary>
 public static class PythonBytes
 {
     /// <summary>Every bytes literal in <paramref name="text"/>, in order.</summary>

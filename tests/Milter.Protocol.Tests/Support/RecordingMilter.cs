@@ -6,7 +6,7 @@ using Milter.Protocol.Client;
 namespace Milter.Protocol.Tests.Support;
 
 /// <summary>
-/// The milter side as wirelog.py plays it, in memory: records every packet the MTA side sends, answers OPTNEG with
+/// The milter side as the packet-logging milter behind Captures/ played it, in memory: records every packet the MTA side sends, answers OPTNEG with
 /// version 6, the offered actions and no protocol flags (every step, every reply), CONTINUE to every step, nothing
 /// to MACRO/ABORT/QUIT. <see cref="Client"/> is a <see cref="MilterClient"/> connected to it.
 /// </summary>

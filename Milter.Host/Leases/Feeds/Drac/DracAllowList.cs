@@ -7,7 +7,7 @@ using System.Net.Sockets;
 namespace Milter.Host.Leases.Feeds.Drac;
 
 /// <summary>
-/// rpc.dracd's trusted-caller table (spec §2.1, rpc.dracd.c <c>iniclist</c>): lines <c>netmask netaddr</c> in dotted
+/// rpc.dracd's trusted-caller table (DRAC 1.12 <c>dracd.allow</c>, read by rpc.dracd.c <c>iniclist</c>): lines <c>netmask netaddr</c> in dotted
 /// quads, <c>#</c> in column 1 starts a comment, a caller is allowed iff <c>(ip &amp; mask) == addr</c> for some
 /// line. IPv4 only, as DRAC: an IPv6 caller is allowed only as a v4-mapped address (or <c>::1</c> by the default).
 /// Without a file DRAC trusts 127.0.0.1 and the host's own addresses; so do we (plus <c>::1</c>).

@@ -5,7 +5,7 @@ using Milter.Policy.Leases;
 namespace Milter.Host.Leases.Feeds.Drac;
 
 /// <summary>
-/// One datagram of rpc.dracd's program (drac.x, spec §2.1) in, one reply out, as rpc.dracd and its rpcgen stub
+/// One datagram of rpc.dracd's program (DRAC 1.12 drac.x: program 900101, versions 1 and 2) in, one reply out, as rpc.dracd and its rpcgen stub
 /// answer: <c>DRACPROC_ADD</c> (procedure 1) of version 1 (<c>unsigned long ip_addr</c>: the four address bytes in
 /// order) and version 2 (<c>char ip_addr6[16]</c>: sixteen XDR ints, one byte each); result <c>addstat</c>
 /// (<c>ADD_SUCCESS</c> 0, <c>ADD_PERM</c> 1 for a caller outside the allow file, <c>ADD_SYSERR</c> 2 when the store

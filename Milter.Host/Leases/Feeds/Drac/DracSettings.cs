@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 
 namespace Milter.Host.Leases.Feeds.Drac;
@@ -23,6 +24,7 @@ public sealed class DracSettings
     public bool RequirePrivilegedPort { get; set; } = true;
 
     /// <summary>New leases (addresses without one) a single caller may add per minute, in a burst of as many; 0: no limit. Refreshes are free.</summary>
+    [Range(0, 1_000_000)]
     public int NewLeasesPerMinute { get; set; } = 600;
 
     /// <summary>rpc.dracd's allow file (<c>netmask netaddr</c> lines); none: 127.0.0.1, ::1 and this host's addresses.</summary>
@@ -62,14 +64,9 @@ public sealed class DracSettings
             yield return $"{Section}:Listen: '{Listen}' is off loopback: anyone who can send a UDP datagram with an allowed source address (spoofed ones included) could add leases; set {Section}:AllowNonLoopback to true to accept that (docs/leases.md)";
         }
 
-        if (NewLeasesPerMinute < 0)
-        {
-            yield return $"{Section}:NewLeasesPerMinute: must be 0 (no limit) or more, not {NewLeasesPerMinute}";
-        }
-
         if (!string.IsNullOrWhiteSpace(Ttl) && !LeaseDuration.TryParse(Ttl, out _))
         {
-            yield return $"{Section}:Ttl: '{Ttl}' is not a duration (1800, 90s, 30m, 2h, 1d or 00:30:00)";
+            yield return $"{Section}:Ttl: {LeaseDuration.Problem(Ttl)}";
         }
     }
 }

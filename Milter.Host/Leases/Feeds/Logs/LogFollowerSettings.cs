@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Milter.Host.Leases.Feeds.Logs;
 
 /// <summary>Settings under <c>Milter:Leases:LogFollower</c>: a POP/IMAP login log to follow (off unless <see cref="Path"/> is set).</summary>
@@ -12,6 +14,7 @@ public sealed class LogFollowerSettings
     public string Format { get; set; } = "auto";
 
     /// <summary>How often the file is checked for new lines, rotation and truncation.</summary>
+    [Range(10, 60_000)]
     public int PollMilliseconds { get; set; } = 250;
 
     /// <summary>Lifetime of a lease from a login line as <see cref="LeaseDuration"/> reads it; none: the lease table's default TTL.</summary>
@@ -56,14 +59,9 @@ public sealed class LogFollowerSettings
             yield return $"{Section}:TrustedWriter: no user '{TrustedWriter}'";
         }
 
-        if (PollMilliseconds is < 10 or > 60_000)
-        {
-            yield return $"{Section}:PollMilliseconds: {PollMilliseconds} is not between 10 and 60000";
-        }
-
         if (!string.IsNullOrWhiteSpace(Ttl) && !LeaseDuration.TryParse(Ttl, out _))
         {
-            yield return $"{Section}:Ttl: '{Ttl}' is not a duration (1800, 90s, 30m, 2h, 1d or 00:30:00)";
+            yield return $"{Section}:Ttl: {LeaseDuration.Problem(Ttl)}";
         }
     }
 }

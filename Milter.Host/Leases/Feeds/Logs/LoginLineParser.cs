@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Milter.Host.Leases.Feeds.Logs;
 
 /// <summary>
-/// Recognises successful logins (spec §2.2: pop-before-smtp's patterns, widened to IPv6 and syslog pids, and the
+/// Recognises successful logins (pop-before-smtp-conf.pl's patterns, widened to IPv6 and syslog pids, and the
 /// Dovecot 2.3 line). Every pattern is anchored at the line start through the timestamp, host and program, and the
 /// success token must come right after the program: a failed login repeats the user name the client sent
 /// (<c>auth failed … user=&lt;…&gt;</c>), so an unanchored search would let a client forge a "Login:" with any address.

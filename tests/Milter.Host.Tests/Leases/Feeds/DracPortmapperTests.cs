@@ -1,45 +1,101 @@
 using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
+using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests.Leases.Feeds;
 
 /// <summary>
 /// Unmodified DRAC clients find rpc.dracd through the portmapper (<c>clnt_create</c>): the milter registers program
-/// 900101 with the real rpcbind (Debian package rpcbind, on its protocol port 111) and unregisters at stop.
+/// 900101 with the real rpcbind (Debian package rpcbind, on its protocol port 111) and unregisters at stop. The
+/// machine's rpcbind is used when one runs; else the test starts one and stops it again.
 /// </summary>
 [TestFixture]
 [Category("Integration")]
 [NonParallelizable]
 public sealed class DracPortmapperTests
 {
+    /// <summary>What rpcbind leaves behind when it stops (it has dropped root by then, so it cannot unlink them).</summary>
+    private static readonly string[] RpcbindFiles = ["/run/rpcbind.sock", "/run/rpcbind.lock", "/run/rpcbind"];
+
     private static async Task<string> RpcinfoAsync()
     {
-        var info = new ProcessStartInfo("rpcinfo") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(Prerequisite.Program("rpcinfo", "rpcbind")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-p");
         info.ArgumentList.Add("127.0.0.1");
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException("rpcinfo missing (apt-get install rpcbind)");
+        using Process process = Process.Start(info) ?? throw new InvalidOperationException("rpcinfo did not start");
+        Task<string> error = process.StandardError.ReadToEndAsync();
         string output = await process.StandardOutput.ReadToEndAsync();
+        await error;
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output : string.Empty;
     }
 
-    private static async Task EnsureRpcbindAsync()
+    /// <summary>
+    /// The machine's rpcbind if one answers; else one started here in the foreground (<c>rpcbind -f</c>), returned so
+    /// the test stops it again: a test run leaves no daemon listening on port 111 that was not there before.
+    /// </summary>
+    private static async Task<(Process Process, string[] CreatedFiles)?> EnsureRpcbindAsync()
     {
         if ((await RpcinfoAsync()).Length > 0)
         {
-            return;
+            return null;
         }
 
-        using (Process start = Process.Start("rpcbind") ?? throw new InvalidOperationException("rpcbind missing (apt-get install rpcbind)"))
-        {
-            await start.WaitForExitAsync();
-        }
-
-        for (int i = 0; i < 50 && (await RpcinfoAsync()).Length == 0; i++)
+        Prerequisite.Root("rpcbind binds the portmapper port 111");
+        var info = new ProcessStartInfo(Prerequisite.Program("rpcbind", "rpcbind")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-f");
+        string[] created = RpcbindFiles.Where(path => !Path.Exists(path)).ToArray();
+        Process rpcbind = Process.Start(info) ?? throw new InvalidOperationException("rpcbind did not start");
+        rpcbind.OutputDataReceived += (_, _) => { };
+        rpcbind.ErrorDataReceived += (_, _) => { };
+        rpcbind.BeginOutputReadLine();
+        rpcbind.BeginErrorReadLine();
+        for (int i = 0; i < 100 && !rpcbind.HasExited && (await RpcinfoAsync()).Length == 0; i++)
         {
             await Task.Delay(100);
+        }
+
+        return (rpcbind, created);
+    }
+
+    /// <summary>Stops an rpcbind this test started (SIGTERM, killed after 10 s) and removes the files it created.</summary>
+    private static async Task StopAsync((Process Process, string[] CreatedFiles) started)
+    {
+        Process rpcbind = started.Process;
+        using (rpcbind)
+        {
+            if (!rpcbind.HasExited)
+            {
+                using (Process kill = Process.Start("kill", ["-TERM", rpcbind.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await kill.WaitForExitAsync();
+                }
+
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await rpcbind.WaitForExitAsync(patience.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    rpcbind.Kill();
+                    await rpcbind.WaitForExitAsync();
+                }
+            }
+        }
+
+        foreach (string path in started.CreatedFiles)
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
         }
     }
 
@@ -62,7 +118,22 @@ public sealed class DracPortmapperTests
     [CancelAfter(60_000)]
     public async Task DracListener_RegistersWithRpcbind_AClientFindingItThereAddsALease_AndStopUnregisters()
     {
-        await EnsureRpcbindAsync();
+        (Process Process, string[] CreatedFiles)? ourRpcbind = await EnsureRpcbindAsync();
+        try
+        {
+            await RegisterLookUpAddAndUnregisterAsync();
+        }
+        finally
+        {
+            if (ourRpcbind is not null)
+            {
+                await StopAsync(ourRpcbind.Value);
+            }
+        }
+    }
+
+    private static async Task RegisterLookUpAddAndUnregisterAsync()
+    {
         (await RpcinfoAsync()).Should().NotBeEmpty("rpcbind must answer on 127.0.0.1:111");
         int port;
         RunningMilter milter = await RunningMilter.StartAsync("""{ "Leases": { "Drac": { "Listen": "127.0.0.1:0" } } }""");

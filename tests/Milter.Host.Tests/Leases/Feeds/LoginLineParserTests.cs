@@ -11,7 +11,7 @@ public sealed class LoginLineParserTests
     [
         // Dovecot 2.3 own log file (log_path), as the private Dovecot of the interop tests writes it
         new object[] { LoginLineFormat.Dovecot, "Nov 29 02:18:53 pop3-login: Info: Login: user=<bob>, method=PLAIN, rip=127.0.0.5, lip=127.0.0.1, mpid=27374, session=<Tuok6mBhg7t/AAAF>", "127.0.0.5", "bob", false },
-        // Dovecot syslog (spec §2.2), with and without a pid, IPv6
+        // Dovecot syslog (login_log_format_elements default), with and without a pid, IPv6
         new object[] { LoginLineFormat.Dovecot, "Nov 28 10:15:02 mail dovecot: imap-login: Login: user=<alice@example.net>, method=PLAIN, rip=192.0.2.77, lip=192.0.2.1, mpid=4242, TLS, session=<B3ENbxhbKo7AAQID>", "192.0.2.77", "alice@example.net", true },
         new object[] { LoginLineFormat.Dovecot, "Nov 28 10:15:02 mail dovecot[812]: pop3-login: Login: user=<bob>, method=PLAIN, rip=2001:db8:5::7, lip=2001:db8::1, mpid=4250, TLS, session=<x>", "2001:db8:5::7", "bob", true },
         new object[] { LoginLineFormat.Dovecot, "2024-11-28T10:15:02.123456+01:00 mail dovecot[812]: submission-login: Login: user=<carol>, method=LOGIN, rip=198.51.100.4, lip=198.51.100.1, mpid=1, secured, session=<y>", "198.51.100.4", "carol", true },

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The product benchmark: `milter run` as shipped against a libmilter milter deciding the same access file, and
+# against a do-nothing milter (the ceiling), in one run.
+#
+# Builds Milter.Host (Release; `milter run` and `milter bench`), tests/Milter.Benchmarks (the fixture generator),
+# bench/access-milter.c (libmilter, thread per connection) and bench/null-milter.c (one epoll thread). For each
+# access size (ACCESS_LINES; the generated file has entries of every kind) writes the fixture: access,
+# relay-domains, local-host-names and a traffic script whose expected replies come from the product's own policy
+# engine. Starts on free loopback ports or unix sockets:
+#   ours         milter run, defaults (console decision log to a file, SQLite lease store), flood limits off
+#   ours-limits  the same with every flood limit on, limits high enough that none is reached (LIMITS=1)
+#   libmilter    bench/access-milter (loads the same three files)
+#   null         bench/null-milter (continue to everything; first access size only)
+# then, at each concurrency, ROUNDS rounds of `milter bench --traffic` (a new connection per session; CONNECT,
+# HELO, MAIL, 1 RCPT, with mixed verdicts; every reply checked: any difference or error fails the run), rotating
+# the order of the milters from round to round, with each milter's CPU time read from /proc/PID/stat around the
+# measured window. Prints the medians: sessions/s, ratios, CPU microseconds per session and p99 per command.
+#
+# Settings (environment): DURATION=10 WARMUP=3 ROUNDS=3 CONCURRENCY="1 8 64 512" TRANSPORTS="inet unix"
+#   ACCESS_LINES="800 100000" BIG_CONCURRENCY="8 64" (concurrencies for the access sizes after the first)
+#   LIMITS=1 PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
+#   SESSIONS=N: measure N sessions per point instead of DURATION seconds (however long they take)
+#   SHORT=1: a smoke run for CI (200 sessions per point, 1 round, c=1 and 8, unix socket, 800 lines), same checks.
+#   HOST_DIR, BENCHMARKS_DIR: use these builds of Milter.Host and tests/Milter.Benchmarks instead of building them
+#   (the CI test passes the ones built with the test project; figures only from a Release build).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+if [ "${SHORT:-0}" = 1 ]; then
+  SESSIONS=${SESSIONS:-200} WARMUP=${WARMUP:-0} ROUNDS=${ROUNDS:-1} CONCURRENCY=${CONCURRENCY:-"1 8"}
+  TRANSPORTS=${TRANSPORTS:-unix} ACCESS_LINES=${ACCESS_LINES:-800} BIG_CONCURRENCY=${BIG_CONCURRENCY:-8}
+fi
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+ROUNDS=${ROUNDS:-3}
+CONCURRENCY=${CONCURRENCY:-"1 8 64 512"}
+TRANSPORTS=${TRANSPORTS:-"inet unix"}
+ACCESS_LINES=${ACCESS_LINES:-"800 100000"}
+BIG_CONCURRENCY=${BIG_CONCURRENCY:-"8 64"}
+LIMITS=${LIMITS:-1}
+PIN=${PIN:-1}
+MILTER_CPU=${MILTER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/milter-product.XXXXXX")}
+mkdir -p "$OUT"
+
+for tool in dotnet jq gcc; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "compare-product: '$tool' is needed" >&2; exit 1; }
+done
+[ -f /usr/include/libmilter/mfapi.h ] || { echo "compare-product: libmilter headers are needed (libmilter-dev)" >&2; exit 1; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+CLK_TCK=$(getconf CLK_TCK)
+
+MILTER_PIN=()
+LOAD_PIN=()
+PINNING="none"
+if [ "$PIN" = 1 ] && command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  MILTER_PIN=(taskset -c "$MILTER_CPU")
+  LOAD_PIN=(taskset -c "$LOAD_CPU")
+  PINNING="milters on CPU $MILTER_CPU, load tool on CPU $LOAD_CPU"
+fi
+
+echo "== building into $OUT"
+{
+  gcc -O2 -Wall -Wextra -std=gnu11 -pthread -o "$OUT/access-milter" "$HERE/access-milter.c" -lmilter \
+    && gcc -O2 -Wall -Wextra -std=gnu11 -o "$OUT/null-milter" "$HERE/null-milter.c" \
+    && { [ -n "${HOST_DIR:-}" ] || dotnet build "$ROOT/Milter.Host/Milter.Host.csproj" -c Release -o "$OUT/host" -nologo -v q; } \
+    && { [ -n "${BENCHMARKS_DIR:-}" ] || dotnet build "$ROOT/tests/Milter.Benchmarks/Milter.Benchmarks.csproj" -c Release -o "$OUT/benchmarks" -nologo -v q; }
+} >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; exit 1; }
+MILTER="${HOST_DIR:-$OUT/host}/milter"
+FIXTURE="${BENCHMARKS_DIR:-$OUT/benchmarks}/Milter.Benchmarks"
+
+. "$HERE/bench-lib.sh"
+trap cleanup EXIT
+
+# Every flood limit on, none reached by the run (as bench/limits-overhead.sh).
+limits_on_config "$OUT/limits-on.json"
+echo '{ "Milter": { "Limits": { "Enabled": false } } }' >"$OUT/limits-off.json"
+
+# start NAME SPEC FIXTURE: starts that milter on SPEC, sets STARTED_PID, waits until it completes a session.
+start() {
+  local name=$1 spec=$2 fx=$3 log="$OUT/$1-$(date +%s%N).log" state="$OUT/state-$1-$RANDOM"
+  case $name in
+    ours|ours-limits)
+      mkdir -p "$state"
+      local config="$OUT/limits-off.json"
+      [ "$name" = ours-limits ] && config="$OUT/limits-on.json"
+      "${MILTER_PIN[@]}" "$MILTER" run --listen "$spec" --config "$config" --state-dir "$state" \
+        --access "$fx/access" --relay-domains "$fx/relay-domains" --local-domains "$fx/local-host-names" >"$log" 2>&1 &
+      ;;
+    libmilter) "${MILTER_PIN[@]}" "$OUT/access-milter" -q "$spec" "$fx/access" "$fx/relay-domains" "$fx/local-host-names" >"$log" 2>&1 & ;;
+    null) "${MILTER_PIN[@]}" "$OUT/null-milter" "$spec" >"$log" 2>&1 & ;;
+  esac
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  LOGS[$name]=$log
+  local expect=()
+  [ "$name" = null ] && expect=(--expect-continue)
+  serving "$spec" "$MILTER" bench --traffic "$fx/traffic.tsv" "${expect[@]}" && return
+  echo "compare-product: $name did not come up on $spec" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run NAME PID SPEC FIXTURE FILE: one measured run into FILE (JSON, with the milter's CPU over the window).
+run() {
+  local name=$1 pid=$2 spec=$3 fx=$4 file=$5 expect=() length t0 t1
+  [ "$name" = null ] && expect=(--expect-continue)
+  if [ -n "${SESSIONS:-}" ]; then length=(--sessions "$SESSIONS"); else length=(--duration "$DURATION"); fi
+  "${LOAD_PIN[@]}" "$MILTER" bench --target "$spec" --traffic "$fx/traffic.tsv" "${expect[@]}" --concurrency "$conc" \
+    "${length[@]}" --warmup "$WARMUP" --json >"$file.tmp" 2>"$file.err" &
+  local bench=$!
+  sleep "$WARMUP"
+  t0=$(cpu_ticks "$pid")
+  if [ -n "${SESSIONS:-}" ]; then
+    wait "$bench" && status=0 || status=$?
+  else
+    sleep "$DURATION"
+    t1=$(cpu_ticks "$pid")
+    wait "$bench" && status=0 || status=$?
+  fi
+  [ -n "${SESSIONS:-}" ] && t1=$(cpu_ticks "$pid")
+  if [ "$status" != 0 ]; then
+    echo "compare-product: $name failed at $transport c=$conc (errors or replies that differ from the script):" >&2
+    jq -r '"  sessions \(.sessions), errors \(.errors), mismatches \(.mismatches)", (.firstErrors[] | "  " + .)' "$file.tmp" >&2 || cat "$file.tmp" "$file.err" >&2
+    exit 1
+  fi
+  jq --argjson ticks $((t1 - t0)) --argjson hz "$CLK_TCK" \
+    '. + { milterCpuMicrosPerSession: (if .sessions > 0 then $ticks / $hz * 1e6 / .sessions else 0 end) }' "$file.tmp" >"$file"
+  rm -f "$file.tmp"
+}
+
+declare -A LOGS
+echo "== $(nproc) CPUs, pinning: $PINNING; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+first=1
+for lines in $ACCESS_LINES; do
+  fx="$OUT/fixture-$lines"
+  "$FIXTURE" product-fixture "$fx" "$lines" >/dev/null
+  names="ours libmilter"
+  [ "$LIMITS" = 1 ] && names="ours ours-limits libmilter"
+  concs=$CONCURRENCY
+  if [ $first = 1 ]; then names="$names null"; else concs=$BIG_CONCURRENCY; fi
+  for transport in $TRANSPORTS; do
+    declare -A SPEC=() PID=()
+    for name in $names; do
+      if [ "$transport" = inet ]; then SPEC[$name]="inet:$(free_port)@127.0.0.1"; else SPEC[$name]="unix:$OUT/$name-$lines.sock"; fi
+      start "$name" "${SPEC[$name]}" "$fx"
+      PID[$name]=$STARTED_PID
+    done
+    for conc in $concs; do
+      set -- $names
+      for round in $(seq 1 "$ROUNDS"); do
+        echo "== $lines lines, $transport, concurrency $conc, round $round: $*"
+        for name in "$@"; do
+          run "$name" "${PID[$name]}" "${SPEC[$name]}" "$fx" "$OUT/r-$lines-$transport-c$conc-$name-$round.json"
+        done
+        set -- "${@:2}" "$1" # rotate: each milter goes first in turn
+      done
+    done
+    for name in $names; do
+      kill "${PID[$name]}" 2>/dev/null || true
+      wait "${PID[$name]}" 2>/dev/null || true
+    done
+  done
+  first=0
+done
+
+# Medians over the rounds of one metric (jq path) for one point.
+med() { local lines=$1 tr=$2 c=$3 name=$4 path=$5; jq -r "$path" "$OUT"/r-"$lines"-"$tr"-c"$c"-"$name"-*.json | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+{
+  echo
+  echo "Product benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, pinning: $PINNING; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ -n "${SESSIONS:-}" ]; then length="$SESSIONS sessions"; else length="${DURATION}s"; fi
+  echo "medians of $ROUNDS rounds of $length; s/s = sessions/s; us = milter CPU microseconds per session; every reply verified"
+  first=1
+  for lines in $ACCESS_LINES; do
+    concs=$CONCURRENCY
+    [ $first = 1 ] || concs=$BIG_CONCURRENCY
+    echo
+    echo "access file: $lines lines"
+    printf '%-5s %4s | %8s %6s | %8s %6s | %8s %6s | %8s %6s | %7s %7s %7s\n' \
+      tr c "ours" us "limits" us "libmilt" us "null" us "ours/lib" "ours/nul" "lim/off"
+    for transport in $TRANSPORTS; do
+      for conc in $concs; do
+        o=$(med "$lines" "$transport" "$conc" ours .sessionsPerSecond); ou=$(med "$lines" "$transport" "$conc" ours .milterCpuMicrosPerSession)
+        l=$(med "$lines" "$transport" "$conc" libmilter .sessionsPerSecond); lu=$(med "$lines" "$transport" "$conc" libmilter .milterCpuMicrosPerSession)
+        if [ "$LIMITS" = 1 ]; then
+          ol=$(med "$lines" "$transport" "$conc" ours-limits .sessionsPerSecond); olu=$(med "$lines" "$transport" "$conc" ours-limits .milterCpuMicrosPerSession)
+        else ol=0 olu=0; fi
+        if [ $first = 1 ]; then
+          n=$(med "$lines" "$transport" "$conc" null .sessionsPerSecond); nu=$(med "$lines" "$transport" "$conc" null .milterCpuMicrosPerSession)
+        else n=0 nu=0; fi
+        printf '%-5s %4s | %8.0f %6.0f | %8.0f %6.0f | %8.0f %6.0f | %8.0f %6.0f | %7s %7s %7s\n' "$transport" "$conc" \
+          "$o" "$ou" "$ol" "$olu" "$l" "$lu" "$n" "$nu" "$(ratio "$o" "$l")" "$(ratio "$o" "$n")" "$(ratio "$ol" "$o")"
+      done
+    done
+    echo "p99 per command, microseconds, ours | libmilter (medians over the rounds):"
+    for transport in $TRANSPORTS; do
+      for conc in $concs; do
+        line="  $transport c=$conc:"
+        for step in connect helo mail rcpt eom session; do
+          op=$(med "$lines" "$transport" "$conc" ours ".latencyMicroseconds.$step.p99 // 0")
+          lp=$(med "$lines" "$transport" "$conc" libmilter ".latencyMicroseconds.$step.p99 // 0")
+          line="$line $step $(printf '%.0f|%.0f' "$op" "$lp")"
+        done
+        echo "$line"
+      done
+    done
+    first=0
+  done
+  echo
+  echo "replies verified: $(cat "$OUT"/r-*.json | jq -s 'map(.verifiedReplies) | add'), differing: $(cat "$OUT"/r-*.json | jq -s 'map(.mismatches) | add')"
+  echo "raw results: $OUT"
+} | tee "$OUT/summary.txt"

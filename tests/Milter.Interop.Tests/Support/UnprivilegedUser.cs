@@ -1,0 +1,94 @@
+namespace Milter.Interop.Tests.Support;
+
+/// <summary>
+/// A local user without privileges (no group but its own), the attacker of the trust tests: created for the test
+/// when it does not exist (and removed again by <see cref="DisposeAsync"/> then), reused when it does. Programs run as
+/// it through <c>setpriv</c>, with no supplementary groups and no capabilities.
+/// </summary>
+internal sealed class UnprivilegedUser : IAsyncDisposable
+{
+    public const string DefaultName = "milter-probe";
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+    private readonly bool _created;
+
+    private UnprivilegedUser(string name, bool created)
+    {
+        Name = name;
+        _created = created;
+    }
+
+    public string Name { get; }
+
+    public static async Task<UnprivilegedUser> CreateAsync(string name = DefaultName)
+    {
+        Tools.RequireRoot("creating a test user");
+        Tools.Require("setpriv", "util-linux");
+        Tools.Require("useradd", "passwd");
+        if (await ExistsAsync(name).ConfigureAwait(false))
+        {
+            return new UnprivilegedUser(name, created: false);
+        }
+
+        ProcessResult add = await ProcessRunner.RunAsync(
+            Tools.Require("useradd", "passwd"), ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], CommandTimeout).ConfigureAwait(false);
+        if (add.ExitCode != 0 && !await ExistsAsync(name).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"could not create the test user {name}:\n{add}");
+        }
+
+        return new UnprivilegedUser(name, created: add.ExitCode == 0);
+    }
+
+    /// <summary>Runs <paramref name="program"/> as this user (its own uid and gid, no other group, no capabilities).</summary>
+    public Task<ProcessResult> RunAsync(string program, params string[] arguments) =>
+        ProcessRunner.RunAsync(
+            Tools.Require("setpriv", "util-linux"),
+            ["--reuid", Name, "--regid", Name, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", program, .. arguments],
+            CommandTimeout,
+            "/");
+
+    /// <summary>
+    /// Tries, as this user, to bind a unix stream socket at <paramref name="path"/> (creating its directory first when
+    /// it is missing), as someone who wants to take the milter's place. Returns Python's error name, or "bound".
+    /// </summary>
+    public async Task<string> TryBindAsync(string path) =>
+        (await RunAsync("python3", "-c", """
+            import errno, os, socket, sys
+            path = sys.argv[1]
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(path)
+                s.listen()
+                print("bound")
+            except OSError as e:
+                print(errno.errorcode.get(e.errno, str(e)))
+            """, path).ConfigureAwait(false)).StdOut.Trim();
+
+    /// <summary>Tries, as this user, to connect to the unix socket <paramref name="path"/> as an MTA would. Returns Python's error name, or "connected".</summary>
+    public async Task<string> TryConnectAsync(string path) =>
+        (await RunAsync("python3", "-c", """
+            import errno, socket, sys
+            try:
+                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(sys.argv[1])
+                print("connected")
+            except OSError as e:
+                print(errno.errorcode.get(e.errno, str(e)))
+            """, path).ConfigureAwait(false)).StdOut.Trim();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_created)
+        {
+            ProcessResult remove = await ProcessRunner.RunAsync(Tools.Require("userdel", "passwd"), [Name], CommandTimeout).ConfigureAwait(false);
+            if (remove.ExitCode != 0 && await ExistsAsync(Name).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"could not remove the test user {Name}:\n{remove}");
+            }
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(string name) =>
+        (await ProcessRunner.RunAsync("getent", ["passwd", name], CommandTimeout).ConfigureAwait(false)).ExitCode == 0;
+}

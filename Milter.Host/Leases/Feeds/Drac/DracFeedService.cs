@@ -66,12 +66,15 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     private const uint DracProgram = 900101;
     private bool _registered;
 
-    // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd.
+    // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd. A mapping left by a
+    // run that died without unregistering (or by a stopped rpc.dracd) would make PMAPPROC_SET fail, so each version is
+    // unset first, as rpc.dracd's svc_register after pmap_unset does.
     private async Task RegisterAsync(CancellationToken ct)
     {
         bool all = true;
         foreach (uint version in DracVersions)
         {
+            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
             all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
         }
 

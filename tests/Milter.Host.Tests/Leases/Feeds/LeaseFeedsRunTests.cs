@@ -67,7 +67,7 @@ public sealed class LeaseFeedsRunTests
     [TestCase("\"LogFollower\": { \"Path\": \"/x\", \"Format\": \"courier\" }", "Milter:Leases:LogFollower:Format: courier logs only through syslog, where any local user can write a login line (logger -t …); set Milter:Leases:LogFollower:AcceptSyslogLines to true")]
     [TestCase("\"LogFollower\": { \"Path\": \"/x\", \"TrustedWriter\": \"no-such-user-here\" }", "Milter:Leases:LogFollower:TrustedWriter: no user 'no-such-user-here'")]
     [TestCase("\"Drac\": { \"Listen\": \"0.0.0.0:0\" }", "Milter:Leases:Drac:Listen: '0.0.0.0:0' is off loopback: anyone who can send a UDP datagram with an allowed source address (spoofed ones included) could add leases; set Milter:Leases:Drac:AllowNonLoopback to true")]
-    [TestCase("\"Drac\": { \"Listen\": \"127.0.0.1:0\", \"NewLeasesPerMinute\": -1 }", "Milter:Leases:Drac:NewLeasesPerMinute: must be 0 (no limit) or more, not -1")]
+    [TestCase("\"Drac\": { \"Listen\": \"127.0.0.1:0\", \"NewLeasesPerMinute\": -1 }", "Milter:Leases:Drac:NewLeasesPerMinute: must be between 0 and 1000000, not -1")]
     public async Task MilterRun_BadFeedSetting_Exit2_NamesTheKey(string leases, string message)
     {
         string dir = Directory.CreateTempSubdirectory("feeds-config").FullName;

@@ -91,7 +91,7 @@ public sealed class RedisLeaseSettings
 /// <summary>Settings under <c>Milter:Leases:SocketMap</c>: the Sendmail socketmap server (off when Listen is empty).</summary>
 public sealed class SocketMapSettings
 {
-    /// <summary>Socket in Sendmail syntax (<c>inet:8895@127.0.0.1</c>, <c>unix:/run/milter/drac.sock</c>); empty = off.</summary>
+    /// <summary>Socket in Sendmail syntax (<c>unix:/run/milter/drac.sock</c>, <c>inet:8895@127.0.0.1</c>); empty = off.</summary>
     public string? Listen { get; set; }
 
     /// <summary>The map name Sendmail sends (<c>Kdrac socket …</c> sends <c>drac</c>).</summary>

@@ -3,14 +3,10 @@ using NUnit.Framework;
 
 namespace Milter.Interop.Tests;
 
-/// <summary>Run-wide teardown: the temp directory (compiled refmilter, Sendmail rigs) goes away, and the test user if this run created it.</summary>
+/// <summary>Run-wide teardown: the temp directory (compiled refmilter, Sendmail rigs) goes away.</summary>
 [SetUpFixture]
 public sealed class InteropRun
 {
     [OneTimeTearDown]
-    public void DeleteTempFiles()
-    {
-        Artifacts.Cleanup();
-        AttackerUser.RemoveIfCreated();
-    }
+    public void DeleteTempFiles() => Artifacts.Cleanup();
 }

@@ -17,6 +17,7 @@ namespace Milter.Interop.Tests;
 public sealed partial class JournalFeedTests
 {
     private const string Access = "# no Connect: rules: relaying only by lease\n";
+    private UnprivilegedUser? _attacker;
     private PrivateJournal? _journal;
     private MilterProcess? _milter;
     private string _rules = null!;
@@ -25,7 +26,7 @@ public sealed partial class JournalFeedTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        await AttackerUser.EnsureAsync();
+        _attacker = await UnprivilegedUser.CreateAsync(TrustBoundaryTests.AttackerName);
         _journal = await PrivateJournal.StartAsync();
         _rules = Artifacts.NewTempDirectory("journal-rules-");
         _state = Artifacts.NewTempDirectory("journal-state-");
@@ -49,6 +50,11 @@ public sealed partial class JournalFeedTests
             {
                 await _journal.DisposeAsync();
             }
+
+            if (_attacker is not null)
+            {
+                await _attacker.DisposeAsync();
+            }
         }
     }
 
@@ -58,12 +64,12 @@ public sealed partial class JournalFeedTests
     {
         int mark = _milter!.LineCount;
 
-        (await _journal!.LogAsync("dovecot[1]", Login("127.0.0.66"), asAttacker: true)).ExitCode.Should().Be(0);
+        (await _journal!.LogAsync("dovecot[1]", Login("127.0.0.66"), asUser: _attacker)).ExitCode.Should().Be(0);
         (await _journal.LogAsync("dovecot[1]", Login("127.0.0.57"))).ExitCode.Should().Be(0);
         await _milter.WaitForLineAsync(LeaseAdded("127.0.0.57"), TimeSpan.FromSeconds(20), mark);
 
         ProcessResult entries = await ProcessRunner.RunAsync("journalctl", ["--namespace=" + _journal.Namespace, "--output=json", "--no-pager", "SYSLOG_IDENTIFIER=dovecot"], TimeSpan.FromSeconds(30));
-        entries.StdOut.Should().Contain($"\"_UID\":\"{AttackerUser.Uid}\"", "the attacker's line is in the journal, with its uid:\n{0}", entries);
+        entries.StdOut.Should().Contain($"\"_UID\":\"{_attacker!.Uid}\"", "the attacker's line is in the journal, with its uid:\n{0}", entries);
         (await LeasedAsync("127.0.0.57")).Should().BeTrue();
         (await LeasedAsync("127.0.0.66")).Should().BeFalse("journald recorded the sender's uid, which the feed does not trust:\n{0}", _milter.Output);
     }

@@ -33,19 +33,25 @@ public sealed partial class TrustBoundaryTests
     private string _dir = null!;
     private string _state = null!;
     private int _dracPort;
+    private UnprivilegedUser? _attacker;
     private SyslogFileWriter? _syslog;
     private MilterProcess? _milter;
     private SendmailRig? _sendmail;
     private PostfixRig? _postfix;
 
+    /// <summary>The local user without privileges these tests act as.</summary>
+    internal const string AttackerName = "milter-attacker";
+
     private static string Python => "/usr/bin/python3";
+
+    private UnprivilegedUser AttackerUser => _attacker!;
 
     private static string Script(string name) => Path.Combine(RepoLayout.InteropDirectory, name);
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        await AttackerUser.EnsureAsync();
+        _attacker = await UnprivilegedUser.CreateAsync(AttackerName);
         Tools.RequireFile(Python, "python3 (Debian package 'python3')");
         PostfixRig.RequireRunnable();
         _dir = Directory.CreateTempSubdirectory("milter-trust-").FullName;
@@ -108,6 +114,11 @@ public sealed partial class TrustBoundaryTests
             if (_dir is not null)
             {
                 Directory.Delete(_dir, recursive: true);
+            }
+
+            if (_attacker is not null)
+            {
+                await _attacker.DisposeAsync();
             }
         }
     }

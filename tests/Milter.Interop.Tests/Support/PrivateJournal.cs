@@ -53,15 +53,15 @@ internal sealed class PrivateJournal : IAsyncDisposable
 
     /// <summary>
     /// A syslog line to this journal (<c>&lt;13&gt;TAG: MESSAGE</c> on its dev-log), as root or, with
-    /// <paramref name="asAttacker"/>, as the attacker. The sender is a python3 that stays alive for a few seconds:
+    /// <paramref name="asUser"/>, as that user. The sender is a python3 that stays alive for a few seconds:
     /// journald reads <c>_COMM</c> (and <c>_SYSTEMD_UNIT</c>) from /proc after the datagram arrives, so a sender that
     /// exits at once (logger) may get none; <c>_UID</c> comes with the datagram from the kernel.
     /// </summary>
-    public Task<ProcessResult> LogAsync(string tag, string message, bool asAttacker = false)
+    public Task<ProcessResult> LogAsync(string tag, string message, UnprivilegedUser? asUser = null)
     {
         const string Send = "import socket, sys, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(sys.argv[2].encode(), sys.argv[1]); time.sleep(3)";
         string[] args = ["-c", Send, DevLog, $"<13>{tag}: {message}"];
-        return asAttacker ? AttackerUser.RunAsync(Python, args) : ProcessRunner.RunAsync(Python, args, TimeSpan.FromSeconds(30));
+        return asUser is not null ? asUser.RunAsync(Python, args) : ProcessRunner.RunAsync(Python, args, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The sender's program, and so its <c>_COMM</c>.</summary>

@@ -26,7 +26,7 @@ public sealed partial class JournalFeedTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        _attacker = await UnprivilegedUser.CreateAsync(TrustBoundaryTests.AttackerName);
+        _attacker = await UnprivilegedUser.CreateAsync(UnprivilegedUser.AttackerName);
         _journal = await PrivateJournal.StartAsync();
         _rules = Artifacts.NewTempDirectory("journal-rules-");
         _state = Artifacts.NewTempDirectory("journal-state-");

@@ -39,9 +39,6 @@ public sealed partial class TrustBoundaryTests
     private SendmailRig? _sendmail;
     private PostfixRig? _postfix;
 
-    /// <summary>The local user without privileges these tests act as.</summary>
-    internal const string AttackerName = "milter-attacker";
-
     private static string Python => "/usr/bin/python3";
 
     private UnprivilegedUser AttackerUser => _attacker!;
@@ -51,7 +48,7 @@ public sealed partial class TrustBoundaryTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        _attacker = await UnprivilegedUser.CreateAsync(AttackerName);
+        _attacker = await UnprivilegedUser.CreateAsync(UnprivilegedUser.AttackerName);
         Tools.RequireFile(Python, "python3 (Debian package 'python3')");
         PostfixRig.RequireRunnable();
         _dir = Directory.CreateTempSubdirectory("milter-trust-").FullName;
@@ -270,7 +267,7 @@ public sealed partial class TrustBoundaryTests
         return await ProcessRunner.RunAsync(env, args, TimeSpan.FromSeconds(60));
     }
 
-    private static async Task ChownToAttackerAsync(string path) =>
+    private async Task ChownToAttackerAsync(string path) =>
         (await ProcessRunner.RunAsync("/bin/chown", [$"{AttackerUser.Name}:{AttackerUser.Name}", path], TimeSpan.FromSeconds(10))).ExitCode.Should().Be(0);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);

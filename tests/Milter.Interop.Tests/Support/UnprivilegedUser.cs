@@ -9,6 +9,9 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
 {
     public const string DefaultName = "milter-probe";
 
+    /// <summary>The user the trust-boundary and journal tests act as.</summary>
+    public const string AttackerName = "milter-attacker";
+
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private readonly bool _created;
 

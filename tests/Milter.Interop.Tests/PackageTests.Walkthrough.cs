@@ -34,12 +34,12 @@ public sealed partial class PackageTests
         stranger.ServerLines.Should().NotBeEmpty("{0}", stranger);
         stranger.ServerLines[0].Should().MatchRegex(@"^220 mta\.test\.example ESMTP MTA; ", "no Sendmail version in the greeting:\n{0}", stranger);
         stranger.ServerLines.Should().Contain("550 5.7.1 <someone@elsewhere.example>... Relaying denied. Proper authentication required.", "{0}\n{1}", stranger, rig.MilterLog);
-        rig.MilterLog.Should().Contain("client=198.51.100.7 stage=Rcpt verdict=\"550 5.7.1 Relaying denied. Proper authentication required.\"");
+        rig.MilterLog.Should().MatchRegex(@"client=198\.51\.100\.7 stage=Rcpt .*verdict=""550 5\.7\.1 Relaying denied\. Proper authentication required\.""");
 
         // Debian's own Connect:127 RELAY, now decided by the milter (127.0.0.1 itself is "localhost", local anyway).
         SwaksTranscript loopback = await rig.SwaksAsync("--local-interface", "127.0.0.2", "--from", Sender, "--to", "someone@elsewhere.example", "--quit-after", "RCPT");
         loopback.ServerLines.Should().Contain(l => l.StartsWith("250 2.1.5 <someone@elsewhere.example>... Recipient ok", StringComparison.Ordinal), "{0}", loopback);
-        rig.MilterLog.Should().MatchRegex(@"client=127\.0\.0\.2 stage=Rcpt verdict=""accept"" rule=/etc/mail/access:\d+");
+        rig.MilterLog.Should().NotContain("client=127.0.0.2 stage=Rcpt", "the milter refused nothing (a passing RCPT is logged at Debug only)");
 
         // The admin's own rule: one line in the access file, `make -C /etc/mail`; the milter reloads it by itself.
         int before = Regex.Count(rig.MilterLog, "Rules loaded");

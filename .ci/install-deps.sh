@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES="sendmail-bin sendmail-cf libmilter-dev miltertest swaks python3-milter m4
 gcc libc6-dev make jq procps iproute2 util-linux bsdutils redis-server dovecot-pop3d rpcbind
-sasl2-bin libsasl2-modules nsd
+sasl2-bin libsasl2-modules nsd systemd passwd
 dpkg-dev lintian binutils bash-completion python3"
 
 say() { echo "install-deps: $*"; }
@@ -81,7 +81,7 @@ if ! bash "$(dirname "$0")/../tests/e2e/postfix-rig.sh" fetch; then
 fi
 
 # 6. report
-for t in gcc m4 miltertest swaks unshare nsenter ss script saslpasswd2 /usr/sbin/sendmail-mta; do
+for t in gcc m4 miltertest swaks unshare nsenter ss script saslpasswd2 /usr/sbin/sendmail-mta setpriv logger journalctl useradd /usr/bin/python3; do
     command -v "$t" >/dev/null 2>&1 || { say "MISSING after install: $t" >&2; exit 1; }
 done
 say "done"

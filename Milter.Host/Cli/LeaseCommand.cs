@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Milter.Host.Admin;
+using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Options;
 
@@ -108,6 +109,16 @@ internal static class LeaseCommand
             }
 
             return 2;
+        }
+
+        if (StateDirectoryGuard.CheckForClient(directory) is { Count: > 0 } problems)
+        {
+            foreach (string problem in problems)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"milter lease {name}: {problem}");
+            }
+
+            return 1;
         }
 
         string socket = Path.Combine(directory, AdminSocketService.FileName);

@@ -15,8 +15,22 @@ internal static class RuleLoading
     public static Option<string?> ConfigOption() =>
         new("--config") { Description = $"configuration file for Milter:Rules and Milter:Policy (default {ConfigurationFile.DefaultPath} when it exists)" };
 
+    /// <summary>Loads the rules; with none configured, says on <paramref name="error"/> that these are the embedded examples.</summary>
     public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error)
     {
+        PolicyEngine? engine = Load(flags, configFlag, error, out bool embedded);
+        if (engine is not null && embedded)
+        {
+            error.WriteLine($"milter: no rule file configured ({RuleFilesOptions.Section} or the rule flags): {RuleFilesOptions.EmbeddedNotice}");
+        }
+
+        return engine;
+    }
+
+    /// <summary>As <see cref="Load(RuleFilesOptions, string?, TextWriter)"/>, silent about the examples; <paramref name="embedded"/> tells whether no rule file was configured.</summary>
+    public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error, out bool embedded)
+    {
+        embedded = false;
         if (!ConfigurationFile.TryBuild(configFlag, out ConfigurationManager configuration, out _, out IReadOnlyList<string> configProblems))
         {
             foreach (string problem in configProblems)
@@ -39,15 +53,7 @@ internal static class RuleLoading
         files.Access = flags.Access ?? files.Access;
         files.RelayDomains = flags.RelayDomains ?? files.RelayDomains;
         files.LocalDomains = flags.LocalDomains ?? files.LocalDomains;
-        List<string> problems = [.. settings.Problems];
-        foreach (string? path in new[] { files.Access, files.RelayDomains, files.LocalDomains })
-        {
-            if (path is not null && !File.Exists(path))
-            {
-                problems.Add($"{path}: no such file");
-            }
-        }
-
+        List<string> problems = [.. settings.Problems, .. files.Unusable()];
         if (problems.Count > 0)
         {
             foreach (string problem in problems)
@@ -74,6 +80,7 @@ internal static class RuleLoading
             return null;
         }
 
+        embedded = files.UsesEmbeddedExamples;
         return new PolicyEngine(new RuleSetHolder(result.RuleSet), policy.ToPolicyOptions());
     }
 }

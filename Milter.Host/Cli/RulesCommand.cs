@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Milter.Host.Files;
 using Milter.Host.Options;
 using Milter.Host.Rules;
 
@@ -27,12 +28,12 @@ internal static class RulesCommand
             TextWriter error = parse.InvocationConfiguration.Error;
             if (parse.GetValue(check))
             {
-                if (RuleLoading.Load(rules.Read(parse), parse.GetValue(config), error) is null)
+                if (RuleLoading.Load(rules.Read(parse), parse.GetValue(config), error, out bool embedded) is null)
                 {
                     return 1;
                 }
 
-                output.WriteLine("rules OK");
+                output.WriteLine(embedded ? $"rules OK: {RuleFilesOptions.EmbeddedNotice}" : "rules OK");
                 return 0;
             }
 
@@ -44,6 +45,16 @@ internal static class RulesCommand
                 }
 
                 return 2;
+            }
+
+            if (StateDirectoryGuard.CheckForClient(directory) is { Count: > 0 } problems)
+            {
+                foreach (string problem in problems)
+                {
+                    error.WriteLine($"milter rules: {problem}");
+                }
+
+                return 1;
             }
 
             RulesStatus? status;
@@ -65,6 +76,11 @@ internal static class RulesCommand
 
             bool alive = Directory.Exists($"/proc/{status.ProcessId}");
             output.WriteLine($"version {status.Version}, loaded {status.LoadedAt:O} by pid {status.ProcessId}{(alive ? string.Empty : " (not running)")}");
+            if (status.Notice is { Length: > 0 } notice)
+            {
+                output.WriteLine($"  {notice}");
+            }
+
             foreach (RulesStatusSource source in status.Sources)
             {
                 output.WriteLine($"  {source.Kind} {source.Name}: {source.Entries} entries, {source.Lines} lines, sha256 {source.Sha256[..16]}");

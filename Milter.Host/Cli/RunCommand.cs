@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milter.Host.Adapters;
 using Milter.Host.Dns;
+using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Leases.Feeds;
 using Milter.Host.Limits;
@@ -98,6 +99,17 @@ internal static partial class RunCommand
                 return 2;
             }
 
+            string stateDirectory = StateDirectory.Resolve(builder.Configuration[StateDirectory.Key]);
+            if (StateProblems(stateDirectory, settings.Leases) is { Count: > 0 } unsafeState)
+            {
+                foreach (string problem in unsafeState)
+                {
+                    error.WriteLine($"milter run: {problem}");
+                }
+
+                return 1;
+            }
+
             builder.Services.AddSingleton(settings.Metrics);
             builder.Services.AddSingleton(sp =>
             {
@@ -118,7 +130,7 @@ internal static partial class RunCommand
             builder.Services.AddSingleton<RuleReloader>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
             LogOutput.Configure(builder.Logging, builder.Configuration, settings.Logging);
-            builder.Services.AddSingleton(new StatePaths(StateDirectory.Resolve(builder.Configuration[StateDirectory.Key])));
+            builder.Services.AddSingleton(new StatePaths(stateDirectory));
             LeaseServices.Add(builder.Services, settings.Leases, settings.Admin);
             builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
             // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
@@ -140,6 +152,17 @@ internal static partial class RunCommand
             try
             {
                 Log.Configuration(host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Host"), configFile ?? $"none (no {ConfigurationFile.DefaultOrChosenPath}): defaults, environment and flags");
+                // A missing, unreadable or broken rule file stops here, named, before READY=1.
+                if (host.Services.GetRequiredService<RuleReloader>().LoadAtStart() is { Count: > 0 } ruleProblems)
+                {
+                    foreach (string problem in ruleProblems)
+                    {
+                        error.WriteLine($"milter run: {problem}");
+                    }
+
+                    return 1;
+                }
+
                 host.Services.GetRequiredService<ILeaseTable>(); // an unusable lease store stops here, named
                 await host.RunAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
@@ -157,6 +180,18 @@ internal static partial class RunCommand
     {
         [LoggerMessage(3001, LogLevel.Information, "configuration: {File}")]
         public static partial void Configuration(ILogger logger, string file);
+    }
+
+    /// <summary>The state directory and a SQLite lease file outside it, as StrictModes would check them (<see cref="StateDirectoryGuard"/>).</summary>
+    private static List<string> StateProblems(string stateDirectory, LeaseSettings leases)
+    {
+        List<string> problems = [.. StateDirectoryGuard.PrepareForService(stateDirectory)];
+        if (LeaseStoreSpec.TryParse(leases.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Sqlite && spec.Target is not null)
+        {
+            problems.AddRange(StateDirectoryGuard.CheckStoreFile(spec.Target));
+        }
+
+        return problems;
     }
 
     /// <summary>The limit engine of <c>Milter:Limits</c> (none when disabled); the Redis store connects here.</summary>

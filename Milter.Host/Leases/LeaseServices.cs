@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Admin;
+using Milter.Host.Files;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.SocketMap;
@@ -24,6 +25,11 @@ internal static partial class LeaseServices
             Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")),
             sp.GetRequiredService<MilterMetrics>()));
         services.AddHostedService<LeaseSweeper>();
+        if (LeaseStoreSpec.TryParse(settings.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Redis)
+        {
+            services.AddHostedService(sp => new RedisAuthProbe(spec.Target!, settings.Redis.KeyPrefix, TimeSpan.FromSeconds(5), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")));
+        }
+
         services.AddHostedService<AdminSocketService>();
         if (!string.IsNullOrEmpty(settings.SocketMap.Listen))
         {
@@ -42,12 +48,31 @@ internal static partial class LeaseServices
         Action<int> evicted = count => Log.Evicted(logger, settings.MaxEntries, count);
         ILeaseTable table = spec.Kind switch
         {
-            LeaseStoreKind.Sqlite => SqliteLeaseStore.Open(spec.SqlitePath(stateDirectory), settings.TtlValue, settings.MaxEntries, onEvicted: evicted),
+            LeaseStoreKind.Sqlite => SqliteLeaseStore.Open(CreatedSafely(spec.SqlitePath(stateDirectory)), settings.TtlValue, settings.MaxEntries, onEvicted: evicted),
             LeaseStoreKind.Redis => new RedisLeaseStore(spec.Target!, settings.Redis, settings.TtlValue, logger),
             _ => new InMemoryLeaseStore(TimeProvider.System, settings.TtlValue, settings.MaxEntries, evicted),
         };
         Log.Opened(logger, spec.Describe(stateDirectory), settings.TtlValue.TotalSeconds, settings.MaxEntries);
         return table;
+    }
+
+    /// <summary>A new SQLite file is created here, exclusively and not through a symbolic link (SQLite itself would follow one).</summary>
+    private static string CreatedSafely(string path)
+    {
+        try
+        {
+            if (FileStatus.Of(path) is null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                SafeFile.CreateNew(path, SafeFile.Private).Dispose();
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new LeaseStoreException($"lease store sqlite:{path}: {ex.Message}", ex);
+        }
+
+        return path;
     }
 
     private static partial class Log

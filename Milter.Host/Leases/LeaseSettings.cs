@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Milter.Host.Leases.Feeds.Drac;
+using Milter.Host.Leases.Feeds.Journal;
 using Milter.Host.Leases.Feeds.Logs;
 using Milter.Host.Listening;
 using Milter.Host.Options;
@@ -30,6 +31,8 @@ public sealed class LeaseSettings
     public DracSettings Drac { get; set; } = new();
 
     public LogFollowerSettings LogFollower { get; set; } = new();
+
+    public JournalSettings Journal { get; set; } = new();
 
     internal TimeSpan TtlValue => LeaseDuration.TryParse(Ttl, out TimeSpan ttl) ? ttl : InMemoryLeaseStore.DefaultTtl;
 
@@ -89,7 +92,7 @@ public sealed class RedisLeaseSettings
 /// <summary>Settings under <c>Milter:Leases:SocketMap</c>: the Sendmail socketmap server (off when Listen is empty).</summary>
 public sealed class SocketMapSettings
 {
-    /// <summary>Socket in Sendmail syntax (<c>inet:8895@127.0.0.1</c>, <c>unix:/run/milter/drac.sock</c>); empty = off.</summary>
+    /// <summary>Socket in Sendmail syntax (<c>unix:/run/milter/drac.sock</c>, <c>inet:8895@127.0.0.1</c>); empty = off.</summary>
     public string? Listen { get; set; }
 
     /// <summary>The map name Sendmail sends (<c>Kdrac socket …</c> sends <c>drac</c>).</summary>

@@ -40,13 +40,17 @@ internal sealed record LeaseStoreSpec(LeaseStoreKind Kind, string? Target)
         }
     }
 
+    /// <summary>A Redis configuration string for messages: the password is never written out (<c>password=*****</c>).</summary>
+    public static string Redacted(string configuration) =>
+        StackExchange.Redis.ConfigurationOptions.Parse(configuration).ToString(includePassword: false);
+
     /// <summary>The SQLite file: the given path, else STATE/leases.db.</summary>
     public string SqlitePath(string stateDirectory) => Target ?? Path.Combine(stateDirectory, FileName);
 
     public string Describe(string stateDirectory) => Kind switch
     {
         LeaseStoreKind.Sqlite => "sqlite:" + SqlitePath(stateDirectory),
-        LeaseStoreKind.Redis => "redis:" + Target,
+        LeaseStoreKind.Redis => "redis:" + Redacted(Target!),
         _ => "memory",
     };
 }

@@ -34,7 +34,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
     public RedisLeaseStore(string configuration, RedisLeaseSettings settings, TimeSpan ttl, ILogger logger, TimeProvider? time = null)
     {
-        _server = configuration;
+        _server = LeaseStoreSpec.Redacted(configuration); // in messages: never the password
         _prefix = settings.KeyPrefix + ":lease:";
         Ttl = ttl;
         _logger = logger;

@@ -46,8 +46,8 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
         _guard = new RedisGuard(
             TimeSpan.FromMilliseconds(settings.TimeoutMilliseconds),
             time ?? TimeProvider.System,
-            ex => Log.StoreDown(_logger, _settings.Configuration, _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message),
-            seconds => Log.StoreUp(_logger, _settings.Configuration, seconds));
+            ex => Log.StoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message),
+            seconds => Log.StoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), seconds));
         ConfigurationOptions options = ConfigurationOptions.Parse(settings.Configuration);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = settings.TimeoutMilliseconds;

@@ -26,8 +26,8 @@ internal sealed class MilterSettings
         SettingsBinder.Bind(configuration, SettingsSchema.MilterSection, this);
         Problems =
         [
-            .. SettingRanges.Validate(SettingsSchema.Milter, this), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
-            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
+            .. SettingRanges.Validate(SettingsSchema.Milter, this), .. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
+            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
             .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
         ];
     }

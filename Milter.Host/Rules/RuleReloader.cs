@@ -9,8 +9,10 @@ using Milter.Policy.Access;
 namespace Milter.Host.Rules;
 
 /// <summary>
-/// Loads the rule files at start and again when one changes or on SIGHUP. A new rule set replaces the old one
-/// atomically; a broken file is reported as <c>file:line: reason</c> and the last good rules stay in force.
+/// Loads the rule files at start and again when one changes or on SIGHUP. At start a missing, unreadable or broken
+/// file stops the milter before it reports ready (fail closed: it never serves without the configured rules). Later a
+/// new rule set replaces the old one atomically; a broken file is reported as <c>file:line: reason</c> and the last
+/// good rules stay in force.
 /// </summary>
 internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, StatePaths state, ILogger<RuleReloader> logger, MilterMetrics? metrics = null) : IHostedService, IDisposable
 {
@@ -19,6 +21,36 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
     private readonly RuleSetLoader _loader = new(); // one loader: rule set versions count up across reloads
     private PosixSignalRegistration? _hangup;
     private Timer? _debounce;
+    private bool _loaded;
+
+    /// <summary>
+    /// The first load, before the milter reports ready: a rule file that is missing (and not optional), unreadable
+    /// or broken is a problem line each (<c>rule file PATH (KEY): reason</c>, <c>file:line: reason</c>), and the
+    /// milter does not start. Empty when the rules are in force.
+    /// </summary>
+    public IReadOnlyList<string> LoadAtStart()
+    {
+        RuleFilesOptions files = options.Value;
+        List<string> problems = [.. files.Validate(), .. files.Unusable()];
+        if (problems.Count == 0 && !Reload("start"))
+        {
+            problems.AddRange(_lastErrors);
+        }
+
+        foreach (string problem in problems)
+        {
+            Log.StartRefused(logger, problem);
+        }
+
+        if (problems.Count == 0 && files.UsesEmbeddedExamples)
+        {
+            Log.EmbeddedExamples(logger, RuleFilesOptions.EmbeddedNotice, RuleFilesOptions.Section);
+        }
+
+        return problems;
+    }
+
+    private IReadOnlyList<string> _lastErrors = [];
 
     /// <summary>Loads once; false (with the errors logged) when the files are broken.</summary>
     public bool Reload(string why)
@@ -40,14 +72,28 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
                     Log.RuleError(logger, error.ToString());
                 }
 
-                Log.ReloadRefused(logger, why, holder.Current?.Version ?? 0);
-                metrics?.RulesRefused();
-                WriteStatus(result.Errors.Select(e => e.ToString()).ToList());
+                _lastErrors = result.Errors.Select(e => e.ToString()).ToList();
+                if (_loaded)
+                {
+                    Log.ReloadRefused(logger, why, holder.Current.Version);
+                    WriteStatus(_lastErrors);
+                }
+
+                if (_loaded)
+                {
+                    metrics?.RulesRefused();
+                }
+
                 return false;
             }
 
             holder.Swap(result.RuleSet);
-            metrics?.RulesLoaded(result.RuleSet.Version, result.RuleSet.LoadedAt);
+            if (_loaded)
+            {
+                metrics?.RulesLoaded(result.RuleSet.Version, result.RuleSet.LoadedAt);
+            }
+
+            _loaded = true; // the first load is counted at StartAsync, once the metrics exporter listens
             WriteStatus([]);
             Log.RulesLoaded(logger, why, result.RuleSet.Version, result.RuleSet.LoadedAt, string.Join(", ", result.RuleSet.Sources.Select(s => $"{s.Kind} {s.Name} ({s.Entries} entries, sha256 {s.Sha256[..Math.Min(12, s.Sha256.Length)]})")));
             return true;
@@ -60,19 +106,15 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
     private void WriteStatus(IReadOnlyList<string> errors)
     {
-        RuleSet? current = holder.Current;
-        if (current is null)
-        {
-            return;
-        }
-
+        RuleSet current = holder.Current;
         var status = new RulesStatus(
             Environment.ProcessId,
             current.Version,
             current.LoadedAt,
             current.Sources.Select(s => new RulesStatusSource(s.Kind, s.Name, s.Lines, s.Entries, s.Sha256)).ToList(),
             errors.Count > 0 ? DateTimeOffset.UtcNow : null,
-            errors);
+            errors,
+            options.Value.UsesEmbeddedExamples ? RuleFilesOptions.EmbeddedNotice : null);
         try
         {
             status.Write(state.Directory);
@@ -85,20 +127,21 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!Reload("start") && holder.Current is null)
+        if (!_loaded && LoadAtStart() is { Count: > 0 } problems)
         {
-            throw new InvalidOperationException("the rule files have errors (see the log); no rules to start with");
+            throw new InvalidOperationException(string.Join("; ", problems)); // fail closed: never serve without the configured rules
         }
 
+        metrics?.RulesLoaded(holder.Current.Version, holder.Current.LoadedAt);
         RuleFilesOptions files = options.Value;
         foreach (string? path in new[] { files.Access, files.RelayDomains, files.LocalDomains })
         {
-            if (path is null)
+            string? full = path is null ? null : Path.GetFullPath(path);
+            if (full is null || !Directory.Exists(Path.GetDirectoryName(full)))
             {
-                continue;
+                continue; // an optional file in a directory that does not exist: SIGHUP reloads it once it is there
             }
 
-            string full = Path.GetFullPath(path);
             var watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -159,5 +202,11 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
         [LoggerMessage(3103, LogLevel.Error, "Rules not reloaded ({Why}): errors above; version {Version} stays in force")]
         public static partial void ReloadRefused(ILogger logger, string why, long version);
+
+        [LoggerMessage(3105, LogLevel.Critical, "milter not started: {Problem}")]
+        public static partial void StartRefused(ILogger logger, string problem);
+
+        [LoggerMessage(3106, LogLevel.Warning, "no rule file configured ({Section}): {Notice} (Connect: RELAY only for documentation networks)")]
+        public static partial void EmbeddedExamples(ILogger logger, string notice, string section);
     }
 }

@@ -42,7 +42,7 @@ public class PolicyDecisionBenchmarks
         _engine = new PolicyEngine(new RuleSetHolder(result.RuleSet), new PolicyOptions { HostName = "mail.example.net" });
         _stranger6 = new ClientFacts("IPv6:2001:db8:beef:4:0:0:0:77", "mx1.out.bulk.some-client.example", ClientResolve.Ok);
         _stranger4 = new ClientFacts("203.0.113.50", "mx.stranger.example", ClientResolve.Ok);
-        _internal = new ClientFacts("10.1.2.3", "ws17.lan.example.net", ClientResolve.Ok);
+        _internal = new ClientFacts("192.0.2.40", "ws17.lan.example.net", ClientResolve.Ok);
         _reused6 = _engine.OpenSession(_stranger6);
         _reused4 = _engine.OpenSession(_stranger4);
         _reusedInternal = _engine.OpenSession(_internal);

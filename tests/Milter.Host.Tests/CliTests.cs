@@ -235,7 +235,7 @@ public class CliTests
     {
         (int exit, _, string error) = await MilterProgram.RunAsync("check", "--client-ip", "1.2.3.4", "--from", "<a@b>", "--rcpt", "<c@d>", "--access", "/nonexistent/access");
         exit.Should().Be(2);
-        error.Should().Contain("/nonexistent/access: no such file");
+        error.Should().Contain("rule file /nonexistent/access (Milter:Rules:Access): no such file");
     }
 
     [Test]

@@ -55,7 +55,6 @@ internal static class MilterProgram
             info.Environment[name] = value;
         }
 
-        info.ArgumentList.Add(Dll);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -72,7 +71,16 @@ internal static class MilterProgram
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a command that should have ended (e.g. a refused start) leaves nothing behind
+            throw;
+        }
+
         return (process.ExitCode, await output, await error);
     }
 

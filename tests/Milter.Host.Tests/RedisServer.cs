@@ -18,12 +18,14 @@ internal sealed class RedisServer : IDisposable
 
     public int Port { get; }
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="password">Require this password (<c>--requirepass</c>: the default user needs AUTH).</param>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
         string server = Prerequisite.Program("redis-server", "redis-server");
         int port = MilterProgram.FreePort();
         var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }
+            .Concat(password is null ? [] : ["--requirepass", password]))
         {
             info.ArgumentList.Add(arg);
         }

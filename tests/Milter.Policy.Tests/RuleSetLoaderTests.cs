@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Milter.Policy.Access;
@@ -266,5 +267,31 @@ public sealed class RuleSetLoaderTests
         result.Errors.Should().BeEmpty();
         result.Warnings.Should().BeEmpty();
         result.RuleSet!.AccessEntries.Should().NotBeEmpty();
+    }
+
+    /// <summary>The examples are a demonstration: they relay only for documentation addresses (RFC 5737, RFC 3849) and names.</summary>
+    [Test]
+    public void EmbeddedExamples_RelayOnlyForDocumentationAddressesAndNames()
+    {
+        IPNetwork[] documentation = [IPNetwork.Parse("192.0.2.0/24"), IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("2001:db8::/32")];
+        var relayed = new RuleSetLoader().LoadEmbeddedExamples().RuleSet!.AccessEntries
+            .Where(e => e.Action == AccessAction.Relay && e.Tag == "connect:")
+            .Select(e => e.Key[e.Tag.Length..])
+            .Select(k => k.StartsWith("ipv6:", StringComparison.OrdinalIgnoreCase) ? k[5..] : k)
+            .ToList();
+
+        relayed.Should().NotBeEmpty().And.OnlyContain(
+            k => k.EndsWith(".example", StringComparison.OrdinalIgnoreCase) || IsDocumentation(k, documentation),
+            "a broad RELAY in the examples (as 10.0.0.0/8 was) would relay for real networks when they are used by mistake");
+    }
+
+    private static bool IsDocumentation(string key, IPNetwork[] documentation)
+    {
+        // A CIDR key, or a Sendmail prefix (192.0.2, 2001:db8:1) padded to a network of its own length.
+        string text = key.Contains('/', StringComparison.Ordinal) ? key
+            : key.Contains(':', StringComparison.Ordinal) ? $"{key}::/{16 * key.Split(':').Length}"
+            : $"{string.Join('.', key.Split('.').Concat(Enumerable.Repeat("0", 4 - key.Split('.').Length)))}/{8 * key.Split('.').Length}";
+        return IPNetwork.TryParse(text, out IPNetwork network)
+            && documentation.Any(d => d.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily && d.PrefixLength <= network.PrefixLength && d.Contains(network.BaseAddress));
     }
 }

@@ -206,7 +206,7 @@ do_start_policy() {
         esac
     done
     [ $# -ge 1 ] || usage
-    case $socketmap in ''|inet:[0-9]*@[0-9.]*) ;; *) die "bad --socketmap '$socketmap' (inet:PORT@ADDR)";; esac
+    case $socketmap in ''|inet:[0-9]*@[0-9.]*|local:/*) ;; *) die "bad --socketmap '$socketmap' (inet:PORT@ADDR or local:/PATH)";; esac
     mkdir -p "$w/etc-mail" || die "cannot create $w"
     w=$(absdir "$w")
     : > "$w/snippets.m4" || die "cannot write $w/snippets.m4"
@@ -214,9 +214,9 @@ do_start_policy() {
         # test only: the drac socket map of a snippet (a fixed port) asks the test's socketmap server;
         # every other FEATURE goes through unchanged
         {
-            echo "dnl --- test only: FEATURE(drac, socket ... inet:PORT@HOST) asks $socketmap instead"
+            echo "dnl --- test only: FEATURE(drac, socket ... SPEC) asks $socketmap instead"
             echo "define(\`_SHIPPED_FEATURE_', defn(\`FEATURE'))dnl"
-            echo "define(\`FEATURE', \`ifelse(\`\$1', \`drac', \`_SHIPPED_FEATURE_(\`drac', patsubst(\`\$2', \`inet:[^ ]*', \`$socketmap'))', \`_SHIPPED_FEATURE_(\$@)')')dnl"
+            echo "define(\`FEATURE', \`ifelse(\`\$1', \`drac', \`_SHIPPED_FEATURE_(\`drac', patsubst(\`\$2', \`[a-z]*:[^ ]*', \`$socketmap'))', \`_SHIPPED_FEATURE_(\$@)')')dnl"
         } > "$w/snippets.m4"
     fi
     for f in "$@"; do

@@ -16,6 +16,7 @@ public class ListSettingsTests
     /// <summary>Two valid entries for each list setting (different from its default).</summary>
     private static readonly Dictionary<string, string[]> Samples = new(StringComparer.Ordinal)
     {
+        ["Milter:Rules:Optional"] = ["RelayDomains", "LocalDomains"],
         ["Milter:Policy:TrustedAuthMechanisms"] = ["PLAIN", "LOGIN"],
         ["Milter:Policy:OwnAddresses"] = ["192.0.2.1", "2001:db8::1"],
         ["Milter:Policy:LocalDomains"] = ["example.org", "example.net"],

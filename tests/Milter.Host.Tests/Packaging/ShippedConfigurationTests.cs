@@ -80,7 +80,8 @@ public class ShippedConfigurationTests
         milter.GetProperty("Listener").GetProperty("Listen").GetString().Should().Be("unix:/run/milter/milter.sock");
         milter.GetProperty("Listener").GetProperty("SocketMode").GetString().Should().Be("660");
         milter.GetProperty("Rules").GetProperty("Access").GetString().Should().Be("/etc/mail/access", "Sendmail's own file");
-        milter.GetProperty("Rules").TryGetProperty("RelayDomains", out _).Should().BeFalse("Debian has no /etc/mail/relay-domains until the admin creates it");
+        milter.GetProperty("Rules").GetProperty("RelayDomains").GetString().Should().Be("/etc/mail/relay-domains");
+        milter.GetProperty("Rules").GetProperty("Optional").EnumerateArray().Select(e => e.GetString()).Should().Equal(["RelayDomains"], "Debian has no /etc/mail/relay-domains until the admin creates it");
         milter.GetProperty("Leases").GetProperty("SocketMap").TryGetProperty("Listen", out _).Should().BeFalse();
         milter.GetProperty("Leases").GetProperty("Drac").TryGetProperty("Listen", out _).Should().BeFalse("port 903 needs a capability the unit does not grant");
         milter.GetProperty("Leases").GetProperty("Drac").TryGetProperty("AllowFile", out _).Should().BeFalse();
@@ -93,8 +94,7 @@ public class ShippedConfigurationTests
 
     [TestCase("// \"Listen\": \"unix:/var/spool/postfix/milter/milter.sock\",")]
     [TestCase("// \"Listen\": \"inet:8890@")]
-    [TestCase("// \"RelayDomains\": \"/etc/mail/relay-domains\",")]
-    [TestCase("// \"Listen\": \"inet:8895@127.0.0.1\",")]
+    [TestCase("// \"Listen\": \"unix:/run/milter/drac.sock\",")]
     [TestCase("// \"Listen\": \"127.0.0.1:903\",")]
     [TestCase("// \"AllowFile\": ")]
     [TestCase("// \"Path\": ")]

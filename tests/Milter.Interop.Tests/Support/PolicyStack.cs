@@ -41,7 +41,7 @@ internal sealed class PolicyStack : IAsyncDisposable
     public SendmailRig Rig { get; }
 
     /// <param name="settings">More milter settings as environment variables (<c>Milter__Limits__MailBomb__Count</c>, …).</param>
-    /// <param name="socketMapMode">Mode A: the milter's socketmap on a free port, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
+    /// <param name="socketMapMode">Mode A: the milter's socketmap on a unix socket, Sendmail from <see cref="RepoLayout.SocketMapDeployment"/>.</param>
     /// <param name="dns">
     /// A DNS server for the milter: its sender domain check is on (Sendmail's default) and asks it, and the server's
     /// DNS list (<see cref="TestDnsServer.ListZone"/>) is configured. Without it the milter skips the sender domain check.
@@ -69,8 +69,10 @@ internal sealed class PolicyStack : IAsyncDisposable
         string? socketMap = null;
         if (socketMapMode)
         {
-            socketMap = $"inet:{FreePort.Next()}@127.0.0.1";
-            milterSettings["Milter__Leases__SocketMap__Listen"] = socketMap;
+            // As shipped: a unix socket (here in the milter's private state directory, not /run/milter).
+            string socketPath = Path.Combine(state, "drac.sock");
+            socketMap = "local:" + socketPath;
+            milterSettings["Milter__Leases__SocketMap__Listen"] = "unix:" + socketPath;
         }
 
         MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(accessFile, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);

@@ -9,16 +9,23 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
 {
     public const string DefaultName = "milter-probe";
 
+    /// <summary>The user the trust-boundary and journal tests act as.</summary>
+    public const string AttackerName = "milter-attacker";
+
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private readonly bool _created;
 
-    private UnprivilegedUser(string name, bool created)
+    private UnprivilegedUser(string name, int uid, bool created)
     {
         Name = name;
+        Uid = uid;
         _created = created;
     }
 
     public string Name { get; }
+
+    /// <summary>Its user id (what the kernel reports for it: <c>SO_PEERCRED</c>, the journal's <c>_UID</c>, a file's owner).</summary>
+    public int Uid { get; }
 
     public static async Task<UnprivilegedUser> CreateAsync(string name = DefaultName)
     {
@@ -27,7 +34,7 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
         Tools.Require("useradd", "passwd");
         if (await ExistsAsync(name).ConfigureAwait(false))
         {
-            return new UnprivilegedUser(name, created: false);
+            return new UnprivilegedUser(name, await UidAsync(name).ConfigureAwait(false), created: false);
         }
 
         ProcessResult add = await ProcessRunner.RunAsync(
@@ -37,7 +44,7 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
             throw new InvalidOperationException($"could not create the test user {name}:\n{add}");
         }
 
-        return new UnprivilegedUser(name, created: add.ExitCode == 0);
+        return new UnprivilegedUser(name, await UidAsync(name).ConfigureAwait(false), created: add.ExitCode == 0);
     }
 
     /// <summary>Runs <paramref name="program"/> as this user (its own uid and gid, no other group, no capabilities).</summary>
@@ -87,6 +94,12 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
                 throw new InvalidOperationException($"could not remove the test user {Name}:\n{remove}");
             }
         }
+    }
+
+    private static async Task<int> UidAsync(string name)
+    {
+        ProcessResult id = await ProcessRunner.RunAsync("id", ["-u", name], CommandTimeout).ConfigureAwait(false);
+        return id.ExitCode == 0 ? int.Parse(id.StdOut.Trim(), System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"no uid for {name}:\n{id}");
     }
 
     private static async Task<bool> ExistsAsync(string name) =>

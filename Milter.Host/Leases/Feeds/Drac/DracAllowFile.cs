@@ -4,16 +4,46 @@ namespace Milter.Host.Leases.Feeds.Drac;
 
 /// <summary>
 /// The allow file, read again when its modification time or size changes (checked at each call, which is one stat).
-/// No file configured, or the file missing: DRAC's default (<see cref="DracAllowList.Default"/>). A file that cannot
-/// be read keeps the last list in force.
+/// No file configured: DRAC's default (<see cref="DracAllowList.Default"/>). A configured file must exist and be
+/// readable at start (<see cref="Load"/> throws, naming it); later a file that disappears or cannot be read keeps
+/// the last list in force (never DRAC's wider default: that would let every address of this host add leases).
 /// </summary>
 internal sealed partial class DracAllowFile(string? path, ILogger logger)
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private DracAllowList? _current;
     private (bool Exists, DateTime Written, long Length) _seen;
 
     public string Description => path ?? "(none: 127.0.0.1, ::1 and this host's addresses)";
+
+    /// <summary>The first load, at start; a configured file that is missing or unreadable is an <see cref="InvalidOperationException"/>.</summary>
+    public void Load()
+    {
+        lock (_gate)
+        {
+            if (path is null)
+            {
+                _current = DracAllowList.Default();
+                return;
+            }
+
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new InvalidOperationException($"{DracSettings.Section}:AllowFile: {info.FullName}: no such file (remove the setting for DRAC's default: 127.0.0.1, ::1 and this host's addresses)");
+            }
+
+            try
+            {
+                _current = Read(info);
+                _seen = Stamp(info);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"{DracSettings.Section}:AllowFile: {info.FullName}: cannot be read: {ex.Message}", ex);
+            }
+        }
+    }
 
     public DracAllowList Current
     {
@@ -21,49 +51,59 @@ internal sealed partial class DracAllowFile(string? path, ILogger logger)
         {
             lock (_gate)
             {
+                if (_current is null)
+                {
+                    throw new InvalidOperationException("the drac allow file is read at start (Load) first");
+                }
+
                 if (path is null)
                 {
-                    return _current ??= DracAllowList.Default();
+                    return _current;
                 }
 
                 var info = new FileInfo(path);
-                (bool, DateTime, long) stamp = info.Exists ? (true, info.LastWriteTimeUtc, info.Length) : (false, default, 0);
-                if (_current is null || stamp != _seen)
+                (bool, DateTime, long) stamp = Stamp(info);
+                if (stamp != _seen)
                 {
-                    Load(info);
+                    Reload(info);
                     _seen = stamp;
                 }
 
-                return _current!;
+                return _current;
             }
         }
     }
 
-    private void Load(FileInfo info)
+    private static (bool, DateTime, long) Stamp(FileInfo info) => info.Exists ? (true, info.LastWriteTimeUtc, info.Length) : (false, default, 0);
+
+    private void Reload(FileInfo info)
     {
         if (!info.Exists)
         {
-            _current = DracAllowList.Default();
-            Log.Missing(logger, info.FullName);
+            Log.Missing(logger, info.FullName, _current!.Count);
             return;
         }
 
         try
         {
-            DracAllowList list = DracAllowList.Parse(File.ReadAllText(info.FullName), info.FullName);
-            foreach (string problem in list.Problems)
-            {
-                Log.Problem(logger, problem);
-            }
-
-            _current = list;
-            Log.Loaded(logger, info.FullName, list.Count);
+            _current = Read(info);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _current ??= DracAllowList.Default();
             Log.Unreadable(logger, info.FullName, ex.Message);
         }
+    }
+
+    private DracAllowList Read(FileInfo info)
+    {
+        DracAllowList list = DracAllowList.Parse(File.ReadAllText(info.FullName), info.FullName);
+        foreach (string problem in list.Problems)
+        {
+            Log.Problem(logger, problem);
+        }
+
+        Log.Loaded(logger, info.FullName, list.Count);
+        return list;
     }
 
     private static partial class Log
@@ -74,8 +114,8 @@ internal sealed partial class DracAllowFile(string? path, ILogger logger)
         [LoggerMessage(3506, LogLevel.Warning, "drac allow file {Problem}")]
         public static partial void Problem(ILogger logger, string problem);
 
-        [LoggerMessage(3507, LogLevel.Warning, "drac allow file {File} missing: allowing 127.0.0.1, ::1 and this host's addresses (DRAC's default)")]
-        public static partial void Missing(ILogger logger, string file);
+        [LoggerMessage(3507, LogLevel.Error, "drac allow file {File} is gone: the last list ({Count} networks) stays in force until it is back")]
+        public static partial void Missing(ILogger logger, string file, int count);
 
         [LoggerMessage(3508, LogLevel.Error, "drac allow file {File} not readable ({Error}): the last list stays in force")]
         public static partial void Unreadable(ILogger logger, string file, string error);

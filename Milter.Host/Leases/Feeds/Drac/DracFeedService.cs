@@ -10,8 +10,11 @@ namespace Milter.Host.Leases.Feeds.Drac;
 /// The dracd-compatible UDP listener (<c>Milter:Leases:Drac</c>): POP/IMAP servers patched for DRAC call it instead of
 /// rpc.dracd. Bound at start (a taken port fails the start), datagrams are answered one at a time as rpc.dracd does.
 /// </summary>
-internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger) : BackgroundService
+internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger, LeaseSettings? leases = null) : BackgroundService
 {
+    private readonly DracAllowFile _allow = new(settings.AllowFile, logger);
+    private readonly RefusalLog _refusals = new(logger, TimeProvider.System, RefusalLog.DefaultInterval);
+
     /// <summary>svc_udp's buffer (UDPMSGSIZE); a longer datagram is cut there and then fails to decode.</summary>
     private const int MaxDatagram = 8800;
 
@@ -22,6 +25,8 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        _allow.Load(); // a configured allow file that is missing or unreadable stops the start, named
+        WarnAboutTrust();
         IPEndPoint endpoint = settings.Endpoint;
         var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -47,6 +52,7 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        _refusals.Flush();
         if (settings.RegisterWithPortmapper && _registered)
         {
             foreach (uint version in DracVersions)
@@ -60,12 +66,15 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     private const uint DracProgram = 900101;
     private bool _registered;
 
-    // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd.
+    // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd. A mapping left by a
+    // run that died without unregistering (or by a stopped rpc.dracd) would make PMAPPROC_SET fail, so each version is
+    // unset first, as rpc.dracd's svc_register after pmap_unset does.
     private async Task RegisterAsync(CancellationToken ct)
     {
         bool all = true;
         foreach (uint version in DracVersions)
         {
+            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
             all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
         }
 
@@ -82,6 +91,7 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
 
     public override void Dispose()
     {
+        _refusals.Dispose();
         _socket?.Dispose();
         base.Dispose();
     }
@@ -89,10 +99,8 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Socket socket = _socket!;
-        var allow = new DracAllowFile(settings.AllowFile, logger);
-        _ = allow.Current; // load (and log) the allow file at start
-        var handler = new DracRequestHandler(table, () => allow.Current, settings.TtlValue, logger);
-        Log.Listening(logger, LocalEndpoint!, allow.Description, settings.TtlValue?.ToString() ?? "table default");
+        var handler = new DracRequestHandler(table, () => _allow.Current, settings, _refusals, logger);
+        Log.Listening(logger, LocalEndpoint!, _allow.Description, settings.TtlValue?.ToString() ?? "table default");
         if (settings.RegisterWithPortmapper)
         {
             await RegisterAsync(stoppingToken).ConfigureAwait(false);
@@ -135,8 +143,44 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
         }
     }
 
+    /// <summary>Says at start what the settings trust beyond a root-run POP server on this host.</summary>
+    private void WarnAboutTrust()
+    {
+        if (!settings.RequirePrivilegedPort)
+        {
+            Log.AnyPort(logger, DracSettings.Section);
+        }
+
+        if (!IPAddress.IsLoopback(settings.Endpoint.Address))
+        {
+            Log.OffLoopback(logger, settings.Endpoint);
+        }
+
+        if (leases is null)
+        {
+            return;
+        }
+
+        // One caller's new leases within one lease lifetime: the bucket (a minute's worth) plus the refill.
+        double ttl = (settings.TtlValue ?? leases.TtlValue).TotalMinutes;
+        double reach = settings.NewLeasesPerMinute * (ttl + 1);
+        if (settings.NewLeasesPerMinute == 0 || reach >= leases.MaxEntries / 2.0)
+        {
+            Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", leases.MaxEntries, DracSettings.Section);
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(3518, LogLevel.Warning, "drac: {Section}:RequirePrivilegedPort is off: any local user can add leases by sending DRACPROC_ADD from an unprivileged port")]
+        public static partial void AnyPort(ILogger logger, string section);
+
+        [LoggerMessage(3519, LogLevel.Warning, "drac listening off loopback on {Endpoint}: UDP source addresses are not authenticated; filter spoofed sources at the network edge (docs/leases.md)")]
+        public static partial void OffLoopback(ILogger logger, IPEndPoint endpoint);
+
+        [LoggerMessage(3509, LogLevel.Warning, "drac: one caller may add new leases at {Rate}, enough to fill half of the lease table ({MaxEntries}) within one lease lifetime and make it evict other leases; lower {Section}:NewLeasesPerMinute or raise Milter:Leases:MaxEntries")]
+        public static partial void CanFillTable(ILogger logger, string rate, int maxEntries, string section);
+
         [LoggerMessage(3513, LogLevel.Information, "DRAC program 900101 versions 1 and 2 registered with the portmapper at {Portmapper} on udp port {Port}")]
         public static partial void Registered(ILogger logger, int port, IPEndPoint portmapper);
 

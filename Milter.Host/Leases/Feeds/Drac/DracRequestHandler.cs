@@ -10,10 +10,35 @@ namespace Milter.Host.Leases.Feeds.Drac;
 /// order) and version 2 (<c>char ip_addr6[16]</c>: sixteen XDR ints, one byte each); result <c>addstat</c>
 /// (<c>ADD_SUCCESS</c> 0, <c>ADD_PERM</c> 1 for a caller outside the allow file, <c>ADD_SYSERR</c> 2 when the store
 /// fails). The NULL procedure answers empty; anything else gets the RPC error svc would send; a datagram that is no
-/// call at all gets no reply. Every refusal is logged; nothing is added.
+/// call at all gets no reply. An add is refused (<c>ADD_PERM</c>) from an unprivileged source port (unless
+/// <see cref="DracSettings.RequirePrivilegedPort"/> is off) and from a caller outside the allow file, and refused
+/// (<c>ADD_SYSERR</c>) when the caller has used up its <see cref="DracSettings.NewLeasesPerMinute"/>. Every refusal
+/// goes to the <see cref="RefusalLog"/> (bounded rate); nothing is added.
 /// </summary>
-internal sealed partial class DracRequestHandler(ILeaseTable table, Func<DracAllowList> allowList, TimeSpan? ttl, ILogger logger)
+internal sealed partial class DracRequestHandler
 {
+    private readonly ILeaseTable _table;
+    private readonly Func<DracAllowList> _allowList;
+    private readonly TimeSpan? _ttl;
+    private readonly bool _privilegedOnly;
+    private readonly CallerRateLimit _newLeases;
+    private readonly RefusalLog _refusals;
+    private readonly ILogger _logger;
+
+    public DracRequestHandler(ILeaseTable table, Func<DracAllowList> allowList, DracSettings settings, RefusalLog refusals, ILogger logger, TimeProvider? time = null)
+    {
+        _table = table;
+        _allowList = allowList;
+        _ttl = settings.TtlValue;
+        _privilegedOnly = settings.RequirePrivilegedPort;
+        _newLeases = new CallerRateLimit(settings.NewLeasesPerMinute, time ?? TimeProvider.System);
+        _refusals = refusals;
+        _logger = logger;
+    }
+
+    /// <summary>The lowest source port a local user can bind (ports below it need root or CAP_NET_BIND_SERVICE).</summary>
+    public const int FirstUnprivilegedPort = 1024;
+
     public const uint Program = 900101;
     public const uint VersionIPv4 = 1;
     public const uint VersionIPv6 = 2;
@@ -30,32 +55,33 @@ internal sealed partial class DracRequestHandler(ILeaseTable table, Func<DracAll
     {
         if (!RpcCall.TryRead(datagram.Span, out RpcCall call))
         {
-            Log.NotACall(logger, caller, datagram.Length);
+            int length = datagram.Length;
+            _refusals.Refused(l => Log.NotACall(l, caller, length));
             return 0;
         }
 
         switch (call.Status)
         {
             case RpcCallStatus.RpcMismatch:
-                Log.Refused(logger, caller, call.Xid, "RPC version is not 2", "MSG_DENIED RPC_MISMATCH");
+                Refused(caller, call.Xid, "RPC version is not 2", "MSG_DENIED RPC_MISMATCH");
                 return RpcReply.WriteRpcMismatch(reply.Span, call.Xid);
             case RpcCallStatus.RejectedCredential:
-                Log.Refused(logger, caller, call.Xid, "credential flavor is not AUTH_NONE or AUTH_SYS", "MSG_DENIED AUTH_REJECTEDCRED");
+                Refused(caller, call.Xid, "credential flavor is not AUTH_NONE or AUTH_SYS", "MSG_DENIED AUTH_REJECTEDCRED");
                 return RpcReply.WriteAuthError(reply.Span, call.Xid, 2);
             case RpcCallStatus.BadCredential:
-                Log.Refused(logger, caller, call.Xid, "malformed AUTH_SYS credential", "MSG_DENIED AUTH_BADCRED");
+                Refused(caller, call.Xid, "malformed AUTH_SYS credential", "MSG_DENIED AUTH_BADCRED");
                 return RpcReply.WriteAuthError(reply.Span, call.Xid, 1);
         }
 
         if (call.Program != Program)
         {
-            Log.Refused(logger, caller, call.Xid, $"program {call.Program}", "PROG_UNAVAIL");
+            Refused(caller, call.Xid, $"program {call.Program}", "PROG_UNAVAIL");
             return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProgramUnavailable);
         }
 
         if (call.Version is not (VersionIPv4 or VersionIPv6))
         {
-            Log.Refused(logger, caller, call.Xid, $"version {call.Version}", "PROG_MISMATCH 1..2");
+            Refused(caller, call.Xid, $"version {call.Version}", "PROG_MISMATCH 1..2");
             return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProgramMismatch, low: VersionIPv4, high: VersionIPv6);
         }
 
@@ -66,37 +92,54 @@ internal sealed partial class DracRequestHandler(ILeaseTable table, Func<DracAll
 
         if (call.Procedure != ProcedureAdd)
         {
-            Log.Refused(logger, caller, call.Xid, $"procedure {call.Procedure}", "PROC_UNAVAIL");
+            Refused(caller, call.Xid, $"procedure {call.Procedure}", "PROC_UNAVAIL");
             return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.ProcedureUnavailable);
         }
 
         if (!TryReadAddress(datagram.Span[call.ArgumentsOffset..], call.Version, out IPAddress? client))
         {
-            Log.Refused(logger, caller, call.Xid, $"arguments of DRACPROC_ADD version {call.Version} do not decode", "GARBAGE_ARGS");
+            Refused(caller, call.Xid, $"arguments of DRACPROC_ADD version {call.Version} do not decode", "GARBAGE_ARGS");
             return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.GarbageArguments);
         }
 
-        if (!allowList().IsAllowed(caller.Address))
+        if (_privilegedOnly && caller.Port >= FirstUnprivilegedPort)
         {
-            Log.NotAllowed(logger, caller, client);
+            _refusals.Refused(l => Log.UnprivilegedPort(l, caller, client));
+            return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, AddPerm);
+        }
+
+        if (!_allowList().IsAllowed(caller.Address))
+        {
+            _refusals.Refused(l => Log.NotAllowed(l, caller, client));
             return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, AddPerm);
         }
 
         uint result;
         try
         {
-            Lease lease = await table.AddAsync(client, Source, null, ttl, ct).ConfigureAwait(false);
-            Log.Added(logger, lease.Client, caller, lease.Expires);
+            // A refresh is free; a new address takes one of the caller's tokens (a flood cannot evict other leases).
+            if (_newLeases.PerMinute > 0 && await _table.CheckAsync(client, ct).ConfigureAwait(false) != LeaseStatus.Leased && !_newLeases.TryTake(caller.Address))
+            {
+                int perMinute = _newLeases.PerMinute;
+                _refusals.Refused(l => Log.RateLimited(l, caller, perMinute, client));
+                return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, AddSysErr);
+            }
+
+            Lease lease = await _table.AddAsync(client, Source, null, _ttl, ct).ConfigureAwait(false);
+            Log.Added(_logger, lease.Client, caller, lease.Expires);
             result = AddSuccess;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.AddFailed(logger, client, caller, ex.Message);
+            Log.AddFailed(_logger, client, caller, ex.Message);
             result = AddSysErr;
         }
 
         return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, result);
     }
+
+    private void Refused(IPEndPoint caller, uint xid, string reason, string reply) =>
+        _refusals.Refused(l => Log.Refused(l, caller, xid, reason, reply));
 
     // v1: unsigned long (4 bytes, a.b.c.d in order); v2: char[16] as 16 XDR ints (xdr_char keeps the low byte)
     private static bool TryReadAddress(ReadOnlySpan<byte> arguments, uint version, out IPAddress client)
@@ -145,5 +188,11 @@ internal sealed partial class DracRequestHandler(ILeaseTable table, Func<DracAll
 
         [LoggerMessage(3504, LogLevel.Error, "drac lease for {Client} from {Caller} not stored: {Error}: ADD_SYSERR")]
         public static partial void AddFailed(ILogger logger, IPAddress client, IPEndPoint caller, string error);
+
+        [LoggerMessage(3516, LogLevel.Warning, "drac caller={Caller} sends from an unprivileged port (a local user can): ADD_PERM, no lease for {Client}")]
+        public static partial void UnprivilegedPort(ILogger logger, IPEndPoint caller, IPAddress client);
+
+        [LoggerMessage(3517, LogLevel.Warning, "drac caller={Caller} added {PerMinute} new leases in the last minute (NewLeasesPerMinute): ADD_SYSERR, no lease for {Client}")]
+        public static partial void RateLimited(ILogger logger, IPEndPoint caller, int perMinute, IPAddress client);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 
 namespace Milter.Host.Leases.Feeds.Drac;
@@ -9,6 +10,22 @@ public sealed class DracSettings
 
     /// <summary>UDP endpoint, <c>127.0.0.1:PORT</c> or <c>[::1]:PORT</c> (port 0: any free port, logged at start).</summary>
     public string? Listen { get; set; }
+
+    /// <summary>
+    /// A <see cref="Listen"/> address off loopback must be allowed explicitly: UDP source addresses are not
+    /// authenticated, so off-host callers are only as trustworthy as the network's anti-spoofing (docs/leases.md).
+    /// </summary>
+    public bool AllowNonLoopback { get; set; }
+
+    /// <summary>
+    /// Accept <c>DRACPROC_ADD</c> only from a privileged source port (&lt; 1024), as a root-run POP daemon sends with
+    /// <c>bindresvport</c>: a local user cannot bind one. Default true; false lets any local user add leases.
+    /// </summary>
+    public bool RequirePrivilegedPort { get; set; } = true;
+
+    /// <summary>New leases (addresses without one) a single caller may add per minute, in a burst of as many; 0: no limit. Refreshes are free.</summary>
+    [Range(0, 1_000_000)]
+    public int NewLeasesPerMinute { get; set; } = 600;
 
     /// <summary>rpc.dracd's allow file (<c>netmask netaddr</c> lines); none: 127.0.0.1, ::1 and this host's addresses.</summary>
     public string? AllowFile { get; set; }
@@ -37,9 +54,14 @@ public sealed class DracSettings
             yield return $"{Section}:Portmapper: '{Portmapper}' is not an address:port";
         }
 
-        if (Enabled && !IPEndPoint.TryParse(Listen!, out _))
+        IPEndPoint? endpoint = null;
+        if (Enabled && !IPEndPoint.TryParse(Listen!, out endpoint))
         {
             yield return $"{Section}:Listen: '{Listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:9001, [::1]:9001)";
+        }
+        else if (endpoint is not null && !IPAddress.IsLoopback(endpoint.Address) && !AllowNonLoopback)
+        {
+            yield return $"{Section}:Listen: '{Listen}' is off loopback: anyone who can send a UDP datagram with an allowed source address (spoofed ones included) could add leases; set {Section}:AllowNonLoopback to true to accept that (docs/leases.md)";
         }
 
         if (!string.IsNullOrWhiteSpace(Ttl) && !LeaseDuration.TryParse(Ttl, out _))

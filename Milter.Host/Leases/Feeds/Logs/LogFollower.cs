@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Milter.Host.Files;
 using Milter.Policy.Leases;
 
 namespace Milter.Host.Leases.Feeds.Logs;
@@ -7,36 +8,61 @@ namespace Milter.Host.Leases.Feeds.Logs;
 /// <summary>
 /// Follows one log file like <c>tail -F</c>, one <see cref="PollAsync"/> at a time: complete lines only (a partial
 /// last line waits for its newline), rotation by rename (the old file is read to its end, then the new one from its
-/// start), truncation (copytruncate: from the start again). The position (device, inode, offset) is saved in the
-/// state directory after each batch, so a restart continues where the last run stopped; the first run starts at
-/// the end of an existing log (history is not replayed). A lease the store refuses keeps the position before its
-/// line, so it is tried again at the next poll.
+/// start), truncation (copytruncate: from the start again). A line longer than the 64 KiB buffer is skipped whole,
+/// up to its newline, never read in pieces (its tail could carry a forged login line). The position (device, inode,
+/// offset) is saved in the state directory after each batch, so a restart continues where the last run stopped; the
+/// first run starts at the end of an existing log (history is not replayed). Each line goes to the
+/// <see cref="LoginLineSink"/>; a lease the store refuses for now keeps the position before its line, for a bounded
+/// time. The file and every directory above it must be writable only by root and the trusted writer
+/// (<see cref="LogFollowerSettings.TrustedWriter"/>): a file that is not is not read.
 /// </summary>
 internal sealed partial class LogFollower : IDisposable
 {
+    /// <summary>The buffer, and so the longest line read; a longer one is skipped.</summary>
+    public const int MaxLine = 64 * 1024;
+
     private readonly string _path;
     private readonly string _positionFile;
-    private readonly LoginLineFormat _format;
-    private readonly ILeaseTable _table;
-    private readonly TimeSpan? _ttl;
+    private readonly LogFollowerSettings _settings;
+    private readonly LoginLineSink _sink;
+    private readonly FileTrust _trust;
     private readonly ILogger _logger;
-    private readonly byte[] _buffer = new byte[64 * 1024]; // also the longest line read; a longer one is skipped
+    private readonly byte[] _buffer = new byte[MaxLine];
     private FileStream? _stream;
     private FileIdentity? _identity;
     private long _offset;
+    private long? _skippingFrom; // the start of an overlong line being skipped to its newline
     private bool _started;
     private bool _wasMissing;
+    private bool _untrustedReported;
     private LogPosition? _saved;
 
-    public LogFollower(string path, string stateDirectory, LoginLineFormat format, ILeaseTable table, TimeSpan? ttl, ILogger logger)
+    public LogFollower(LogFollowerSettings settings, string stateDirectory, ILeaseTable table, TimeSpan retryFor, ILogger logger, TimeProvider? time = null)
     {
-        _path = Path.GetFullPath(path);
+        _settings = settings;
+        _path = Path.GetFullPath(settings.Path!);
         _positionFile = Path.Combine(stateDirectory, LogPosition.FileName);
-        _format = format;
-        _table = table;
-        _ttl = ttl;
+        _sink = new LoginLineSink(LoginLineSink.Options.For(settings), table, retryFor, time ?? TimeProvider.System, logger);
+        _trust = Trust(settings) ?? throw new InvalidOperationException($"{LogFollowerSettings.Section}:TrustedWriter: no user '{settings.TrustedWriter}'");
         _logger = logger;
     }
+
+    /// <summary>Root and the configured writer: who may write the followed log and its directories.</summary>
+    public static FileTrust? Trust(LogFollowerSettings settings) =>
+        FileTrust.Users(string.IsNullOrWhiteSpace(settings.TrustedWriter) ? [] : [settings.TrustedWriter], out _);
+
+    /// <summary>
+    /// Why <paramref name="settings"/>' file cannot be trusted (someone other than root and the trusted writer can
+    /// write it or a directory above it), one problem a line; none when it can.
+    /// </summary>
+    public static IReadOnlyList<string> Untrusted(LogFollowerSettings settings)
+    {
+        FileTrust? trust = Trust(settings);
+        return trust is null ? [$"{LogFollowerSettings.Section}:TrustedWriter: no user '{settings.TrustedWriter}'"] : PathTrust.Check(settings.Path!, trust);
+    }
+
+    /// <summary>Login lines ignored for their syslog form (<see cref="LogFollowerSettings.AcceptSyslogLines"/> off).</summary>
+    public long SyslogLinesIgnored => _sink.SyslogLinesIgnored;
 
     public long Offset => _offset;
 
@@ -71,6 +97,18 @@ internal sealed partial class LogFollower : IDisposable
 
     private bool TryOpen()
     {
+        if (File.Exists(_path) && PathTrust.Check(_path, _trust) is { Count: > 0 } problems)
+        {
+            if (!_untrustedReported)
+            {
+                _untrustedReported = true;
+                Log.Untrusted(_logger, string.Join("; ", problems), _trust.Description);
+            }
+
+            return false;
+        }
+
+        _untrustedReported = false;
         try
         {
             _stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
@@ -110,7 +148,9 @@ internal sealed partial class LogFollower : IDisposable
         }
 
         _wasMissing = false;
-        Log.Following(_logger, _path, _identity?.ToString() ?? "unknown", _offset, _format);
+        _skippingFrom = null;
+        _sink.Reset();
+        Log.Following(_logger, _path, _identity?.ToString() ?? "unknown", _offset, _settings.ParsedFormat);
         return true;
     }
 
@@ -122,6 +162,8 @@ internal sealed partial class LogFollower : IDisposable
         {
             Log.Truncated(_logger, _path, _offset, length);
             _offset = 0;
+            _skippingFrom = null;
+            _sink.Reset();
         }
 
         int added = 0;
@@ -135,6 +177,19 @@ internal sealed partial class LogFollower : IDisposable
             }
 
             int consumed = 0;
+            if (_skippingFrom is not null)
+            {
+                int end = Array.IndexOf(_buffer, (byte)'\n', 0, read);
+                if (end < 0)
+                {
+                    _offset += read; // still inside the overlong line
+                    continue;
+                }
+
+                consumed = end + 1; // its tail ends here, unread
+                _skippingFrom = null;
+            }
+
             while (consumed < read)
             {
                 int newline = Array.IndexOf(_buffer, (byte)'\n', consumed, read - consumed);
@@ -144,27 +199,29 @@ internal sealed partial class LogFollower : IDisposable
                 }
 
                 string line = Encoding.UTF8.GetString(_buffer, consumed, newline - consumed).TrimEnd('\r');
-                if (LoginLineParser.TryParse(line, _format, out LoginEvent? login) && !await TryAddAsync(login!, ct).ConfigureAwait(false))
+                LineOutcome outcome = await _sink.HandleAsync(line, _offset + consumed, _path, ct).ConfigureAwait(false);
+                if (outcome == LineOutcome.Retry)
                 {
-                    _offset += consumed; // the store failed: this line again at the next poll
+                    _offset += consumed; // the store failed for now: this line again at the next poll
                     return added;
                 }
 
-                added += login is null ? 0 : 1;
+                added += outcome == LineOutcome.Added ? 1 : 0;
                 consumed = newline + 1;
+            }
+
+            if (consumed == 0 && read == _buffer.Length)
+            {
+                // no newline in a full buffer: an overlong line, skipped whole (up to its newline, however far)
+                Log.LongLine(_logger, _path, _offset, MaxLine / 1024);
+                _skippingFrom = _offset;
+                _offset += read;
+                continue;
             }
 
             if (consumed == 0)
             {
-                // no newline in a full buffer: an overlong line, skipped; otherwise a partial last line that waits
-                if (read == _buffer.Length)
-                {
-                    Log.LongLine(_logger, _path, _offset);
-                    _offset += read;
-                    continue;
-                }
-
-                break;
+                break; // a partial last line: it waits for its newline
             }
 
             _offset += consumed;
@@ -173,25 +230,10 @@ internal sealed partial class LogFollower : IDisposable
         return added;
     }
 
-    private async Task<bool> TryAddAsync(LoginEvent login, CancellationToken ct)
-    {
-        string source = "log:" + login.Format.ToString().ToLowerInvariant();
-        try
-        {
-            Lease lease = await _table.AddAsync(login.Client, source, login.User, _ttl, ct).ConfigureAwait(false);
-            Log.Added(_logger, source, lease.Client, login.User ?? "-", lease.Expires);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.AddFailed(_logger, login.Client, ex.Message);
-            return false;
-        }
-    }
-
     private void Save()
     {
-        var position = new LogPosition(_path, _identity, _offset);
+        // Inside an overlong line the saved position is its start: a restart skips it again, never reads its tail.
+        var position = new LogPosition(_path, _identity, _skippingFrom ?? _offset);
         if (_stream is null || position == _saved)
         {
             return;
@@ -216,9 +258,6 @@ internal sealed partial class LogFollower : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(3520, LogLevel.Information, "lease added source={Source} client={Client} user={User} expires={Expires:O}")]
-        public static partial void Added(ILogger logger, string source, System.Net.IPAddress client, string user, DateTimeOffset expires);
-
         [LoggerMessage(3521, LogLevel.Information, "log follower: following {Path} (file {Identity}) from offset {Offset}, format {Format}")]
         public static partial void Following(ILogger logger, string path, string identity, long offset, LoginLineFormat format);
 
@@ -234,13 +273,13 @@ internal sealed partial class LogFollower : IDisposable
         [LoggerMessage(3525, LogLevel.Warning, "log follower: {Path} cannot be opened: {Error}")]
         public static partial void OpenFailed(ILogger logger, string path, string error);
 
-        [LoggerMessage(3526, LogLevel.Error, "log follower: lease for {Client} not stored: {Error}: the line is tried again")]
-        public static partial void AddFailed(ILogger logger, System.Net.IPAddress client, string error);
-
         [LoggerMessage(3527, LogLevel.Warning, "log follower: position not saved to {File}: {Error}")]
         public static partial void PositionNotSaved(ILogger logger, string file, string error);
 
-        [LoggerMessage(3528, LogLevel.Warning, "log follower: {Path}: a line longer than 64 KiB at offset {Offset} skipped")]
-        public static partial void LongLine(ILogger logger, string path, long offset);
+        [LoggerMessage(3528, LogLevel.Warning, "log follower: {Path}: a line longer than {KiB} KiB at offset {Offset} skipped up to its newline")]
+        public static partial void LongLine(ILogger logger, string path, long offset, int kiB);
+
+        [LoggerMessage(3535, LogLevel.Error, "log follower: not reading {Problems}: only {Trusted} may write the followed log and the directories above it")]
+        public static partial void Untrusted(ILogger logger, string problems, string trusted);
     }
 }

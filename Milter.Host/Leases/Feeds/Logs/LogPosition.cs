@@ -1,10 +1,12 @@
 using System.Globalization;
+using Milter.Host.Files;
 
 namespace Milter.Host.Leases.Feeds.Logs;
 
 /// <summary>
 /// Where the follower stopped, kept in the state directory so that a restart does not add old lines again:
-/// <c>log-follower.position</c> = <c>1 DEVICE INODE OFFSET</c> and the log path on the second line, replaced atomically.
+/// <c>log-follower.position</c> = <c>1 DEVICE INODE OFFSET</c> and the log path on the second line, replaced atomically and never through a
+/// symbolic link (<see cref="SafeFile"/>).
 /// </summary>
 internal sealed record LogPosition(string Path, FileIdentity? Identity, long Offset)
 {
@@ -14,7 +16,12 @@ internal sealed record LogPosition(string Path, FileIdentity? Identity, long Off
     {
         try
         {
-            string[] lines = File.ReadAllLines(file);
+            if (SafeFile.ReadAllBytes(file, 64 * 1024) is not { } content)
+            {
+                return null;
+            }
+
+            string[] lines = System.Text.Encoding.UTF8.GetString(content).Split('\n');
             string[] fields = lines.Length >= 2 ? lines[0].Split(' ') : [];
             if (fields.Length != 4 || fields[0] != "1"
                 || !ulong.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong device)
@@ -35,9 +42,7 @@ internal sealed record LogPosition(string Path, FileIdentity? Identity, long Off
 
     public void Save(string file)
     {
-        string temporary = file + ".tmp";
         string text = string.Create(CultureInfo.InvariantCulture, $"1 {Identity?.Device ?? 0} {Identity?.Inode ?? 0} {Offset}\n{Path}\n");
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, file, overwrite: true);
+        SafeFile.Replace(file, System.Text.Encoding.UTF8.GetBytes(text), SafeFile.Private);
     }
 }

@@ -9,7 +9,8 @@ namespace Milter.Host.Leases.Feeds.Logs;
 /// success token must come right after the program: a failed login repeats the user name the client sent
 /// (<c>auth failed … user=&lt;…&gt;</c>), so an unanchored search would let a client forge a "Login:" with any address.
 /// Failed logins (<c>auth failed</c>, <c>LOGIN FAILED</c>, <c>badlogin:</c>, <c>Login failed</c>, qpopper's
-/// <c>-ERR</c>) never match.
+/// <c>-ERR</c>) never match. Only Dovecot's own log file (<c>log_path</c>) has lines without syslog's host and
+/// program; the event says which form the line had (<see cref="LoginEvent.ViaSyslog"/>).
 /// </summary>
 internal static partial class LoginLineParser
 {
@@ -40,7 +41,8 @@ internal static partial class LoginLineParser
             if (match.Success && IPAddress.TryParse(match.Groups["ip"].ValueSpan, out IPAddress? address))
             {
                 string user = match.Groups["user"].Value;
-                login = new LoginEvent(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, user.Length == 0 ? null : user, candidate);
+                bool viaSyslog = candidate != LoginLineFormat.Dovecot || match.Groups["syslog"].Success;
+                login = new LoginEvent(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, user.Length == 0 ? null : user, candidate, viaSyslog);
                 return true;
             }
         }
@@ -51,7 +53,7 @@ internal static partial class LoginLineParser
     // own log (2.3):  Nov 28 10:15:02 pop3-login: Info: Login: user=<bob>, method=PLAIN, rip=192.0.2.7, lip=…
     // own log (1.x):  dovecot: Nov 28 10:15:02 Info: imap-login: Login: user=<bob>, method=PLAIN, rip=::ffff:192.0.2.7, lip=…
     // syslog:         Nov 28 10:15:02 mail dovecot[42]: imap-login: Login: user=<alice@example.net>, method=PLAIN, rip=2001:db8::7, lip=…
-    [GeneratedRegex("^(?:dovecot: )?" + Time + @" (?:\S+ dovecot(?:\[\d+\])?: )?(?:Info: )?(?:imap|pop3|submission)-login: (?:Info: )?Login: user=<(?<user>[^>]*)>, method=[^,\s]+, rip=" + Ip + ", lip=", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?:dovecot: )?" + Time + @" (?<syslog>\S+ dovecot(?:\[\d+\])?: )?(?:Info: )?(?:imap|pop3|submission)-login: (?:Info: )?Login: user=<(?<user>[^>]*)>, method=[^,\s]+, rip=" + Ip + ", lip=", RegexOptions.CultureInvariant)]
     private static partial Regex Dovecot();
 
     // Nov 28 10:15:02 mail pop3d: LOGIN, user=bob, ip=[::ffff:192.0.2.7], port=[4242]

@@ -9,6 +9,8 @@ namespace Milter.Host.Tests.Leases.Feeds;
 [TestFixture]
 public sealed class DracAllowListTests
 {
+    private string _dir = null!;
+    private string _path = null!;
     private const string Sample =
         "# dracd.allow: netmask netaddr\n" +
         "255.255.255.255 127.0.0.1\n" +
@@ -56,27 +58,52 @@ public sealed class DracAllowListTests
     public void EmptyFile_AllowsNobody() =>
         DracAllowList.Parse("# nobody\n", "dracd.allow").IsAllowed(IPAddress.Loopback).Should().BeFalse();
 
+    [SetUp]
+    public void CreateDirectory()
+    {
+        _dir = Directory.CreateTempSubdirectory("drac-allow").FullName;
+        _path = Path.Combine(_dir, "dracd.allow");
+    }
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
+
     [Test]
     public async Task AllowFile_ChangedOnDisk_IsReadAgain()
     {
-        string dir = Directory.CreateTempSubdirectory("drac-allow").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "dracd.allow");
-            await File.WriteAllTextAsync(path, "255.255.255.255 127.0.0.1\n");
-            var file = new DracAllowFile(path, new FakeLogger());
-            file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeFalse();
+        await File.WriteAllTextAsync(_path, "255.255.255.255 127.0.0.1\n");
+        var file = new DracAllowFile(_path, new FakeLogger());
+        file.Load();
+        file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeFalse();
 
-            await File.WriteAllTextAsync(path, "255.255.255.255 127.0.0.1\n255.255.255.255 127.0.0.2\n");
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(5)); // a new stamp even within the clock's resolution
+        await File.WriteAllTextAsync(_path, "255.255.255.255 127.0.0.2\n");
+        File.SetLastWriteTimeUtc(_path, DateTime.UtcNow.AddSeconds(5)); // a new stamp even within the clock's resolution
 
-            file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeTrue();
-            File.Delete(path);
-            file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeFalse("a missing file is DRAC's default: loopback and own addresses");
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeTrue();
+        file.Current.IsAllowed(IPAddress.Loopback).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task AllowFile_ThatDisappears_KeepsTheLastList_NeverDracsWiderDefault()
+    {
+        await File.WriteAllTextAsync(_path, "255.255.255.255 127.0.0.2\n");
+        var logger = new FakeLogger();
+        var file = new DracAllowFile(_path, logger);
+        file.Load();
+
+        File.Delete(_path);
+
+        file.Current.IsAllowed(IPAddress.Loopback).Should().BeFalse("DRAC's default (loopback and this host's addresses) would let every local user in");
+        file.Current.IsAllowed(IPAddress.Parse("127.0.0.2")).Should().BeTrue("the last list stays in force");
+        logger.LatestRecord.Message.Should().Be($"drac allow file {_path} is gone: the last list (1 networks) stays in force until it is back");
+    }
+
+    [Test]
+    public void AllowFile_ConfiguredButMissingAtStart_StopsTheStart()
+    {
+        var file = new DracAllowFile("/nonexistent/dracd.allow", new FakeLogger());
+
+        FluentActions.Invoking(file.Load).Should().Throw<InvalidOperationException>()
+            .WithMessage("Milter:Leases:Drac:AllowFile: /nonexistent/dracd.allow: no such file (remove the setting for DRAC's default*");
     }
 }

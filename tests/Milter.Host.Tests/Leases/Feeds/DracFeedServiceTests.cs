@@ -22,7 +22,8 @@ public sealed class DracFeedServiceTests
         _dir = Directory.CreateTempSubdirectory("drac-feed").FullName;
         string allow = Path.Combine(_dir, "dracd.allow");
         await File.WriteAllTextAsync(allow, "# only 127.0.0.1\n255.255.255.255 127.0.0.1\n");
-        var settings = new DracSettings { Listen = "127.0.0.1:0", AllowFile = allow, RegisterWithPortmapper = false };
+        // the test client sends from unprivileged ports (DracTrustTests covers the default that refuses them)
+        var settings = new DracSettings { Listen = "127.0.0.1:0", AllowFile = allow, RegisterWithPortmapper = false, RequirePrivilegedPort = false };
         _service = new DracFeedService(settings, _table, new FakeLogger<DracFeedService>());
         await _service.StartAsync(default);
     }

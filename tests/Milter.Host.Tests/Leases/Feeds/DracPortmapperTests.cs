@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
+using Milter.Host.Leases.Feeds.Drac;
 using Milter.Tests.Common;
 using NUnit.Framework;
 
@@ -132,7 +133,37 @@ public sealed class DracPortmapperTests
         }
     }
 
-    private static async Task RegisterLookUpAddAndUnregisterAsync()
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task DracListener_ReplacesAStaleRegistrationLeftByACrashedRun()
+    {
+        (Process Process, string[] CreatedFiles)? ourRpcbind = await EnsureRpcbindAsync();
+        try
+        {
+            // What a milter killed with SIGKILL leaves: program 900101 mapped to a port nobody listens on any more.
+            foreach (uint version in new uint[] { 1, 2 })
+            {
+                (await Portmapper.SetAsync(900101, version, 9, Portmapper.DefaultEndpoint, CancellationToken.None)).Should().BeTrue("rpcbind takes the stale mapping");
+            }
+
+            (await MappedPortAsync()).Should().Be(9);
+            await RegisterLookUpAddAndUnregisterAsync(stalePort: 9);
+        }
+        finally
+        {
+            foreach (uint version in new uint[] { 1, 2 })
+            {
+                await Portmapper.UnsetAsync(900101, version, Portmapper.DefaultEndpoint, CancellationToken.None);
+            }
+
+            if (ourRpcbind is not null)
+            {
+                await StopAsync(ourRpcbind.Value);
+            }
+        }
+    }
+
+    private static async Task RegisterLookUpAddAndUnregisterAsync(int stalePort = 0)
     {
         (await RpcinfoAsync()).Should().NotBeEmpty("rpcbind must answer on 127.0.0.1:111");
         int port;
@@ -140,17 +171,19 @@ public sealed class DracPortmapperTests
         try
         {
             port = 0;
-            for (int i = 0; i < 50 && port == 0; i++)
+            for (int i = 0; i < 50 && (port == 0 || port == stalePort); i++)
             {
                 port = await MappedPortAsync();
                 await Task.Delay(100);
             }
 
             port.Should().BeGreaterThan(0, "program 900101 is registered:\n{0}", milter.Output);
+            port.Should().NotBe(stalePort, "the milter's own port replaces the stale mapping:\n{0}", milter.Output);
             milter.Output.Should().Contain($"registered with the portmapper at 127.0.0.1:111 on udp port {port}");
 
             // As clnt_create does: ask the portmapper, then call the port it gave.
-            byte[]? reply = await DracTestClient.SendAsync(new IPEndPoint(IPAddress.Loopback, port), DracTestClient.AddV1(7, "192.0.2.77"));
+            // rpcbind needs root, so this test runs as root and calls from a reserved port as a root POP server would
+            byte[]? reply = await DracTestClient.SendAsync(new IPEndPoint(IPAddress.Loopback, port), DracTestClient.AddV1(7, "192.0.2.77"), privileged: true);
             DracTestClient.Words(reply!)[^1].Should().Be(DracTestClient.AddSuccess, milter.Output);
             (await MilterProgram.RunAsync("lease", "show", "192.0.2.77", "--state-dir", milter.StateDir)).Exit.Should().Be(0);
             (await milter.TerminateAsync()).Should().Be(0);

@@ -16,7 +16,7 @@ public sealed class DracRequestHandlerTests
     private readonly FakeLogger _logger = new();
 
     private DracRequestHandler Handler(TimeSpan? ttl = null) =>
-        new(_table, () => DracAllowList.Parse("255.255.255.255 127.0.0.1\n", "dracd.allow"), ttl, _logger);
+        new(_table, () => DracAllowList.Parse("255.255.255.255 127.0.0.1\n", "dracd.allow"), new DracSettings { Ttl = ttl is { } t ? $"{(int)t.TotalSeconds}s" : null }, new RefusalLog(_logger, TimeProvider.System, RefusalLog.DefaultInterval), _logger);
 
     private async Task<uint[]?> HandleAsync(byte[] datagram, IPEndPoint caller, TimeSpan? ttl = null)
     {
@@ -163,7 +163,7 @@ public sealed class DracRequestHandlerTests
     [Test]
     public async Task StoreFails_AnswersAddSysErr_Logged()
     {
-        var handler = new DracRequestHandler(new FailingTable(), () => DracAllowList.Default(), null, _logger);
+        var handler = new DracRequestHandler(new FailingTable(), () => DracAllowList.Default(), new DracSettings(), new RefusalLog(_logger, TimeProvider.System, RefusalLog.DefaultInterval), _logger);
         byte[] reply = new byte[RpcReply.MaxLength];
 
         int length = await handler.HandleAsync(DracTestClient.AddV1(21, "192.0.2.23"), Allowed, reply, default);

@@ -54,11 +54,23 @@ internal static class DracTestClient
         return Call(xid, 900101, 2, 1, arguments);
     }
 
-    /// <summary>Sends from <paramref name="from"/> and waits for one reply (null: none within the timeout).</summary>
-    public static async Task<byte[]?> SendAsync(IPEndPoint server, byte[] datagram, string from = "127.0.0.1", int timeoutMilliseconds = 2000)
+    /// <summary>
+    /// Sends from <paramref name="from"/> and waits for one reply (null: none within the timeout); with
+    /// <paramref name="privileged"/> from a free port below 1024, as glibc's <c>clntudp_create</c> binds one
+    /// (<c>bindresvport</c>) when the POP server runs as root (the test must run as root then).
+    /// </summary>
+    public static async Task<byte[]?> SendAsync(IPEndPoint server, byte[] datagram, string from = "127.0.0.1", int timeoutMilliseconds = 2000, bool privileged = false)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+        if (privileged)
+        {
+            BindReservedPort(socket, IPAddress.Parse(from));
+        }
+        else
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+        }
+
         await socket.SendToAsync(datagram, SocketFlags.None, server);
         byte[] buffer = new byte[512];
         using var timeout = new CancellationTokenSource(timeoutMilliseconds);
@@ -71,6 +83,25 @@ internal static class DracTestClient
         {
             return null;
         }
+    }
+
+    /// <summary>bindresvport: the first free port from 1023 down (600 at the lowest, as glibc).</summary>
+    public static void BindReservedPort(Socket socket, IPAddress address)
+    {
+        for (int port = 1023; port >= 600; port--)
+        {
+            try
+            {
+                socket.Bind(new IPEndPoint(address, port));
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // taken: the next one
+            }
+        }
+
+        throw new InvalidOperationException("no free reserved port between 600 and 1023");
     }
 
     /// <summary>The reply as 32-bit words (xid, REPLY, reply_stat, …).</summary>

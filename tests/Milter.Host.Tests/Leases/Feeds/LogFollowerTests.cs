@@ -1,6 +1,5 @@
 using System.Net;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Testing;
 using Milter.Host.Leases.Feeds.Logs;
 using Milter.Policy.Leases;
 using NUnit.Framework;
@@ -8,49 +7,26 @@ using NUnit.Framework;
 namespace Milter.Host.Tests.Leases.Feeds;
 
 [TestFixture]
-public sealed class LogFollowerTests
+public sealed class LogFollowerTests : LogFileFixture
 {
-    private readonly FakeLogger _logger = new();
-    private readonly ILeaseTable _table = new InMemoryLeaseStore();
-    private string _dir = null!;
-    private string _log = null!;
-    private string _state = null!;
-
-    [SetUp]
-    public void CreateDirectories()
-    {
-        _dir = Directory.CreateTempSubdirectory("log-follower").FullName;
-        _log = Path.Combine(_dir, "dovecot.log");
-        _state = Path.Combine(_dir, "state");
-        Directory.CreateDirectory(_state);
-    }
-
-    [TearDown]
-    public void RemoveDirectories() => Directory.Delete(_dir, recursive: true);
-
-    private static string Login(string ip, string user = "bob") =>
-        $"Nov 29 02:18:53 pop3-login: Info: Login: user=<{user}>, method=PLAIN, rip={ip}, lip=127.0.0.1, mpid=1, session=<s>\n";
-
     private static string Failed(string ip) =>
         $"Nov 29 02:18:55 pop3-login: Info: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 2 secs): user=<bob>, method=PLAIN, rip={ip}, lip=127.0.0.1, session=<s>\n";
 
-    private LogFollower Follower(ILeaseTable? table = null) => new(_log, _state, LoginLineFormat.Auto, table ?? _table, null, _logger);
-
-    private async Task<bool> LeasedAsync(string ip) => await _table.CheckAsync(IPAddress.Parse(ip), default) == LeaseStatus.Leased;
+    private LogFollower Follower(ILeaseTable? table = null) => new(Settings(), StateDir, table ?? Table, TimeSpan.FromMinutes(30), Logger);
 
     [Test]
     public async Task FirstRun_ExistingLog_HistoryIsNotReplayed_NewLinesAre()
     {
-        await File.WriteAllTextAsync(_log, Login("192.0.2.1"));
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.1"));
         using LogFollower follower = Follower();
 
         (await follower.PollAsync(default)).Should().Be(0);
-        await File.AppendAllTextAsync(_log, Login("192.0.2.2", "alice") + Failed("192.0.2.3"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.2", "alice") + Failed("192.0.2.3"));
         (await follower.PollAsync(default)).Should().Be(1);
 
         (await LeasedAsync("192.0.2.1")).Should().BeFalse("lines older than the first run are history");
         (await LeasedAsync("192.0.2.3")).Should().BeFalse("a failed login makes no lease");
-        Lease lease = (await _table.GetAsync(IPAddress.Parse("192.0.2.2"), default))!;
+        Lease lease = (await Table.GetAsync(IPAddress.Parse("192.0.2.2"), default))!;
         lease.User.Should().Be("alice");
         lease.Source.Should().Be("log:dovecot");
     }
@@ -61,7 +37,7 @@ public sealed class LogFollowerTests
         using LogFollower follower = Follower();
         (await follower.PollAsync(default)).Should().Be(0);
 
-        await File.WriteAllTextAsync(_log, Login("192.0.2.4"));
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.4"));
 
         (await follower.PollAsync(default)).Should().Be(1);
     }
@@ -69,14 +45,14 @@ public sealed class LogFollowerTests
     [Test]
     public async Task PartialLastLine_WaitsForItsNewline()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
         string line = Login("192.0.2.5");
 
-        await File.AppendAllTextAsync(_log, line[..40]);
+        await File.AppendAllTextAsync(LogPath, line[..40]);
         (await follower.PollAsync(default)).Should().Be(0);
-        await File.AppendAllTextAsync(_log, line[40..]);
+        await File.AppendAllTextAsync(LogPath, line[40..]);
 
         (await follower.PollAsync(default)).Should().Be(1);
         (await LeasedAsync("192.0.2.5")).Should().BeTrue();
@@ -85,21 +61,21 @@ public sealed class LogFollowerTests
     [Test]
     public async Task Rotation_RenameAndNewFile_ReadsRestOfOldThenNewFromStart()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
 
-        await File.AppendAllTextAsync(_log, Login("192.0.2.6")); // written just before the rename, not yet read
-        File.Move(_log, _log + ".1");
-        await File.WriteAllTextAsync(_log, Login("192.0.2.7"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.6")); // written just before the rename, not yet read
+        File.Move(LogPath, LogPath + ".1");
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.7"));
 
         (await follower.PollAsync(default)).Should().Be(2);
         (await LeasedAsync("192.0.2.6")).Should().BeTrue();
         (await LeasedAsync("192.0.2.7")).Should().BeTrue();
-        _logger.Collector.GetSnapshot().Should().Contain(r => r.Message.Contains("rotated", StringComparison.Ordinal));
+        Logger.Collector.GetSnapshot().Should().Contain(r => r.Message.Contains("rotated", StringComparison.Ordinal));
 
-        await File.AppendAllTextAsync(_log + ".1", Login("192.0.2.8")); // the old file is no longer followed
-        await File.AppendAllTextAsync(_log, Login("192.0.2.9"));
+        await File.AppendAllTextAsync(LogPath + ".1", Login("192.0.2.8")); // the old file is no longer followed
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.9"));
         (await follower.PollAsync(default)).Should().Be(1);
         (await LeasedAsync("192.0.2.9")).Should().BeTrue();
     }
@@ -107,13 +83,13 @@ public sealed class LogFollowerTests
     [Test]
     public async Task Rotation_NewFileAppearsLater_IsReadFromItsStart()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
-        File.Move(_log, _log + ".1");
+        File.Move(LogPath, LogPath + ".1");
         (await follower.PollAsync(default)).Should().Be(0);
 
-        await File.WriteAllTextAsync(_log, Login("192.0.2.10"));
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.10"));
 
         (await follower.PollAsync(default)).Should().Be(1);
     }
@@ -121,56 +97,56 @@ public sealed class LogFollowerTests
     [Test]
     public async Task Truncation_CopyTruncate_ReadsFromTheStartAgain()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
-        await File.AppendAllTextAsync(_log, Login("192.0.2.11") + Login("192.0.2.12"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.11") + Login("192.0.2.12"));
         (await follower.PollAsync(default)).Should().Be(2);
 
-        await using (var truncate = new FileStream(_log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        await using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
             truncate.SetLength(0);
         }
 
-        await File.AppendAllTextAsync(_log, Login("192.0.2.13"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.13"));
 
         (await follower.PollAsync(default)).Should().Be(1);
         (await LeasedAsync("192.0.2.13")).Should().BeTrue();
-        _logger.Collector.GetSnapshot().Should().Contain(r => r.Message.Contains("truncated", StringComparison.Ordinal));
+        Logger.Collector.GetSnapshot().Should().Contain(r => r.Message.Contains("truncated", StringComparison.Ordinal));
     }
 
     [Test]
     public async Task Restart_ContinuesAtTheSavedPosition_OldLinesAreNotAddedAgain()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using (LogFollower first = Follower())
         {
             await first.PollAsync(default);
-            await File.AppendAllTextAsync(_log, Login("192.0.2.14"));
+            await File.AppendAllTextAsync(LogPath, Login("192.0.2.14"));
             (await first.PollAsync(default)).Should().Be(1);
         }
 
-        await File.AppendAllTextAsync(_log, Login("192.0.2.15")); // written while the milter was down
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.15")); // written while the milter was down
         ILeaseTable table = new InMemoryLeaseStore();
         using LogFollower second = Follower(table);
 
         (await second.PollAsync(default)).Should().Be(1);
         (await table.CheckAsync(IPAddress.Parse("192.0.2.14"), default)).Should().Be(LeaseStatus.NotLeased, "read by the first run");
         (await table.CheckAsync(IPAddress.Parse("192.0.2.15"), default)).Should().Be(LeaseStatus.Leased, "written while down");
-        File.ReadAllText(Path.Combine(_state, LogPosition.FileName)).Should().StartWith("1 ");
+        File.ReadAllText(Path.Combine(StateDir, LogPosition.FileName)).Should().StartWith("1 ");
     }
 
     [Test]
     public async Task Restart_AfterRotationWhileDown_ReadsTheNewFileFromItsStart()
     {
-        await File.WriteAllTextAsync(_log, Login("192.0.2.16"));
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.16"));
         using (LogFollower first = Follower())
         {
             await first.PollAsync(default);
         }
 
-        File.Move(_log, _log + ".1");
-        await File.WriteAllTextAsync(_log, Login("192.0.2.17"));
+        File.Move(LogPath, LogPath + ".1");
+        await File.WriteAllTextAsync(LogPath, Login("192.0.2.17"));
         using LogFollower second = Follower();
 
         (await second.PollAsync(default)).Should().Be(1);
@@ -181,20 +157,20 @@ public sealed class LogFollowerTests
     [Test]
     public async Task Restart_AfterTruncationWhileDown_ReadsFromTheStart()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using (LogFollower first = Follower())
         {
             await first.PollAsync(default);
-            await File.AppendAllTextAsync(_log, Login("192.0.2.18") + Login("192.0.2.19"));
+            await File.AppendAllTextAsync(LogPath, Login("192.0.2.18") + Login("192.0.2.19"));
             await first.PollAsync(default);
         }
 
-        await using (var truncate = new FileStream(_log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        await using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
             truncate.SetLength(0);
         }
 
-        await File.AppendAllTextAsync(_log, Login("192.0.2.20"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.20"));
         ILeaseTable table = new InMemoryLeaseStore();
         using LogFollower second = Follower(table);
 
@@ -205,11 +181,11 @@ public sealed class LogFollowerTests
     [Test]
     public async Task StoreFailure_LineIsRetriedAtTheNextPoll()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
-        var flaky = new FlakyTable(_table);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
+        var flaky = new FlakyTable(Table);
         using LogFollower follower = Follower(flaky);
         await follower.PollAsync(default);
-        await File.AppendAllTextAsync(_log, Login("192.0.2.21"));
+        await File.AppendAllTextAsync(LogPath, Login("192.0.2.21"));
 
         flaky.Failing = true;
         (await follower.PollAsync(default)).Should().Be(0);
@@ -222,11 +198,11 @@ public sealed class LogFollowerTests
     [Test]
     public async Task OverlongLine_IsSkipped_LaterLinesCount()
     {
-        await File.WriteAllTextAsync(_log, string.Empty);
+        await File.WriteAllTextAsync(LogPath, string.Empty);
         using LogFollower follower = Follower();
         await follower.PollAsync(default);
 
-        await File.AppendAllTextAsync(_log, new string('x', 200_000) + "\n" + Login("192.0.2.22"));
+        await File.AppendAllTextAsync(LogPath, new string('x', 200_000) + "\n" + Login("192.0.2.22"));
 
         (await follower.PollAsync(default)).Should().Be(1);
     }

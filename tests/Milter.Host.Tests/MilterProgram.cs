@@ -55,6 +55,7 @@ internal static class MilterProgram
             info.Environment[name] = value;
         }
 
+        info.ArgumentList.Add(Dll);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);

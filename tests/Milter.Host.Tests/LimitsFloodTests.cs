@@ -94,7 +94,8 @@ public class LimitsFloodTests
         outcomes[3].Should().Equal(["continue", RateControl, RateControl, RateControl, RateControl, RateControl],
             "ClientRate:127.0.0.5 1 replaces the limit with Sendmail's ratecontrol (reply at HELO)");
         outcomes[4].Should().AllBe("continue", "Connect: RELAY clients are exempt");
-        milter.Output.Should().Contain("limit exceeded limit=ClientConnectionRate stage=Connect key=127.0.0.2 count=4 max=3 period=3600s client=127.0.0.2 action=refused");
+        const string Logged = "limit exceeded limit=ClientConnectionRate stage=Connect key=127.0.0.2 count=4 max=3 period=3600s client=127.0.0.2 action=refused";
+        (await milter.OutputOnceItContainsAsync(Logged, TimeSpan.FromSeconds(10))).Should().Contain(Logged);
     }
 
     [Test]

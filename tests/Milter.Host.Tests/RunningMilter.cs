@@ -40,6 +40,23 @@ internal sealed class RunningMilter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The output once it contains <paramref name="text"/>, or as it is after <paramref name="timeout"/> (the log is
+    /// written by its own thread, so a line may follow the reply that caused it).
+    /// </summary>
+    public async Task<string> OutputOnceItContainsAsync(string text, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        string output = Output;
+        while (!output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            output = Output;
+        }
+
+        return output;
+    }
+
     /// <summary>Starts <c>milter run</c> with <paramref name="configJson"/> (the <c>Milter</c> section's content) and waits until it listens.</summary>
     public static async Task<RunningMilter> StartAsync(string configJson, string? access = null)
     {

@@ -19,7 +19,7 @@ public sealed partial class DovecotLeaseTests
 {
     private const string Access = "# no Connect: rules: relaying only by lease\n";
     private const string Relayed = "250 2.1.5 <x@remote.example>... Recipient ok";
-    private static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(12); // two swaks sessions take seconds on a loaded machine
     private DovecotServer? _dovecot;
     private SendmailRig? _rig;
     private MilterProcess? _milter;
@@ -35,7 +35,7 @@ public sealed partial class DovecotLeaseTests
         await File.WriteAllTextAsync(Path.Combine(_rules, "access"), Access);
         await File.WriteAllTextAsync(Path.Combine(_rules, "relay-domains"), "# class R\nrelayed.example\n");
         await File.WriteAllTextAsync(Path.Combine(_rules, "local-host-names"), "# class w\nlocal.test.example\n");
-        _milter = await StartMilterAsync("00:00:04", port: null);
+        _milter = await StartMilterAsync(ShortTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture), port: null);
         _rig = await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment);
     }
 

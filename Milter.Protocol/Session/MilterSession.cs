@@ -45,6 +45,9 @@ public sealed class MilterSession
 
     public MilterContext Context => _context;
 
+    /// <summary>Where the session is (for tests that walk the state table over the wire).</summary>
+    internal SessionState State => _state;
+
     /// <summary>True while no SMTP session is open on this connection (before CONNECT or after QUIT_NC).</summary>
     public bool IsIdle => _state is SessionState.AwaitNegotiation or SessionState.AwaitConnect;
 

@@ -8,12 +8,6 @@ public sealed class MilterProtocolException : Exception
     public MilterProtocolException(ProtocolViolation violation, string message)
         : base(message) => Violation = violation;
 
-    public MilterProtocolException()
-        : base("milter protocol violation") { }
-
-    public MilterProtocolException(string message)
-        : base(message) { }
-
     public MilterProtocolException(string message, Exception innerException)
         : base(message, innerException) => Violation = ProtocolViolation.EndOfStreamMidFrame;
 

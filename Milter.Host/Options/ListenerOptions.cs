@@ -17,9 +17,13 @@ public sealed class ListenerOptions
     [Range(1, 1_048_576)]
     public int MaxConnections { get; set; } = 10_000;
 
-    /// <summary>Seconds a handler may take for one step before the connection is closed.</summary>
+    /// <summary>
+    /// Seconds a handler may take for one step before the connection is closed: below the MTA's wait for an answer
+    /// (Sendmail <c>T=R:10s</c>, Postfix <c>milter_command_timeout = 10s</c> in the snippets), so the milter cuts and
+    /// logs a stuck step before the MTA gives up on it.
+    /// </summary>
     [Range(0.1, 3600)]
-    public double HandlerTimeoutSeconds { get; set; } = 30;
+    public double HandlerTimeoutSeconds { get; set; } = 8;
 
     /// <summary>Seconds the MTA may stay silent between packets.</summary>
     [Range(1, 86_400)]

@@ -64,9 +64,6 @@ public sealed class RateLimit
     /// <summary>The same buckets with another rate and burst (a <c>ClientRate:</c> entry's limit).</summary>
     public RateLimit WithCount(int count) => new(Id, Name, Scope, count, Period, count, Audit, Exempt);
 
-    /// <summary>Same limit in audit mode.</summary>
-    public RateLimit AsAudit() => Audit ? this : new(Id, Name, Scope, Count, Period, Burst, true, Exempt);
-
     /// <summary>
     /// Emission interval (period / count, rounded down, at least 1) and capacity (burst × interval) in ticks of a clock
     /// of <paramref name="frequency"/> ticks per second: what a shared store's script needs (Redis: 1,000,000).

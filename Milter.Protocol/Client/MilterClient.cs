@@ -224,14 +224,6 @@ public sealed class MilterClient : IAsyncDisposable
         return last;
     }
 
-    /// <summary>One BODY packet exactly as given, without chunking (to test oversize handling).</summary>
-    public ValueTask<MilterReply> RawBodyAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default)
-    {
-        TryBeginStep('B', MilterProtocolFlags.None, null);
-        MilterFrameWriter.WriteFrame(_transport.Output, (byte)MilterCommandCode.Body, chunk.Span);
-        return FinishStepAsync(MilterProtocolFlags.NoReplyBody, "BODY", cancellationToken);
-    }
-
     /// <summary>BODYEOB: collects the changes and PROGRESS packets, then the final reply. Postfix flavor sends ABORT afterwards.</summary>
     public async Task<EndOfMessageResult> EndOfMessageAsync(IReadOnlyList<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
@@ -479,7 +471,7 @@ public sealed class MilterClient : IAsyncDisposable
         return text;
     }
 
-    private MilterProtocolException Unexpected(byte code, string what)
+    private static MilterProtocolException Unexpected(byte code, string what)
     {
         string detail = code switch
         {

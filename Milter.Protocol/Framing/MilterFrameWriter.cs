@@ -73,7 +73,4 @@ public static class MilterFrameWriter
         output.GetSpan(1)[0] = value;
         output.Advance(1);
     }
-
-    /// <summary>Writes raw bytes.</summary>
-    public static void WriteBytes(IBufferWriter<byte> output, ReadOnlySpan<byte> value) => output.Write(value);
 }

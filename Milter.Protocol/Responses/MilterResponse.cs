@@ -46,21 +46,6 @@ public readonly struct MilterResponse : IEquatable<MilterResponse>
     public static MilterResponse Reply(string replyCode, string? enhancedCode, params string[] lines) =>
         new(MilterResponseCode.ReplyCode, SmtpReply.Format(replyCode, enhancedCode, lines));
 
-    /// <summary>A reply text already in wire form (escaped, CRLF-joined); validated like Postfix 3.12 does.</summary>
-    public static MilterResponse RawReply(string text)
-    {
-        string? problem = SmtpReply.Validate(text);
-        if (problem is not null)
-        {
-            throw new ArgumentException($"invalid SMTP reply: {problem}", nameof(text));
-        }
-
-        return new MilterResponse(MilterResponseCode.ReplyCode, text);
-    }
-
-    /// <summary>A response decoded from the wire (client side), unvalidated.</summary>
-    internal static MilterResponse FromWire(MilterResponseCode code, string? text) => new(code, text);
-
     /// <summary>True for a verdict that ends the message (or connection) for this filter.</summary>
     public bool IsFinal => Code is MilterResponseCode.Accept or MilterResponseCode.Reject or MilterResponseCode.TempFail
         or MilterResponseCode.Discard or MilterResponseCode.ReplyCode or MilterResponseCode.Shutdown or MilterResponseCode.ConnectionFailure;

@@ -45,6 +45,9 @@ public sealed class MilterSession
 
     public MilterContext Context => _context;
 
+    /// <summary>Where the session is (for tests that walk the state table over the wire).</summary>
+    internal SessionState State => _state;
+
     /// <summary>True while no SMTP session is open on this connection (before CONNECT or after QUIT_NC).</summary>
     public bool IsIdle => _state is SessionState.AwaitNegotiation or SessionState.AwaitConnect;
 
@@ -158,7 +161,7 @@ public sealed class MilterSession
         }
         finally
         {
-            await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
+            await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
             _state = SessionState.Closed;
             Log.SessionEnded(_logger, _context.ConnectionId, reason);
             ReadDeadlines.Shared.Remove(this);
@@ -209,19 +212,19 @@ public sealed class MilterSession
 
     private async ValueTask<bool> DispatchCoreAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        if (_state == SessionState.AwaitNegotiation && code is not (MilterCommandCode.OptionNegotiation or MilterCommandCode.Macro))
+        if (!SessionStateTable.TryNext(_state, code, _context.Options, out SessionState next))
         {
+            if (!MilterFrameReader.IsCommandCode((byte)code))
+            {
+                MilterProtocolException.Throw(ProtocolViolation.UnknownCode, $"unknown command {code}");
+            }
+
             OutOfOrder(code);
         }
 
         switch (code)
         {
             case MilterCommandCode.OptionNegotiation:
-                if (_state != SessionState.AwaitNegotiation)
-                {
-                    OutOfOrder(code);
-                }
-
                 await NegotiateAsync(OptionNegotiationCommand.Parse(data), cancellationToken).ConfigureAwait(false);
                 return true;
 
@@ -231,67 +234,61 @@ public sealed class MilterSession
                 return true;
 
             case MilterCommandCode.Connect:
-                if (_state != SessionState.AwaitConnect)
-                {
-                    OutOfOrder(code);
-                }
-
                 ConnectCommand connect = ConnectCommand.Parse(data);
                 _context.Macros.ClearFor(code);
                 _context.Connection = ConnectInfo.From(connect);
-                _state = SessionState.Connected;
+                _state = next;
                 _smtpSessionOpen = true;
                 await RespondAsync(code, MilterProtocolFlags.NoReplyConnect, _handler.ConnectAsync(_context, connect, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Helo:
-                RequireSmtpSession(code);
                 HeloCommand helo = HeloCommand.Parse(data);
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
+                _state = next;
                 _context.Macros.ClearFor(code);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyHelo, _handler.HeloAsync(_context, helo, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Mail:
-                RequireSmtpSession(code);
                 EnvelopeCommand sender = EnvelopeCommand.Parse(data, "MAIL");
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
                 _context.Macros.ClearFor(code);
                 _context.MessageCount++;
-                _state = SessionState.Mail;
+                _state = next;
                 await RespondAsync(code, MilterProtocolFlags.NoReplyMail, _handler.MailAsync(_context, sender, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Rcpt:
                 EnvelopeCommand recipient = EnvelopeCommand.Parse(data, "RCPT");
-                EnterMessageStep(code, SessionState.Rcpt);
+                EnterMessageStep(next);
                 _context.Macros.ClearFor(code);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyRcpt, _handler.RcptAsync(_context, recipient, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Data:
-                EnterMessageStep(code, SessionState.Data);
+                EnterMessageStep(next);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyData, _handler.DataAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Header:
                 HeaderCommand header = HeaderCommand.Parse(data);
-                EnterMessageStep(code, SessionState.Header);
+                EnterMessageStep(next);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyHeader, _handler.HeaderAsync(_context, header, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfHeaders:
-                EnterMessageStep(code, SessionState.EndOfHeaders);
+                EnterMessageStep(next);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyEndOfHeaders, _handler.EndOfHeadersAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Body:
-                EnterMessageStep(code, SessionState.Body);
+                EnterMessageStep(next);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyBody, _handler.BodyAsync(_context, data, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfMessage:
-                await EndOfMessageAsync(data, cancellationToken).ConfigureAwait(false);
+                await EndOfMessageAsync(data, next, cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Unknown:
@@ -301,26 +298,26 @@ public sealed class MilterSession
 
             case MilterCommandCode.Abort:
                 // Postfix sends ABORT after a completed message too: outside a message it is a no-op.
-                if (MessageSteps.IsInMessage(_state))
+                if (SessionStateTable.IsInMessage(_state))
                 {
-                    _state = SessionState.Connected;
+                    _state = next;
                     await CallAsync(code, _handler.AbortAsync(_context, cancellationToken)).ConfigureAwait(false);
                 }
 
                 return true;
 
             case MilterCommandCode.QuitNewConnection:
-                await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
+                await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
                 _context.Macros.ClearFor(code);
                 _context.Connection = null;
-                _state = _context.Options.Has(MilterProtocolFlags.NoConnect) ? SessionState.Connected : SessionState.AwaitConnect;
+                _state = next;
                 _smtpSessionOpen = _state == SessionState.Connected;
                 return !_stopRequested;
 
             case MilterCommandCode.Quit:
-                await EndSmtpSessionAsync(abortMessage: MessageSteps.IsInMessage(_state)).ConfigureAwait(false);
+                await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
                 _context.Macros.ClearFor(code);
-                _state = SessionState.Closed;
+                _state = next;
                 return false;
 
             default:
@@ -337,24 +334,19 @@ public sealed class MilterSession
         Log.Negotiated(_logger, _context.ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
         reply.Write(_transport.Output);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        _state = options.Has(MilterProtocolFlags.NoConnect) ? SessionState.Connected : SessionState.AwaitConnect;
+        SessionStateTable.TryNext(_state, MilterCommandCode.OptionNegotiation, options, out _state); // where to go depends on what was negotiated
         _smtpSessionOpen = _state == SessionState.Connected;
     }
 
-    private async ValueTask EndOfMessageAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private async ValueTask EndOfMessageAsync(ReadOnlyMemory<byte> data, SessionState next, CancellationToken cancellationToken)
     {
-        if (!MessageSteps.IsInMessage(_state) || !MessageSteps.MayFollow(_state, MessageSteps.EndOfMessageRank, _context.Options))
-        {
-            OutOfOrder(MilterCommandCode.EndOfMessage);
-        }
-
         if (!data.IsEmpty)
         {
             // libmilter hands data carried by BODYEOB to the body callback first.
             MilterResponse bodyResponse = await CallAsync(MilterCommandCode.Body, _handler.BodyAsync(_context, data, cancellationToken)).ConfigureAwait(false);
             if (bodyResponse.IsFinal)
             {
-                _state = SessionState.Connected;
+                _state = next;
                 await WriteResponseAsync(bodyResponse, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -371,7 +363,7 @@ public sealed class MilterSession
             _context.InEndOfMessage = false;
         }
 
-        _state = SessionState.Connected;
+        _state = next;
         if (response.Code == MilterResponseCode.Skip)
         {
             response = MilterResponse.Continue;
@@ -408,7 +400,7 @@ public sealed class MilterSession
     /// <summary>A final verdict at a message step ends the message; at RCPT a rejection concerns that recipient only.</summary>
     private void ApplyVerdict(MilterCommandCode code, MilterResponse response)
     {
-        if (!response.IsFinal || !MessageSteps.IsInMessage(_state))
+        if (!response.IsFinal || !SessionStateTable.IsInMessage(_state))
         {
             return;
         }
@@ -489,34 +481,19 @@ public sealed class MilterSession
         }
     }
 
-    private void EnterMessageStep(MilterCommandCode code, SessionState step)
+    private void EnterMessageStep(SessionState step)
     {
-        SessionState current = _state;
-        if (current == SessionState.Connected && _context.Options.Has(MilterProtocolFlags.NoMail))
+        if (!SessionStateTable.IsInMessage(_state))
         {
-            current = SessionState.Mail; // MAIL negotiated away: the message starts with this step
-            _context.MessageCount++;
-        }
-
-        if (!MessageSteps.IsInMessage(current) || !MessageSteps.MayFollow(current, MessageSteps.Rank(step), _context.Options))
-        {
-            OutOfOrder(code);
+            _context.MessageCount++; // MAIL negotiated away: the message starts with this step
         }
 
         _state = step;
     }
 
-    private void RequireSmtpSession(MilterCommandCode code)
-    {
-        if (_state is SessionState.AwaitConnect or SessionState.AwaitNegotiation)
-        {
-            OutOfOrder(code);
-        }
-    }
-
     private async ValueTask AbortIfInMessageAsync(MilterCommandCode code, CancellationToken cancellationToken)
     {
-        if (MessageSteps.IsInMessage(_state))
+        if (SessionStateTable.IsInMessage(_state))
         {
             Log.ImplicitAbort(_logger, _context.ConnectionId, code);
             _state = SessionState.Connected;

@@ -16,11 +16,12 @@ public sealed class MilterSessionOptions
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a handler may take for one step. Sendmail's default read timeout is 10 s (<c>T=R:10s</c>), so a
-    /// policy answer must come well inside it; on timeout the connection is closed and the MTA applies its
-    /// <c>F=</c> error policy (tempfail with <c>F=T</c>).
+    /// How long a handler may take for one step. Sendmail waits 10 s for each answer by default (<c>T=R:10s</c>, also
+    /// Postfix's <c>milter_command_timeout</c> in this project's snippets), so the default 8 s ends a stuck step here
+    /// first: the connection is closed with a log line naming the step, and the MTA applies its <c>F=</c> error
+    /// policy (tempfail with <c>F=T</c>). Set above the MTA's timeout, it would only ever fire after the MTA gave up.
     /// </summary>
-    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// How long a reply may wait for the MTA to read it (with a socket transport): a peer that sends and never reads

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Net;
+using System.Text;
 using FluentAssertions;
 using Milter.Protocol.Client;
 using Milter.Protocol.Responses;
@@ -16,25 +20,25 @@ public class MalformedInputTests
 
     public static IEnumerable<TestCaseData> BadInputs()
     {
-        yield return new TestCaseData(Concat(U32(0), Connect4()), ProtocolViolation.ZeroLength).SetName("ZeroLength_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('B', new byte[65536])), ProtocolViolation.FrameTooLarge).SetName("BodyOverMaximum_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, U32(0xFFFFFFFF)), ProtocolViolation.FrameTooLarge).SetName("FourGigabyteLength_ClosesWithoutAllocating");
-        yield return new TestCaseData(Concat(Open, Frame('Z', Raw("junk"))), ProtocolViolation.UnknownCode).SetName("UnknownCommand_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('L', Z("Subject"), Raw("abc"))), ProtocolViolation.MissingNul).SetName("HeaderWithoutNul_ClosesTheConnection");
-        yield return new TestCaseData(Concat(OptNeg(), Frame('C', Z("h"), Raw("4"), new byte[] { 0 })), ProtocolViolation.Truncated).SetName("TruncatedConnect_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('B', Raw("x"))), ProtocolViolation.OutOfOrder).SetName("BodyBeforeMail_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('L', Z("A"), Z("b")), Frame('E')), ProtocolViolation.OutOfOrder).SetName("EndOfMessageWithoutEndOfHeaders_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('R', Z("<e@f>"))), ProtocolViolation.OutOfOrder).SetName("RcptAfterData_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Connect4()), ProtocolViolation.OutOfOrder).SetName("ConnectBeforeNegotiation_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, OptNeg()), ProtocolViolation.OutOfOrder).SetName("SecondNegotiation_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Connect4()), ProtocolViolation.OutOfOrder).SetName("SecondConnectWithoutQuitNc_ClosesTheConnection");
-        yield return new TestCaseData(Concat(OptNeg(1)), ProtocolViolation.NegotiationFailed).SetName("VersionOneMta_ClosesTheConnection");
-        yield return new TestCaseData(Raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ProtocolViolation.FrameTooLarge).SetName("HttpGarbage_ClosesTheConnection");
-        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>"))[..7]), ProtocolViolation.EndOfStreamMidFrame).SetName("EndOfStreamMidFrame_ClosesTheConnection");
+        yield return new TestCaseData(Concat(U32(0), Connect4()), ProtocolViolation.ZeroLength, "").SetName("ZeroLength_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('B', new byte[65536])), ProtocolViolation.FrameTooLarge, "Occcc").SetName("BodyOverMaximum_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, U32(0xFFFFFFFF)), ProtocolViolation.FrameTooLarge, "Occ").SetName("FourGigabyteLength_ClosesWithoutAllocating");
+        yield return new TestCaseData(Concat(Open, Frame('Z', Raw("junk"))), ProtocolViolation.UnknownCode, "Occ").SetName("UnknownCommand_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('L', Z("Subject"), Raw("abc"))), ProtocolViolation.MissingNul, "Occcc").SetName("HeaderWithoutNul_ClosesTheConnection");
+        yield return new TestCaseData(Concat(OptNeg(), Frame('C', Z("h"), Raw("4"), new byte[] { 0 })), ProtocolViolation.Truncated, "O").SetName("TruncatedConnect_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('B', Raw("x"))), ProtocolViolation.OutOfOrder, "Occ").SetName("BodyBeforeMail_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('L', Z("A"), Z("b")), Frame('E')), ProtocolViolation.OutOfOrder, "Occcccc").SetName("EndOfMessageWithoutEndOfHeaders_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>")), Frame('R', Z("<c@d>")), Frame('T'), Frame('R', Z("<e@f>"))), ProtocolViolation.OutOfOrder, "Occccc").SetName("RcptAfterData_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Connect4()), ProtocolViolation.OutOfOrder, "").SetName("ConnectBeforeNegotiation_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, OptNeg()), ProtocolViolation.OutOfOrder, "Occ").SetName("SecondNegotiation_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Connect4()), ProtocolViolation.OutOfOrder, "Occ").SetName("SecondConnectWithoutQuitNc_ClosesTheConnection");
+        yield return new TestCaseData(Concat(OptNeg(1)), ProtocolViolation.NegotiationFailed, "").SetName("VersionOneMta_ClosesTheConnection");
+        yield return new TestCaseData(Raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ProtocolViolation.FrameTooLarge, "").SetName("HttpGarbage_ClosesTheConnection");
+        yield return new TestCaseData(Concat(Open, Frame('M', Z("<a@b>"))[..7]), ProtocolViolation.EndOfStreamMidFrame, "Occ").SetName("EndOfStreamMidFrame_ClosesTheConnection");
     }
 
     [TestCaseSource(nameof(BadInputs))]
-    public async Task BadInput(byte[] bytes, ProtocolViolation violation)
+    public async Task BadInput(byte[] bytes, ProtocolViolation violation, string replies)
     {
         var log = new ListLogger();
         var handler = new ScriptedHandler();
@@ -46,6 +50,34 @@ public class MalformedInputTests
         log.Entries.Where(e => e.EventId == 1000).Should().ContainSingle()
             .Which.Message.Should().Contain(violation.ToString());
         c.Session.Context.InEndOfMessage.Should().BeFalse();
+        (await ReplyCodesAsync(c.MtaSide.Input)).Should().Be(replies, "the packets before the bad one are answered and nothing after it: the MTA sees the connection close");
+    }
+
+    /// <summary>The code of every reply packet the MTA side received, up to the end of the stream.</summary>
+    private static async Task<string> ReplyCodesAsync(PipeReader input)
+    {
+        var codes = new StringBuilder();
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            if (!result.IsCompleted)
+            {
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                continue;
+            }
+
+            byte[] bytes = result.Buffer.ToArray();
+            input.AdvanceTo(result.Buffer.End);
+            for (int at = 0; at < bytes.Length;)
+            {
+                bytes.Length.Should().BeGreaterThanOrEqualTo(at + 5, "replies are whole packets");
+                int length = (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at));
+                codes.Append((char)bytes[at + 4]);
+                at += 4 + length;
+            }
+
+            return codes.ToString();
+        }
     }
 
     [Test]
@@ -56,6 +88,7 @@ public class MalformedInputTests
         await c.MtaSide.Output.WriteAsync(OptNeg().AsMemory(0, 7));
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
         log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("mid-packet");
+        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("a stalled packet is not answered");
     }
 
     /// <summary>A byte every 100 ms used to restart the frame timer at each read, keeping a packet open for as long as it trickled.</summary>
@@ -83,6 +116,7 @@ public class MalformedInputTests
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(30));
         written.Should().BeLessThan(packet.Length, "the packet's time ran out while it was still trickling in");
         log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("after its first byte");
+        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("a trickled packet is not answered");
         await trickle;
     }
 
@@ -94,6 +128,7 @@ public class MalformedInputTests
         await c.Client.NegotiateAsync(default);
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
         log.Warnings.Should().ContainSingle().Which.Should().Contain("no packet");
+        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("after the negotiation reply the idle connection is closed unanswered");
     }
 
     [Test]

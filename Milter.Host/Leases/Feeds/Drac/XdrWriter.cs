@@ -15,6 +15,4 @@ internal ref struct XdrWriter(Span<byte> buffer)
         BinaryPrimitives.WriteUInt32BigEndian(_buffer.Slice(_length, 4), value);
         _length += 4;
     }
-
-    public void WriteInt32(int value) => WriteUInt32(unchecked((uint)value));
 }

@@ -1,0 +1,34 @@
+namespace Milter.Policy.Tests.Walks;
+
+/// <summary>CIDR blocks shorter than an octet, traced CIDR probes, expanded IPv6 literals and clients without an address.</summary>
+public sealed class CidrWalkTests
+{
+    private static string? ConnectKey(string access, string address, string? name = null) =>
+        TestPolicy.Engine(access).Session(address, name).Connect().DecidingKey();
+
+    [Test]
+    public void BlocksShorterThanAnOctet_AreTriedLongestFirstAfterTheOctetWalk() =>
+        ConnectKey("Connect:10.0.0.0/7 OK\nConnect:128.0.0.0/1 REJECT", "192.0.2.1").Should().Be("connect:128.0.0.0/1");
+
+    [Test]
+    public void CidrProbes_AreTracedAsNetworkAndLength()
+    {
+        var keys = TestPolicy.Engine("Connect:10.0.0.0/8 REJECT\nConnect:192.0.0.0/23 OK").Session("192.0.2.1").Connect().Trace!.Steps.Select(s => s.Key);
+        keys.Should().ContainInOrder("connect:192.0.2.1", "connect:192.0.2", "connect:192.0.2.0/23", "connect:192.0", "connect:192", "connect:192.0.0.0/8");
+    }
+
+    [Test]
+    public void IPv6CidrProbes_AreTracedInSendmailForm()
+    {
+        var keys = TestPolicy.Engine("Connect:IPv6:2001:db9::/32 REJECT").Session("2001:db8::1").Connect().Trace!.Steps.Select(s => s.Key);
+        keys.Should().Contain("connect:IPv6:2001:db8:0:0:0:0:0:0/32");
+    }
+
+    [Test]
+    public void ShortIPv6Literal_IsExpandedBeyondItsWrittenLength() =>
+        ConnectKey("Connect:[IPv6:0:0:0:0:0:0:0:1] REJECT", "198.51.100.1", "[IPv6:::1]").Should().Be("connect:[ipv6:0:0:0:0:0:0:0:1]");
+
+    [Test]
+    public void ClientWithoutAddress_HasNoAddressWalk() =>
+        TestPolicy.Engine("").Session("").Connect().Trace!.Steps.Should().NotContain(s => s.Key == "connect:" || s.Key == "");
+}

@@ -209,11 +209,4 @@ public class PolicyMilterHandlerVerdictTests
             return reply.IsContinue;
         }
     }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

@@ -15,10 +15,10 @@ using SmtpReply = Milter.Policy.Model.SmtpReply;
 namespace Milter.Host.Adapters;
 
 /// <summary>
-/// The one type that knows both Milter.Protocol and Milter.Policy: turns milter stages into policy questions and
-/// verdicts into milter responses. One instance per milter connection. With flood limits, each stage the policy
-/// lets through is then asked of the session's <see cref="LimitGate"/>; its open-connection slot is given back at
-/// <see cref="CloseAsync"/>, which the session calls on every end (QUIT, QUIT_NC, hang-up, error, timeout).
+/// The one type that knows both Milter.Protocol and Milter.Policy: asks each milter stage of a
+/// <see cref="PolicyTransaction"/> (which decides, flood limits included) and maps its <see cref="Verdict"/> to a milter
+/// response. One instance per milter connection; <see cref="CloseAsync"/>, which the session calls on every end (QUIT,
+/// QUIT_NC, hang-up, error, timeout), gives the open-connection slot back.
 /// Every decision is counted in <see cref="MilterMetrics"/>, with its latency from the stage's command, and logged as
 /// Sendmail does: one line (Information) per refusal, discard or quarantine, one summary line per accepted message at
 /// its end, every other decision at Debug (<see cref="DecisionEntry"/>, written without allocation).
@@ -43,9 +43,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private static readonly string[] StageNames = ["Connect", "Helo", "Mail", "Rcpt"];
     private static readonly EventId DecisionEvent = new(DecisionEntry.EventId, "Decision");
 
-    private PolicySession? _session;
-    private LimitGate? _gate;
-    private string? _quarantine;
+    private readonly PolicyTransaction _transaction = new(engine, limits);
     private bool _open;
     private long _stageStarted;
 
@@ -75,86 +73,57 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
         // IPv4: the CONNECT text is already the address (no second string per session); IPv6 and v4-mapped: the parsed form.
         string? address = client is { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } ? client.Address : client?.IPAddress?.ToString();
-        _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
-        _gate = null;
         ForgetMessage();
-        _session = engine.OpenSession(new ClientFacts(address, client?.Hostname, resolve));
-        if (limits is not null)
-        {
-            _gate = limits.Open(_session);
-            _gate.Register(); // Sendmail's {client_rate}/{client_connections}: every connection counts, before check_relay
-        }
-
-        ValueTask<Verdict> connectVerdict = _session.ConnectAsync(cancellationToken);
-        if (!connectVerdict.IsCompletedSuccessfully)
-        {
-            return ConnectAfterDnsAsync(context, connectVerdict, cancellationToken);
-        }
-
-        return ConnectLimits(context, connectVerdict.Result, cancellationToken);
+        return Answer(context, _transaction.ConnectAsync(new ClientFacts(address, client?.Hostname, resolve), cancellationToken));
     }
 
     public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
-        return Answer(context, Session(context).Helo(helo.Name.ToString()));
+        return new(Answer(context, Opened(context).Helo(helo.Name.ToString())));
     }
 
     public ValueTask<MilterResponse> MailAsync(MilterContext context, EnvelopeCommand sender, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
-        PolicySession session = Session(context);
-        session.Reset();
-        _quarantine = null;
+        PolicyTransaction transaction = Opened(context);
         ForgetMessage();
         var auth = new AuthFacts(context.GetMacro("{auth_type}"), context.GetMacro("{auth_authen}"));
-        string address = sender.Address.ToString();
-        _sender = address;
-        ValueTask<Verdict> pending = session.MailAsync(address, auth, cancellationToken);
-        return pending.IsCompletedSuccessfully ? MailLimits(context, pending.Result, address, auth, cancellationToken) : MailAfterDnsAsync(context, pending, address, auth, cancellationToken);
+        _sender = sender.Address.ToString();
+        return Answer(context, transaction.MailAsync(_sender, auth, cancellationToken));
     }
 
-    public async ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
+    public ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
         string address = recipient.Address.ToString();
-        Verdict verdict = await Session(context).RcptAsync(address, cancellationToken).ConfigureAwait(false);
-        if (_gate is null || verdict.IsRefusal)
-        {
-            return await Answer(context, verdict, address).ConfigureAwait(false);
-        }
-
-        SmtpReply? refusal = await _gate.RcptAsync(address, cancellationToken).ConfigureAwait(false);
-        return await AnswerLimited(context, verdict, refusal, address).ConfigureAwait(false);
+        return Answer(context, Opened(context).RcptAsync(address, cancellationToken), address);
     }
 
     public ValueTask<MilterResponse> EndOfMessageAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        if (_quarantine is not null && context.Options.Has(MilterActions.Quarantine))
+        string? quarantine = _transaction.Quarantine;
+        if (quarantine is not null && context.Options.Has(MilterActions.Quarantine))
         {
-            context.Quarantine(_quarantine);
+            context.Quarantine(quarantine);
         }
 
         if (_accepted > 0)
         {
             Log(LogLevel.Information, new DecisionEntry(
                 MessageStage, context.GetMacro("i"), context.Connection?.Address, _sender, _firstRecipient, _accepted,
-                _quarantine is null ? "accept" : "quarantine: " + _quarantine, _acceptedBy ?? "-"));
+                quarantine is null ? "accept" : "quarantine: " + quarantine, _acceptedBy ?? "-"));
         }
 
         ForgetMessage();
-        _quarantine = null;
-        _session?.Reset();
-        _gate?.EndMessage();
+        _transaction.EndMessage();
         return new(MilterResponse.Continue);
     }
 
     public ValueTask AbortAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        _quarantine = null;
         ForgetMessage();
-        _session?.Reset();
-        _gate?.EndMessage();
+        _transaction.EndMessage();
         return ValueTask.CompletedTask;
     }
 
@@ -166,92 +135,50 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             metrics?.SessionClosed();
         }
 
-        _gate?.Close();
+        _transaction.Close();
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask<MilterResponse> ConnectAfterDnsAsync(MilterContext context, ValueTask<Verdict> pending, CancellationToken cancellationToken) =>
-        await ConnectLimits(context, await pending.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-
-    /// <summary>The configured connect limits for a client the policy let through; then the connect answer.</summary>
-    private ValueTask<MilterResponse> ConnectLimits(MilterContext context, Verdict verdict, CancellationToken cancellationToken)
+    /// <summary>The transaction, with a session for a client whose connect stage was never seen.</summary>
+    private PolicyTransaction Opened(MilterContext context)
     {
-        if (_gate is not null && !verdict.IsRefusal)
+        if (!_transaction.IsOpen)
         {
-            ValueTask<SmtpReply?> pending = _gate.ConnectAsync(cancellationToken);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                return ConnectLimitedAsync(context, verdict, pending);
-            }
-
-            if (pending.Result is { } refusal)
-            {
-                return new(Refuse(context, PolicyStage.Connect, refusal));
-            }
+            _transaction.Open(new ClientFacts(context.Connection?.IPAddress?.ToString(), context.Connection?.Hostname));
         }
 
-        // Sendmail ignores the text of a connect-stage SMFIR_REPLYCODE (it keeps only 4xx/5xx): refusals are delivered at HELO/MAIL/RCPT.
-        return Answer(context, verdict, connect: true);
+        return _transaction;
     }
 
-    private async ValueTask<MilterResponse> ConnectLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending)
-    {
-        SmtpReply? refusal = await pending.ConfigureAwait(false);
-        return refusal is null ? await Answer(context, verdict, connect: true).ConfigureAwait(false) : Refuse(context, PolicyStage.Connect, refusal);
-    }
+    private ValueTask<MilterResponse> Answer(MilterContext context, ValueTask<Verdict> pending, string? recipient = null) =>
+        pending.IsCompletedSuccessfully ? new(Answer(context, pending.Result, recipient)) : AnswerAsync(context, pending, recipient);
 
-    private async ValueTask<MilterResponse> MailAfterDnsAsync(MilterContext context, ValueTask<Verdict> pending, string address, AuthFacts auth, CancellationToken cancellationToken) =>
-        await MailLimits(context, await pending.ConfigureAwait(false), address, auth, cancellationToken).ConfigureAwait(false);
+    private async ValueTask<MilterResponse> AnswerAsync(MilterContext context, ValueTask<Verdict> pending, string? recipient) =>
+        Answer(context, await pending.ConfigureAwait(false), recipient);
 
-    private ValueTask<MilterResponse> MailLimits(MilterContext context, Verdict verdict, string address, AuthFacts auth, CancellationToken cancellationToken)
-    {
-        if (_gate is null || verdict.IsRefusal)
-        {
-            return Answer(context, verdict);
-        }
-
-        ValueTask<SmtpReply?> pending = _gate.MailAsync(address, auth, cancellationToken);
-        return pending.IsCompletedSuccessfully ? AnswerLimited(context, verdict, pending.Result) : AnswerLimitedAsync(context, verdict, pending);
-    }
-
-    private async ValueTask<MilterResponse> AnswerLimitedAsync(MilterContext context, Verdict verdict, ValueTask<SmtpReply?> pending) =>
-        await AnswerLimited(context, verdict, await pending.ConfigureAwait(false)).ConfigureAwait(false);
-
-    private ValueTask<MilterResponse> AnswerLimited(MilterContext context, Verdict verdict, SmtpReply? refusal, string? recipient = null) =>
-        refusal is null ? Answer(context, verdict, recipient) : new(Refuse(context, verdict.Stage, refusal, recipient));
-
-    /// <summary>A limit refused the stage: the decision line names the limits, the reply goes out as is (421 at connect closes the SMTP session).</summary>
-    private MilterResponse Refuse(MilterContext context, PolicyStage stage, SmtpReply reply, string? recipient = null)
-    {
-        Log(LogLevel.Information, new DecisionEntry(
-            StageNames[(int)stage], context.GetMacro("i"), context.Connection?.Address, _sender, recipient, 0, reply.Line, "limits"));
-        metrics?.Decision(stage, reply.Code >= 500 ? VerdictAction.Reject : VerdictAction.TempFail, "limits", _stageStarted);
-        return ReplyResponse(reply);
-    }
-
-    private PolicySession Session(MilterContext context) =>
-        _session ??= engine.OpenSession(new ClientFacts(context.Connection?.IPAddress?.ToString(), context.Connection?.Hostname));
-
-    private ValueTask<MilterResponse> Answer(MilterContext context, in Verdict verdict, string? recipient = null, bool connect = false)
+    /// <summary>
+    /// The verdict as the MTA hears it, counted and logged. A withheld connect verdict is answered continue (Sendmail
+    /// ignores the text of a connect-stage reply: it is delivered at HELO, MAIL or RCPT); accept and quarantine are
+    /// continue too (ACCEPT would stop all further filtering; the quarantine is asked for at end of message).
+    /// </summary>
+    private MilterResponse Answer(MilterContext context, in Verdict verdict, string? recipient = null)
     {
         string rule = verdict.DecidedBy?.Location ?? verdict.Reason;
         metrics?.Decision(verdict.Stage, verdict.Action, rule, _stageStarted);
         Note(context, verdict, rule, recipient);
-        if (connect)
+        if (verdict.IsWithheld)
         {
-            return new(MilterResponse.Continue);
+            return MilterResponse.Continue;
         }
 
-        MilterResponse response = verdict.Action switch
+        return verdict.Action switch
         {
             VerdictAction.Reject or VerdictAction.TempFail when verdict.Reply is { } reply => ReplyResponse(reply),
             VerdictAction.Reject => MilterResponse.Reject,
             VerdictAction.TempFail => MilterResponse.TempFail,
             VerdictAction.Discard => MilterResponse.Discard,
-            VerdictAction.Quarantine => Remember(verdict.QuarantineReason),
-            _ => MilterResponse.Continue, // Accept = continue: ACCEPT would stop all further filtering
+            _ => MilterResponse.Continue, // Continue, Accept, Quarantine
         };
-        return new(response);
     }
 
     /// <summary>
@@ -273,12 +200,6 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         }
     }
 
-    private MilterResponse Remember(string? reason)
-    {
-        _quarantine = string.IsNullOrEmpty(reason) ? "quarantined by policy" : reason;
-        return MilterResponse.Continue;
-    }
-
     private static ClientResolve ParseResolve(string? value) =>
         string.Equals(value, "OK", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Ok
         : string.Equals(value, "FAIL", StringComparison.OrdinalIgnoreCase) ? ClientResolve.Fail
@@ -287,8 +208,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         : ClientResolve.Unknown; // compared in place: no upper-cased copy per connection
 
     /// <summary>
-    /// The decision's log line: refusals, discards and quarantines at Information (a connect verdict is only noted at
-    /// Debug: it is delivered, and logged, at HELO, MAIL or RCPT); an accepted recipient is kept for the message's
+    /// The decision's log line: refusals, discards and quarantines at Information (a withheld connect verdict is only
+    /// noted at Debug: it is delivered, and logged, at HELO, MAIL or RCPT); an accepted recipient is kept for the message's
     /// summary at its end; the rest at Debug.
     /// </summary>
     private void Note(MilterContext context, in Verdict verdict, string rule, string? recipient)
@@ -301,7 +222,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             _acceptedBy ??= rule;
         }
 
-        LogLevel level = blocks && verdict.Stage != PolicyStage.Connect ? LogLevel.Information : LogLevel.Debug;
+        LogLevel level = blocks && !verdict.IsWithheld ? LogLevel.Information : LogLevel.Debug;
         if (logger.IsEnabled(level))
         {
             Log(level, new DecisionEntry(

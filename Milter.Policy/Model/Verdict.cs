@@ -52,6 +52,12 @@ public readonly struct Verdict
     /// </summary>
     public bool IsDeferred { get; }
 
+    /// <summary>
+    /// A connect-stage verdict that is <see cref="IsDeferred"/>: decided now, told later. The MTA is answered
+    /// <c>SMFIR_CONTINUE</c> at connect and hears the verdict at HELO, MAIL or RCPT.
+    /// </summary>
+    public bool IsWithheld => IsDeferred && Stage == PolicyStage.Connect;
+
     /// <summary>Reject or tempfail: the SMTP command is refused.</summary>
     public bool IsRefusal => Action is VerdictAction.Reject or VerdictAction.TempFail;
 

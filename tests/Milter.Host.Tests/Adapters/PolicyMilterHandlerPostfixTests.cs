@@ -186,11 +186,4 @@ public class PolicyMilterHandlerPostfixTests
             return steps;
         }
     }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

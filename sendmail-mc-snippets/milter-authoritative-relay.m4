@@ -18,9 +18,8 @@ dnl   C:10s  connecting to the milter [5m]: a milter that does not accept within
 dnl          once instead of holding every SMTP client for five minutes.
 dnl   S:10s  sending one command to the milter [10s].
 dnl   R:10s  waiting for each answer [10s]: policy answers take milliseconds (the rules are in memory), so
-dnl          10 s only ever bounds a stuck milter; Sendmail then tempfails that command (F=T). The milter's
-dnl          own limit, Milter:Listener:HandlerTimeoutSeconds (8 s), is below it: a stuck step is cut and
-dnl          logged by the milter first. Raise R: if you raise that setting, never the other way round.
+dnl          10 s only bounds a stuck milter; Sendmail then tempfails that command (F=T). The milter's own
+dnl          Milter:Listener:HandlerTimeoutSeconds (8 s) stays below it: raise R: with it, never lower.
 dnl   E:30s  the whole end-of-message exchange [5m]: this milter does no body work (it only answers
 dnl          "continue", or quarantines), so 30 s is generous and a hung EOM cannot hold the message 5 minutes.
 INPUT_MAIL_FILTER(`policy', `S=local:/run/milter/milter.sock, F=T, T=C:10s;S:10s;R:10s;E:30s')dnl

@@ -93,14 +93,21 @@ public class MilterLoggerProviderTests
             Decide(logger, Refusal); // the first chunk, JIT, the syslog time stamp
         }
 
-        // 60 lines fit in the first 64 KiB chunk in every format: what is measured is the lines alone.
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
+        // What is measured is the lines alone. The writer thread may take a chunk away while lines are written, and
+        // the next chunk (64 KiB, once) is then allocated on this thread: so the least of three windows counts. A
+        // per-line allocation shows in every window.
+        long allocated = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && allocated > 0; attempt++)
         {
-            Decide(logger, Refusal);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                Decide(logger, Refusal);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         allocated.Should().Be(0, "a decision line is formatted straight into the output buffer");
     }
 

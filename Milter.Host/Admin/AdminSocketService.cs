@@ -20,7 +20,6 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
 {
     public const string FileName = "admin.sock";
 
-    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(5);
     private readonly AdminRequests _requests = new(leases, logger);
     private SocketListener? _listener;
     private int? _groupId;
@@ -72,23 +71,9 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
         Log.Listening(logger, path, _groupId is null ? "0600" : "0660");
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_listener is not null)
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(DrainTime);
-            await _listener.StopAsync(deadline.Token).ConfigureAwait(false);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => LocalListenerStop.DisposeAsync(_listener);
 
     private async Task ServeAsync(ListenerConnection connection)
     {

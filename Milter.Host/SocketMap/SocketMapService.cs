@@ -19,7 +19,6 @@ namespace Milter.Host.SocketMap;
 /// </summary>
 internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings settings, ILogger<SocketMapService> logger) : IHostedService, IAsyncDisposable
 {
-    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(5);
     private readonly LogThrottle _malformed = new(TimeSpan.FromMinutes(1));
     private readonly SocketMapRequests _requests = new(new SocketMapResponder(leases, settings.SocketMap.MapName));
     private SocketListener? _listener;
@@ -57,23 +56,9 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
         Log.Listening(logger, listen, map.MapName);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_listener is not null)
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(DrainTime);
-            await _listener.StopAsync(deadline.Token).ConfigureAwait(false);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => LocalListenerStop.DisposeAsync(_listener);
 
     private async Task ServeAsync(ListenerConnection connection)
     {

@@ -20,11 +20,3 @@ public readonly record struct MilterReply(MilterResponseCode Code, string? Text,
         _ => Text is null ? $"'{(char)Code}' {Code}" : $"'{(char)Code}' {Code} \"{Text}\"",
     };
 }
-
-/// <summary>How a <see cref="MilterReply"/> came about.</summary>
-public enum MilterReplyKind
-{
-    Answered,
-    NotSent,
-    NoReply,
-}

@@ -3,18 +3,17 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Milter.Protocol.Commands;
 using Milter.Protocol.Framing;
-using Milter.Protocol.Negotiation;
-using Milter.Protocol.Responses;
 
 namespace Milter.Protocol.Session;
 
 /// <summary>
-/// The milter side of one MTA connection over any duplex pipe: frames, negotiation, the state machine, macro
-/// scopes, handler calls, responses. Connection state (negotiated options, client, macros) survives messages;
-/// message state is reset by ABORT, MAIL, HELO and final verdicts. A protocol violation closes this connection
-/// with one log line; nothing is ever silently dropped.
+/// The milter side of one MTA connection over any duplex pipe. This type reads: it cuts the bytes into packets
+/// under the idle and packet deadlines (kept by <see cref="ReadDeadlines"/>) and hands each command to the
+/// <see cref="CommandDispatcher"/>, which gives it meaning (state table, negotiation, macro scopes, handler calls,
+/// replies). Connection state (negotiated options, client, macros) survives messages; message state is reset by
+/// ABORT, MAIL, HELO and final verdicts. A protocol violation closes this connection with one log line and no
+/// reply; nothing is ever silently dropped.
 /// </summary>
 public sealed class MilterSession
 {
@@ -23,33 +22,30 @@ public sealed class MilterSession
     private const int Expired = 2;
 
     private readonly IDuplexPipe _transport;
-    private readonly IMilterHandler _handler;
     private readonly MilterSessionOptions _options;
     private readonly ILogger _logger;
     private readonly MilterContext _context;
-    private SessionState _state = SessionState.AwaitNegotiation;
-    private bool _smtpSessionOpen;
+    private readonly CommandDispatcher _dispatcher;
     private byte[] _scratch = [];
-    private volatile bool _stopRequested;
     private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
     private int _deadlineState;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
     {
         _transport = transport;
-        _handler = handler;
         _options = options ?? new MilterSessionOptions();
         _logger = logger ?? NullLogger.Instance;
         _context = new MilterContext(connectionId ?? Guid.NewGuid().ToString("N")[..8], transport.Output);
+        _dispatcher = new CommandDispatcher(handler, _context, transport.Output, _options, _logger);
     }
 
     public MilterContext Context => _context;
 
     /// <summary>Where the session is (for tests that walk the state table over the wire).</summary>
-    internal SessionState State => _state;
+    internal SessionState State => _dispatcher.State;
 
     /// <summary>True while no SMTP session is open on this connection (before CONNECT or after QUIT_NC).</summary>
-    public bool IsIdle => _state is SessionState.AwaitNegotiation or SessionState.AwaitConnect;
+    public bool IsIdle => _dispatcher.IsIdle;
 
     /// <summary>
     /// Asks the session to end gracefully: at the next QUIT or QUIT_NC, or at once when no SMTP session is open
@@ -57,7 +53,7 @@ public sealed class MilterSession
     /// </summary>
     public void RequestStop()
     {
-        _stopRequested = true;
+        _dispatcher.RequestStop();
         if (IsIdle)
         {
             _transport.Input.CancelPendingRead();
@@ -105,9 +101,9 @@ public sealed class MilterSession
                     {
                         consumed = remaining.Start;
                         framed = true;
-                        if (!await DispatchAsync((MilterCommandCode)code, Linearize(data), cancellationToken).ConfigureAwait(false))
+                        if (!await _dispatcher.DispatchAsync((MilterCommandCode)code, Linearize(data), cancellationToken).ConfigureAwait(false))
                         {
-                            reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
+                            reason = _dispatcher.State == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
                             return;
                         }
                     }
@@ -161,8 +157,7 @@ public sealed class MilterSession
         }
         finally
         {
-            await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-            _state = SessionState.Closed;
+            await _dispatcher.CloseAsync().ConfigureAwait(false);
             Log.SessionEnded(_logger, _context.ConnectionId, reason);
             ReadDeadlines.Shared.Remove(this);
             await input.CompleteAsync().ConfigureAwait(false);
@@ -195,349 +190,5 @@ public sealed class MilterSession
 
         data.CopyTo(_scratch);
         return _scratch.AsMemory(0, length);
-    }
-
-    /// <summary>Handles one command; false ends the connection. A handler that throws synchronously is a handler failure too.</summary>
-    private async ValueTask<bool> DispatchAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await DispatchCoreAsync(code, data, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not (MilterProtocolException or OperationCanceledException or HandlerTimeoutException or HandlerFailedException or ConnectionLostException))
-        {
-            throw new HandlerFailedException(code, ex);
-        }
-    }
-
-    private async ValueTask<bool> DispatchCoreAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        if (!SessionStateTable.TryNext(_state, code, _context.Options, out SessionState next))
-        {
-            if (!MilterFrameReader.IsCommandCode((byte)code))
-            {
-                MilterProtocolException.Throw(ProtocolViolation.UnknownCode, $"unknown command {code}");
-            }
-
-            OutOfOrder(code);
-        }
-
-        switch (code)
-        {
-            case MilterCommandCode.OptionNegotiation:
-                await NegotiateAsync(OptionNegotiationCommand.Parse(data), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Macro:
-                MacroCommand macro = MacroCommand.Parse(data);
-                _context.Macros.Set(macro);
-                return true;
-
-            case MilterCommandCode.Connect:
-                ConnectCommand connect = ConnectCommand.Parse(data);
-                _context.Macros.ClearFor(code);
-                _context.Connection = ConnectInfo.From(connect);
-                _state = next;
-                _smtpSessionOpen = true;
-                await RespondAsync(code, MilterProtocolFlags.NoReplyConnect, _handler.ConnectAsync(_context, connect, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Helo:
-                HeloCommand helo = HeloCommand.Parse(data);
-                await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
-                _state = next;
-                _context.Macros.ClearFor(code);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyHelo, _handler.HeloAsync(_context, helo, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Mail:
-                EnvelopeCommand sender = EnvelopeCommand.Parse(data, "MAIL");
-                await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
-                _context.MessageCount++;
-                _state = next;
-                await RespondAsync(code, MilterProtocolFlags.NoReplyMail, _handler.MailAsync(_context, sender, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Rcpt:
-                EnvelopeCommand recipient = EnvelopeCommand.Parse(data, "RCPT");
-                EnterMessageStep(next);
-                _context.Macros.ClearFor(code);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyRcpt, _handler.RcptAsync(_context, recipient, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Data:
-                EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyData, _handler.DataAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Header:
-                HeaderCommand header = HeaderCommand.Parse(data);
-                EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyHeader, _handler.HeaderAsync(_context, header, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.EndOfHeaders:
-                EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyEndOfHeaders, _handler.EndOfHeadersAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Body:
-                EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyBody, _handler.BodyAsync(_context, data, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.EndOfMessage:
-                await EndOfMessageAsync(data, next, cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Unknown:
-                UnknownCommand unknown = UnknownCommand.Parse(data);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyUnknown, _handler.UnknownAsync(_context, unknown, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Abort:
-                // Postfix sends ABORT after a completed message too: outside a message it is a no-op.
-                if (SessionStateTable.IsInMessage(_state))
-                {
-                    _state = next;
-                    await CallAsync(code, _handler.AbortAsync(_context, cancellationToken)).ConfigureAwait(false);
-                }
-
-                return true;
-
-            case MilterCommandCode.QuitNewConnection:
-                await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
-                _context.Connection = null;
-                _state = next;
-                _smtpSessionOpen = _state == SessionState.Connected;
-                return !_stopRequested;
-
-            case MilterCommandCode.Quit:
-                await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
-                _state = next;
-                return false;
-
-            default:
-                MilterProtocolException.Throw(ProtocolViolation.UnknownCode, $"unknown command {code}");
-                return false;
-        }
-    }
-
-    private async ValueTask NegotiateAsync(OptionNegotiationCommand offer, CancellationToken cancellationToken)
-    {
-        (OptionNegotiationReply reply, NegotiatedOptions options) = OptionNegotiator.Negotiate(offer, _handler.Negotiation);
-        _context.Options = options;
-        _context.Macros.ClearFor(MilterCommandCode.OptionNegotiation);
-        Log.Negotiated(_logger, _context.ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
-        reply.Write(_transport.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        SessionStateTable.TryNext(_state, MilterCommandCode.OptionNegotiation, options, out _state); // where to go depends on what was negotiated
-        _smtpSessionOpen = _state == SessionState.Connected;
-    }
-
-    private async ValueTask EndOfMessageAsync(ReadOnlyMemory<byte> data, SessionState next, CancellationToken cancellationToken)
-    {
-        if (!data.IsEmpty)
-        {
-            // libmilter hands data carried by BODYEOB to the body callback first.
-            MilterResponse bodyResponse = await CallAsync(MilterCommandCode.Body, _handler.BodyAsync(_context, data, cancellationToken)).ConfigureAwait(false);
-            if (bodyResponse.IsFinal)
-            {
-                _state = next;
-                await WriteResponseAsync(bodyResponse, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-        }
-
-        _context.InEndOfMessage = true;
-        MilterResponse response;
-        try
-        {
-            response = await CallAsync(MilterCommandCode.EndOfMessage, _handler.EndOfMessageAsync(_context, cancellationToken)).ConfigureAwait(false);
-        }
-        finally
-        {
-            _context.InEndOfMessage = false;
-        }
-
-        _state = next;
-        if (response.Code == MilterResponseCode.Skip)
-        {
-            response = MilterResponse.Continue;
-        }
-
-        await WriteResponseAsync(response, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask RespondAsync(MilterCommandCode code, MilterProtocolFlags noReplyFlag, ValueTask<MilterResponse> pending, CancellationToken cancellationToken)
-    {
-        MilterResponse response = await CallAsync(code, pending).ConfigureAwait(false);
-        if (response.Code == MilterResponseCode.Skip && !_context.Options.Has(MilterProtocolFlags.Skip))
-        {
-            Log.SkipNotNegotiated(_logger, _context.ConnectionId);
-            response = MilterResponse.Continue;
-        }
-
-        if (_context.Options.Has(noReplyFlag))
-        {
-            // The MTA does not wait for this step: a verdict cannot reach it, so the message goes on.
-            if (response.Code != MilterResponseCode.Continue)
-            {
-                Log.NoReplyDropped(_logger, _context.ConnectionId, code, response);
-            }
-
-            return;
-        }
-
-        ApplyVerdict(code, response);
-
-        await WriteResponseAsync(response, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A final verdict at a message step ends the message; at RCPT a rejection concerns that recipient only.</summary>
-    private void ApplyVerdict(MilterCommandCode code, MilterResponse response)
-    {
-        if (!response.IsFinal || !SessionStateTable.IsInMessage(_state))
-        {
-            return;
-        }
-
-        if (code == MilterCommandCode.Rcpt && response.IsRejection)
-        {
-            return;
-        }
-
-        _state = SessionState.Connected;
-    }
-
-    private async ValueTask WriteResponseAsync(MilterResponse response, CancellationToken cancellationToken)
-    {
-        response.Write(_transport.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        FlushResult flushed;
-        try
-        {
-            flushed = await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new MilterProtocolException(ProtocolViolation.Timeout, "a reply was not taken: " + ex.Message);
-        }
-        catch (IOException ex)
-        {
-            throw new ConnectionLostException(ex);
-        }
-
-        if (flushed.IsCompleted)
-        {
-            throw new OperationCanceledException("the MTA stopped reading", cancellationToken);
-        }
-    }
-
-    private async ValueTask<MilterResponse> CallAsync(MilterCommandCode code, ValueTask<MilterResponse> pending)
-    {
-        try
-        {
-            if (pending.IsCompletedSuccessfully)
-            {
-                return pending.Result;
-            }
-
-            return await pending.AsTask().WaitAsync(_options.HandlerTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new HandlerTimeoutException(code);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or MilterProtocolException))
-        {
-            throw new HandlerFailedException(code, ex);
-        }
-    }
-
-    private async ValueTask CallAsync(MilterCommandCode code, ValueTask pending)
-    {
-        try
-        {
-            if (!pending.IsCompletedSuccessfully)
-            {
-                await pending.AsTask().WaitAsync(_options.HandlerTimeout).ConfigureAwait(false);
-            }
-        }
-        catch (TimeoutException)
-        {
-            throw new HandlerTimeoutException(code);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or MilterProtocolException))
-        {
-            throw new HandlerFailedException(code, ex);
-        }
-    }
-
-    private void EnterMessageStep(SessionState step)
-    {
-        if (!SessionStateTable.IsInMessage(_state))
-        {
-            _context.MessageCount++; // MAIL negotiated away: the message starts with this step
-        }
-
-        _state = step;
-    }
-
-    private async ValueTask AbortIfInMessageAsync(MilterCommandCode code, CancellationToken cancellationToken)
-    {
-        if (SessionStateTable.IsInMessage(_state))
-        {
-            Log.ImplicitAbort(_logger, _context.ConnectionId, code);
-            _state = SessionState.Connected;
-            await CallAsync(code, _handler.AbortAsync(_context, cancellationToken)).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask EndSmtpSessionAsync(bool abortMessage)
-    {
-        if (!_smtpSessionOpen)
-        {
-            return;
-        }
-
-        _smtpSessionOpen = false;
-        try
-        {
-            // Callbacks at the end of a session run even when the connection is being torn down.
-            if (abortMessage)
-            {
-                await CallAsync(MilterCommandCode.Abort, _handler.AbortAsync(_context, CancellationToken.None)).ConfigureAwait(false);
-            }
-
-            await CallAsync(MilterCommandCode.Quit, _handler.CloseAsync(_context, CancellationToken.None)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HandlerTimeoutException or HandlerFailedException)
-        {
-            Log.HandlerFailed(_logger, ex, _context.ConnectionId, MilterCommandCode.Quit);
-        }
-    }
-
-    private void OutOfOrder(MilterCommandCode code) =>
-        MilterProtocolException.Throw(ProtocolViolation.OutOfOrder, $"{code} ('{(char)code}') is not allowed in state {_state}");
-
-    private sealed class HandlerTimeoutException(MilterCommandCode command) : Exception($"handler timeout at {command}")
-    {
-        public MilterCommandCode Command { get; } = command;
-    }
-
-    /// <summary>The transport failed under a reply (a reset): not the handler's fault.</summary>
-    private sealed class ConnectionLostException(IOException inner) : IOException(inner.Message, inner);
-
-    private sealed class HandlerFailedException(MilterCommandCode command, Exception inner) : Exception($"handler failed at {command}", inner)
-    {
-        public MilterCommandCode Command { get; } = command;
     }
 }

@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net;
-using System.Text;
 using FluentAssertions;
 using Milter.Protocol.Client;
 using Milter.Protocol.Responses;
@@ -50,34 +46,7 @@ public class MalformedInputTests
         log.Entries.Where(e => e.EventId == 1000).Should().ContainSingle()
             .Which.Message.Should().Contain(violation.ToString());
         c.Session.Context.InEndOfMessage.Should().BeFalse();
-        (await ReplyCodesAsync(c.MtaSide.Input)).Should().Be(replies, "the packets before the bad one are answered and nothing after it: the MTA sees the connection close");
-    }
-
-    /// <summary>The code of every reply packet the MTA side received, up to the end of the stream.</summary>
-    private static async Task<string> ReplyCodesAsync(PipeReader input)
-    {
-        var codes = new StringBuilder();
-        while (true)
-        {
-            ReadResult result = await input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-            if (!result.IsCompleted)
-            {
-                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                continue;
-            }
-
-            byte[] bytes = result.Buffer.ToArray();
-            input.AdvanceTo(result.Buffer.End);
-            for (int at = 0; at < bytes.Length;)
-            {
-                bytes.Length.Should().BeGreaterThanOrEqualTo(at + 5, "replies are whole packets");
-                int length = (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at));
-                codes.Append((char)bytes[at + 4]);
-                at += 4 + length;
-            }
-
-            return codes.ToString();
-        }
+        (await ReplyCodes.ReadToEndAsync(c.MtaSide.Input)).Should().Be(replies, "the packets before the bad one are answered and nothing after it: the MTA sees the connection close");
     }
 
     [Test]
@@ -88,7 +57,7 @@ public class MalformedInputTests
         await c.MtaSide.Output.WriteAsync(OptNeg().AsMemory(0, 7));
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
         log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("mid-packet");
-        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("a stalled packet is not answered");
+        (await ReplyCodes.ReadToEndAsync(c.MtaSide.Input)).Should().BeEmpty("a stalled packet is not answered");
     }
 
     /// <summary>A byte every 100 ms used to restart the frame timer at each read, keeping a packet open for as long as it trickled.</summary>
@@ -116,7 +85,7 @@ public class MalformedInputTests
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(30));
         written.Should().BeLessThan(packet.Length, "the packet's time ran out while it was still trickling in");
         log.Warnings.Should().ContainSingle().Which.Should().Contain("Timeout").And.Contain("after its first byte");
-        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("a trickled packet is not answered");
+        (await ReplyCodes.ReadToEndAsync(c.MtaSide.Input)).Should().BeEmpty("a trickled packet is not answered");
         await trickle;
     }
 
@@ -128,7 +97,7 @@ public class MalformedInputTests
         await c.Client.NegotiateAsync(default);
         await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
         log.Warnings.Should().ContainSingle().Which.Should().Contain("no packet");
-        (await ReplyCodesAsync(c.MtaSide.Input)).Should().BeEmpty("after the negotiation reply the idle connection is closed unanswered");
+        (await ReplyCodes.ReadToEndAsync(c.MtaSide.Input)).Should().BeEmpty("after the negotiation reply the idle connection is closed unanswered");
     }
 
     [Test]

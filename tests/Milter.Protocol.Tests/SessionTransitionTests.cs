@@ -49,13 +49,14 @@ public class SessionTransitionTests
         SessionState state = Enum.Parse<SessionState>(stateName);
         SessionState? expected = SessionTransitionMatrix.Expected(state, command, flags);
 
-        (SessionState? before, _) = await RunAsync(flags, Prefix(state, flags), []);
+        (SessionState? before, _, string prefixReplies) = await RunAsync(flags, Prefix(state, flags), []);
         before.Should().Be(state, "the prefix reaches the state under test");
 
-        (SessionState? after, string? violation) = await RunAsync(flags, Prefix(state, flags), SessionTransitionMatrix.Packet(command));
+        (SessionState? after, string? violation, string replies) = await RunAsync(flags, Prefix(state, flags), SessionTransitionMatrix.Packet(command));
         if (expected is null)
         {
             violation.Should().NotBeNull($"{command} in {state} is a protocol violation").And.Contain(nameof(ProtocolViolation.OutOfOrder));
+            replies.Should().Be(prefixReplies, "a command out of order is not answered: the MTA sees the connection close");
         }
         else
         {
@@ -93,8 +94,11 @@ public class SessionTransitionTests
         return Concat([.. frames]);
     }
 
-    /// <summary>Sends the bytes, ends the stream, and returns the state after the last packet (null after a violation) and the violation logged.</summary>
-    private static async Task<(SessionState? State, string? Violation)> RunAsync(MilterProtocolFlags flags, byte[] prefix, byte[] packet)
+    /// <summary>
+    /// Sends the bytes, ends the stream, and returns the state after the last packet (null after a violation), the
+    /// violation logged, and the codes of the replies the MTA side received.
+    /// </summary>
+    private static async Task<(SessionState? State, string? Violation, string Replies)> RunAsync(MilterProtocolFlags flags, byte[] prefix, byte[] packet)
     {
         var handler = new ScriptedHandler { Negotiation = MilterNegotiation.Default with { Events = MilterEvents.All & ~Events(flags) } };
         var log = new ListLogger();
@@ -108,7 +112,8 @@ public class SessionTransitionTests
         await toMilter.Writer.CompleteAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
         string? violation = log.Entries.Where(e => e.EventId == 1000).Select(e => e.Message).FirstOrDefault();
-        return (violation is null ? input.LastState : null, violation);
+        string replies = await ReplyCodes.ReadToEndAsync(toMta.Reader);
+        return (violation is null ? input.LastState : null, violation, replies);
     }
 
     private static MilterEvents Events(MilterProtocolFlags flags)

@@ -6,7 +6,9 @@ namespace Milter.Host.Options;
 
 /// <summary>
 /// Settings under <c>Milter:Dns</c>: the resolver of the sender domain check and the DNS lists. Every query ends within
-/// <c>TimeoutMilliseconds × (Retries + 1)</c> (at most 20 s at the ranges' maxima, inside the MTA's milter timeouts); answers are cached per TTL (negative ones per the SOA), at most
+/// <c>TimeoutMilliseconds × (Retries + 1)</c> plus <see cref="QuerySlackMilliseconds"/>; the start refuses settings under
+/// which a stage's queries (two at MAIL for the sender domain) could outlast <c>Milter:Listener:HandlerTimeoutSeconds</c>
+/// (the defaults: 2 × 3.1 s inside 8 s). Answers are cached per TTL (negative ones per the SOA), at most
 /// <see cref="CacheSize"/> of them, none longer than <see cref="MaxCacheTtlSeconds"/>.
 /// </summary>
 public sealed class DnsSettings
@@ -16,9 +18,12 @@ public sealed class DnsSettings
     /// <summary>DNS servers, <c>IP</c> or <c>IP:PORT</c> (<c>[IPv6]:PORT</c>); empty: the nameserver lines of /etc/resolv.conf.</summary>
     public string[] Servers { get; set; } = [];
 
+    /// <summary>Slack on top of the tries that the resolver's deadline allows for (sockets, scheduling).</summary>
+    public const int QuerySlackMilliseconds = 100;
+
     /// <summary>Wait for one answer (100–5000 ms).</summary>
     [Range(100, 5000)]
-    public int TimeoutMilliseconds { get; set; } = 2000;
+    public int TimeoutMilliseconds { get; set; } = 1500;
 
     /// <summary>Tries after the first (0–3).</summary>
     [Range(0, 3)]
@@ -31,6 +36,9 @@ public sealed class DnsSettings
     /// <summary>The longest an answer is kept, whatever its TTL (1–86400 s; <see cref="CacheSize"/> 0 turns the cache off).</summary>
     [Range(1, 86400)]
     public int MaxCacheTtlSeconds { get; set; } = 3600;
+
+    /// <summary>The longest one query (with its retries) may take.</summary>
+    public int QueryDeadlineMilliseconds => (TimeoutMilliseconds * (Retries + 1)) + QuerySlackMilliseconds;
 
     public IEnumerable<string> Validate()
     {

@@ -24,10 +24,11 @@ internal sealed class MilterSettings
         }
 
         SettingsBinder.Bind(configuration, SettingsSchema.MilterSection, this);
+        List<string> ranges = [.. SettingRanges.Validate(SettingsSchema.Milter, this)];
         Problems =
         [
-            .. SettingRanges.Validate(SettingsSchema.Milter, this), .. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
-            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
+            .. ranges, .. Rules.Validate(), .. Policy.Validate(), .. Listener.Validate(), .. Limits.Validate(), .. Leases.Validate(),
+            .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. (ranges.Count == 0 ? StageTimeouts() : []), // sums of out-of-range values would only repeat them
             .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
         ];
     }
@@ -71,18 +72,44 @@ internal sealed class MilterSettings
     }
 
     /// <summary>
-    /// A stage waits for the lease store and the limit store at most once each (their deadlines), which must end
-    /// before the handler timeout closes the MTA's connection: else a hung Redis drops sessions instead of answering
-    /// the failure mode.
+    /// A stage waits for DNS (the sender domain check asks A, then AAAA and MX: two query deadlines at MAIL; the DNS
+    /// lists one, at connect or under delay_checks at RCPT), the lease store and the limit store at most once each
+    /// (their deadlines), all of which must end before the handler timeout closes the MTA's connection: else a slow
+    /// resolver or a hung Redis drops sessions instead of answering the failure mode (a 4xx the MTA can explain).
     /// </summary>
     private IEnumerable<string> StageTimeouts()
     {
         int leaseMs = LeaseStoreSpec.TryParse(Leases.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Redis ? Leases.Redis.TimeoutMilliseconds : 0;
         int limitMs = Limits.UsesRedis ? Limits.Redis.TimeoutMilliseconds : 0;
-        double needed = (leaseMs + limitMs + RedisGuard.StageMarginMilliseconds) / 1000.0;
-        if (leaseMs + limitMs > 0 && Listener.HandlerTimeoutSeconds < needed)
+        int dnsRounds = !Policy.AcceptUnresolvableDomains ? 2 : Policy.Dnsbl.Length > 0 ? 1 : 0;
+        int dnsMs = dnsRounds * Dns.QueryDeadlineMilliseconds;
+        if (leaseMs + limitMs + dnsMs == 0)
         {
-            yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait for Redis ({needed} s: Milter:Leases:Redis:TimeoutMilliseconds {leaseMs} + Milter:Limits:Redis:TimeoutMilliseconds {limitMs} + {RedisGuard.StageMarginMilliseconds} ms)";
+            yield break;
+        }
+
+        double needed = (dnsMs + leaseMs + limitMs + RedisGuard.StageMarginMilliseconds) / 1000.0;
+        if (Listener.HandlerTimeoutSeconds < needed)
+        {
+            List<string> parts = [];
+            if (dnsMs > 0)
+            {
+                parts.Add($"DNS {dnsRounds} × ({DnsSettings.Section}:TimeoutMilliseconds {Dns.TimeoutMilliseconds} × ({DnsSettings.Section}:Retries {Dns.Retries} + 1) + {DnsSettings.QuerySlackMilliseconds} ms)"
+                    + (dnsRounds == 2 ? $" for the sender domain check ({PolicySettings.Section}:AcceptUnresolvableDomains false)" : $" for {PolicySettings.Section}:Dnsbl"));
+            }
+
+            if (leaseMs > 0)
+            {
+                parts.Add($"Milter:Leases:Redis:TimeoutMilliseconds {leaseMs}");
+            }
+
+            if (limitMs > 0)
+            {
+                parts.Add($"Milter:Limits:Redis:TimeoutMilliseconds {limitMs}");
+            }
+
+            parts.Add($"{RedisGuard.StageMarginMilliseconds} ms margin");
+            yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait ({needed} s: {string.Join(" + ", parts)}); raise it (below the MTA's milter timeouts) or shorten those";
         }
     }
 

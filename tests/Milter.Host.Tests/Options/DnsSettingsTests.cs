@@ -36,8 +36,31 @@ public class DnsSettingsTests
     public void OutOfRange_IsNamed(string key, string value, string problem) => Problems((key, value)).Should().Equal(problem);
 
     [Test]
-    public void LongestQueryTheRangesAllow_StaysWithinTwentySeconds() =>
-        Problems(("Milter:Dns:TimeoutMilliseconds", "5000"), ("Milter:Dns:Retries", "3")).Should().BeEmpty("5000 ms × 4 tries is the 20 s the MTA's milter timeouts leave");
+    public void Defaults_LeaveTheSenderDomainCheckInsideTheHandlerTimeout()
+    {
+        var settings = MilterSettings.Bind(new ConfigurationBuilder().Build());
+        settings.Problems.Should().BeEmpty();
+        (2 * settings.Dns.QueryDeadlineMilliseconds).Should().BeLessThan((int)(settings.Listener.HandlerTimeoutSeconds * 1000) - 1000,
+            "MAIL asks A, then AAAA and MX: two query deadlines and the margin must end before the handler timeout closes the MTA's connection");
+    }
+
+    [Test]
+    public void LongestQueryTheRangesAllow_IsRefused_WhenAStageCouldOutlastTheHandlerTimeout()
+    {
+        Problems(("Milter:Dns:TimeoutMilliseconds", "5000"), ("Milter:Dns:Retries", "3")).Should().ContainSingle().Which.Should().Be(
+            "Milter:Listener:HandlerTimeoutSeconds: 8 s is shorter than a stage may wait (41.2 s: DNS 2 × (Milter:Dns:TimeoutMilliseconds 5000 × (Milter:Dns:Retries 3 + 1) + 100 ms)"
+            + " for the sender domain check (Milter:Policy:AcceptUnresolvableDomains false) + 1000 ms margin); raise it (below the MTA's milter timeouts) or shorten those");
+        Problems(("Milter:Dns:TimeoutMilliseconds", "5000"), ("Milter:Dns:Retries", "3"), ("Milter:Listener:HandlerTimeoutSeconds", "41.2")).Should().BeEmpty();
+    }
+
+    [Test]
+    public void DnsListsAlone_WaitForOneQuery()
+    {
+        (string, string)[] lists = [("Milter:Policy:AcceptUnresolvableDomains", "true"), ("Milter:Policy:Dnsbl:0:Zone", "bl.example"), ("Milter:Dns:TimeoutMilliseconds", "3000")];
+        Problems([.. lists, ("Milter:Listener:HandlerTimeoutSeconds", "7.1")]).Should().BeEmpty("one query of 2 × 3 s + 100 ms and the 1 s margin fit");
+        Problems([.. lists, ("Milter:Listener:HandlerTimeoutSeconds", "7")]).Should().ContainSingle().Which.Should().Contain("(7.1 s: DNS 1 × (").And.Contain("for Milter:Policy:Dnsbl");
+        Problems(("Milter:Policy:AcceptUnresolvableDomains", "true"), ("Milter:Dns:TimeoutMilliseconds", "5000"), ("Milter:Dns:Retries", "3")).Should().BeEmpty("without a DNS check no stage waits for DNS");
+    }
 
     [Test]
     public void Defaults_CheckSenderDomains_AndHaveNoLists()

@@ -99,7 +99,7 @@ internal sealed partial class RedisAuthProbe(string configuration, string keyPre
 
     private static partial class Log
     {
-        [LoggerMessage(3307, LogLevel.Warning, "lease store redis {Endpoint} accepts writes without authentication ({Own}): any client that reaches it can grant relay by writing a lease key; require a password (an ACL user: user=…,password=… in the configuration string, ssl=true off-host; docs/leases.md)")]
+        [LoggerMessage(3310, LogLevel.Warning, "lease store redis {Endpoint} accepts writes without authentication ({Own}): any client that reaches it can grant relay by writing a lease key; require a password (an ACL user: user=…,password=… in the configuration string, ssl=true off-host; docs/leases.md)")]
         public static partial void Open(ILogger logger, string endpoint, string own);
 
         [LoggerMessage(3308, LogLevel.Debug, "lease store redis {Endpoint} refuses unauthenticated writes: {Reply}")]

@@ -10,7 +10,8 @@ namespace Milter.Host.Tests.Logging;
 /// Issue 16 item 4: the log messages of an assembly are one <c>Log</c> class, and each area has its block of event ids,
 /// written down in the table at the top of the assembly's <c>Log.cs</c>. The compiled <see cref="LoggerMessageAttribute"/>s
 /// are checked against that table: no id twice in the assembly (ids written by hand, <c>…EventId</c> constants, count too),
-/// every id inside a block of the file that writes it, no message outside the one class.
+/// every id inside a block of the file that writes it, no message outside the one class; and the operators' copy of the
+/// table in docs/service.md has the same blocks.
 /// </summary>
 public partial class LogEventIdTests
 {
@@ -69,6 +70,26 @@ public partial class LogEventIdTests
         table.Should().NotBeEmpty();
         string.Join("; ", table.Zip(table.Skip(1)).Where(p => p.Second.First <= p.First.Last).Select(p => $"{p.First} and {p.Second}"))
             .Should().BeEmpty("blocks do not overlap");
+    }
+
+    [Test]
+    public void TheOperatorsTable_InDocsService_HasTheBlocksOfTheSourceTables()
+    {
+        IEnumerable<(int, int)> documented =
+            from line in File.ReadLines(RepoFiles.Path("docs", "service.md"))
+            let row = DocsRow().Match(line)
+            where row.Success
+            from block in row.Groups["blocks"].Value.Split(", ")
+            let ends = block.Split('–')
+            select (int.Parse(ends[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(ends[^1], System.Globalization.CultureInfo.InvariantCulture));
+        IEnumerable<(int, int)> reserved =
+            from assembly in Assemblies.Keys
+            where File.Exists(RepoFiles.Path(Assemblies[assembly].Table))
+            from block in Table(assembly)
+            where block.File != "-"
+            select (block.First, block.Last);
+
+        documented.Should().BeEquivalentTo(reserved, "docs/service.md tells operators which block of ids is which area");
     }
 
     /// <summary>Every <see cref="LoggerMessageAttribute"/> method of the assembly, wherever it is declared.</summary>
@@ -147,6 +168,9 @@ public partial class LogEventIdTests
 
     [GeneratedRegex(@"\[LoggerMessage\((?:EventId\s*=\s*)?(?<id>\d+)[^\n]*\n\s*(?:public|internal) static partial void (?<name>\w+)\(")]
     private static partial Regex LoggerMessageDeclaration();
+
+    [GeneratedRegex(@"^\| (?<blocks>\d{4}(?:–\d{4})?(?:, \d{4}(?:–\d{4})?)*) \| ")]
+    private static partial Regex DocsRow();
 
     [GeneratedRegex(@"^Log(\.\w+)?\.cs$")]
     private static partial Regex LogFileName();

@@ -2,7 +2,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Milter.Protocol;
 
-/// <summary>Every log message of Milter.Protocol (event ids 1000–1999).</summary>
+// Every log message of Milter.Protocol, as Kestrel's trace classes have them: one static partial class of LoggerMessage
+// methods and a block of event ids reserved per area (Milter.Host's Log.cs explains the rules: an id keeps its meaning
+// once shipped, a new message takes the next free id of its area). Milter.Host.Tests' LogEventIdTests reads this table
+// and fails when an id is used twice in the assembly, is outside the blocks of its file, or is written outside it.
+//
+// ids          area                                                                     file
+// 1000-1009    the session: negotiation, protocol violations, the handler, its end      Log.cs
+// 1010-1099    the listener: accepting, connection caps, the stale socket, shutdown     Log.cs
+// 1100-1199    the session, continued (1000-1009 has one id left)                       Log.cs
+// 1200-1999    free: a new area takes a block here                                      -
+// (Milter.Host has 3000-3999: Milter.Host/Logging/Log.cs.)
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Warning, "Milter connection {ConnectionId} closed: {Violation}: {Reason}")]

@@ -195,7 +195,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         }
         catch (ArgumentException ex)
         {
-            AdapterLog.UnsendableReply(logger, reply.Line, ex.Message);
+            Host.Log.UnsendableReply(logger, reply.Line, ex.Message);
             return reply.IsTemporary ? MilterResponse.TempFail : MilterResponse.Reject;
         }
     }
@@ -251,10 +251,4 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         VerdictAction.Accept => "accept",
         _ => "continue",
     };
-
-    private static partial class AdapterLog
-    {
-        [LoggerMessage(3002, LogLevel.Warning, "reply \"{Reply}\" cannot be sent ({Reason}): answered as a plain reject or tempfail")]
-        public static partial void UnsendableReply(ILogger logger, string reply, string reason);
-    }
 }

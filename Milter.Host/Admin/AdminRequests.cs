@@ -76,13 +76,4 @@ internal sealed partial class AdminRequests(ILeaseTable leases, ILogger logger) 
         span[length] = (byte)'\n';
         output.Advance(length + 1);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3323, LogLevel.Information, "admin {Command}: {Result}")]
-        public static partial void Command(ILogger logger, string command, string result);
-
-        [LoggerMessage(3324, LogLevel.Error, "admin {Command}: failed")]
-        public static partial void Failed(ILogger logger, Exception exception, string command);
-    }
 }

@@ -68,7 +68,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
             throw new IOException(ex.Message.StartsWith("admin socket", StringComparison.Ordinal) ? ex.Message : $"admin socket {path}: {reason}", ex);
         }
 
-        Log.Listening(logger, path, _groupId is null ? "0600" : "0660");
+        Log.AdminListening(logger, path, _groupId is null ? "0600" : "0660");
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);
@@ -81,7 +81,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
         var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
         if (!PeerCredentials.IsAllowed(connection.Socket, _groupId))
         {
-            Log.Refused(logger, SocketPath);
+            Log.AdminRefused(logger, SocketPath);
             try
             {
                 await transport.Output.WriteAsync("ERR permission denied\n"u8.ToArray(), connection.Aborted).ConfigureAwait(false);
@@ -97,18 +97,6 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
 
         connection.OnCloseRequested(static input => ((System.IO.Pipelines.PipeReader)input!).CancelPendingRead(), transport.Input);
         string reason = await RequestLoop.RunAsync(transport, _requests, settings.Limits, connection.Aborted).ConfigureAwait(false);
-        Log.Closed(logger, connection.Id, reason);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3321, LogLevel.Information, "admin socket {Path} mode {Mode}")]
-        public static partial void Listening(ILogger logger, string path, string mode);
-
-        [LoggerMessage(3322, LogLevel.Warning, "admin socket {Path}: connection from a user that is neither the owner nor in the admin group refused")]
-        public static partial void Refused(ILogger logger, string path);
-
-        [LoggerMessage(3325, LogLevel.Debug, "admin connection {Id} closed: {Reason}")]
-        public static partial void Closed(ILogger logger, long id, string reason);
+        Log.AdminClosed(logger, connection.Id, reason);
     }
 }

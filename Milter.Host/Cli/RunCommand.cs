@@ -176,12 +176,6 @@ internal static partial class RunCommand
         return command;
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(3001, LogLevel.Information, "configuration: {File}")]
-        public static partial void Configuration(ILogger logger, string file);
-    }
-
     /// <summary>The state directory and a SQLite lease file outside it, as StrictModes would check them (<see cref="StateDirectoryGuard"/>).</summary>
     private static List<string> StateProblems(string stateDirectory, LeaseSettings leases)
     {

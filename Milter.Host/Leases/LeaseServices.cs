@@ -74,15 +74,6 @@ internal static partial class LeaseServices
 
         return path;
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3303, LogLevel.Information, "lease store {Store}, ttl {TtlSeconds} s, max {MaxEntries} leases")]
-        public static partial void Opened(ILogger logger, string store, double ttlSeconds, int maxEntries);
-
-        [LoggerMessage(3304, LogLevel.Warning, "lease table full ({MaxEntries} leases, none expired): evicted the {Count} leases closest to expiry")]
-        public static partial void Evicted(ILogger logger, int maxEntries, int count);
-    }
 }
 
 /// <summary>
@@ -130,14 +121,5 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings sett
         {
             return false;
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3305, LogLevel.Debug, "lease sweep removed {Count} expired leases")]
-        public static partial void Swept(ILogger logger, int count);
-
-        [LoggerMessage(3306, LogLevel.Error, "lease sweep failed: {Message}")]
-        public static partial void SweepFailed(ILogger logger, string message);
     }
 }

@@ -32,11 +32,11 @@ internal sealed partial class RedisAuthProbe(string configuration, string keyPre
 
             if (reply.StartsWith("+OK", StringComparison.Ordinal))
             {
-                Log.Open(logger, Describe(endpoint), string.IsNullOrEmpty(options.Password) ? "and the milter's own configuration has no password either" : "although the milter's configuration has one");
+                Log.ProbeOpen(logger, Describe(endpoint), string.IsNullOrEmpty(options.Password) ? "and the milter's own configuration has no password either" : "although the milter's configuration has one");
                 return; // once
             }
 
-            Log.Closed(logger, Describe(endpoint), reply.Length > 80 ? reply[..80] : reply);
+            Log.ProbeClosed(logger, Describe(endpoint), reply.Length > 80 ? reply[..80] : reply);
         }
     }
 
@@ -96,16 +96,4 @@ internal sealed partial class RedisAuthProbe(string configuration, string keyPre
     }
 
     private static string Describe(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";
-
-    private static partial class Log
-    {
-        [LoggerMessage(3307, LogLevel.Warning, "lease store redis {Endpoint} accepts writes without authentication ({Own}): any client that reaches it can grant relay by writing a lease key; require a password (an ACL user: user=…,password=… in the configuration string, ssl=true off-host; docs/leases.md)")]
-        public static partial void Open(ILogger logger, string endpoint, string own);
-
-        [LoggerMessage(3308, LogLevel.Debug, "lease store redis {Endpoint} refuses unauthenticated writes: {Reply}")]
-        public static partial void Closed(ILogger logger, string endpoint, string reply);
-
-        [LoggerMessage(3309, LogLevel.Debug, "lease store redis {Endpoint}: unauthenticated-write probe not done: {Error}")]
-        public static partial void NotProbed(ILogger logger, string endpoint, string error);
-    }
 }

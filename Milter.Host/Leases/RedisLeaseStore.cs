@@ -42,8 +42,8 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         _guard = new RedisGuard(
             TimeSpan.FromMilliseconds(settings.TimeoutMilliseconds),
             _time,
-            ex => Log.StoreDown(_logger, _server, ex.GetType().Name, ex.Message),
-            seconds => Log.StoreUp(_logger, _server, seconds));
+            ex => Log.LeaseStoreDown(_logger, _server, ex.GetType().Name, ex.Message),
+            seconds => Log.LeaseStoreUp(_logger, _server, seconds));
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = settings.TimeoutMilliseconds;
@@ -203,17 +203,5 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         {
             Log.MalformedValue(_logger, _server, string.Concat(key.Select(c => char.IsControl(c) ? '?' : c)), reason);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3301, LogLevel.Error, "lease store redis={Server} unavailable, relay by lease answers 451 4.3.0 until it answers: {Error}: {Message}")]
-        public static partial void StoreDown(ILogger logger, string server, string error, string message);
-
-        [LoggerMessage(3302, LogLevel.Information, "lease store redis={Server} answers again after {Seconds:0.0} s")]
-        public static partial void StoreUp(ILogger logger, string server, double seconds);
-
-        [LoggerMessage(3307, LogLevel.Warning, "lease store redis={Server}: {Key}: {Reason} (not written by this milter): no lease")]
-        public static partial void MalformedValue(ILogger logger, string server, string key, string reason);
     }
 }

@@ -17,10 +17,4 @@ internal sealed partial class LimitLog(ILogger logger, MilterMetrics? metrics = 
         metrics?.LimitExceeded(hit.Limit, hit.Audit);
         Log.Exceeded(logger, hit.Limit, hit.Stage, hit.Key, hit.Count, hit.Max, hit.Period.TotalSeconds, hit.Client.Length == 0 ? "-" : hit.Client, action);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3200, LogLevel.Warning, "limit exceeded limit={Limit} stage={Stage} key={Key} count={Count} max={Max} period={PeriodSeconds}s client={Client} action={Action}")]
-        public static partial void Exceeded(ILogger logger, string limit, PolicyStage stage, string key, long count, long max, double periodSeconds, string client, string action);
-    }
 }

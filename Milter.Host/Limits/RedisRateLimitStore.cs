@@ -46,8 +46,8 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
         _guard = new RedisGuard(
             TimeSpan.FromMilliseconds(settings.TimeoutMilliseconds),
             time ?? TimeProvider.System,
-            ex => Log.StoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message),
-            seconds => Log.StoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), seconds));
+            ex => Log.LimitStoreDown(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), _settings.FailOpen ? "allowing" : "refusing with 451 4.3.0", ex.GetType().Name, ex.Message),
+            seconds => Log.LimitStoreUp(_logger, Leases.LeaseStoreSpec.Redacted(_settings.Configuration), seconds));
         ConfigurationOptions options = ConfigurationOptions.Parse(settings.Configuration);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = settings.TimeoutMilliseconds;
@@ -77,13 +77,4 @@ internal sealed partial class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     public void Dispose() => _redis.Dispose();
-
-    private static partial class Log
-    {
-        [LoggerMessage(3201, LogLevel.Error, "limit store redis={Server} unavailable, {Mode} until it answers: {Error}: {Message}")]
-        public static partial void StoreDown(ILogger logger, string server, string mode, string error, string message);
-
-        [LoggerMessage(3202, LogLevel.Information, "limit store redis={Server} answers again after {Seconds:0.0} s")]
-        public static partial void StoreUp(ILogger logger, string server, double seconds);
-    }
 }

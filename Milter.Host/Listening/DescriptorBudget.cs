@@ -51,13 +51,4 @@ internal static partial class DescriptorBudget
             return 150;
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3010, LogLevel.Information, "file descriptor limit raised to the hard limit {Limit} (the listeners need up to {Needed})")]
-        public static partial void Raised(ILogger logger, ulong limit, long needed);
-
-        [LoggerMessage(3011, LogLevel.Warning, "Milter:Listener:MaxConnections {MaxConnections} plus {Others} for the admin socket and socketmap plus {Reserve} for the process itself ({Open} open now) need {Needed} file descriptors, but RLIMIT_NOFILE is {Soft} (hard limit {Hard}): serving at most {Fitted} milter connections; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower MaxConnections")]
-        public static partial void Clamped(ILogger logger, int maxConnections, int others, int reserve, int open, long needed, ulong soft, ulong hard, int fitted);
-    }
 }

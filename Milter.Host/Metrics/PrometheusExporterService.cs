@@ -62,10 +62,4 @@ internal sealed partial class PrometheusExporterService(MetricsSettings settings
     {
         _server?.Dispose();
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3400, LogLevel.Information, "metrics at http://{Host}:{Port}/metrics")]
-        public static partial void Serving(ILogger logger, string host, int port);
-    }
 }

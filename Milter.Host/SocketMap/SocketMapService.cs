@@ -53,7 +53,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
             throw new IOException($"{LeaseSettings.Section}:SocketMap:Listen {listen}: {ex.Message}", ex);
         }
 
-        Log.Listening(logger, listen, map.MapName);
+        Log.SocketMapListening(logger, listen, map.MapName);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);
@@ -74,19 +74,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
         }
         else
         {
-            Log.Closed(logger, connection.Id, reason);
+            Log.SocketMapClosed(logger, connection.Id, reason);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3331, LogLevel.Information, "socketmap {Listen} map {MapName}")]
-        public static partial void Listening(ILogger logger, string listen, string mapName);
-
-        [LoggerMessage(3332, LogLevel.Warning, "socketmap client {Peer}: malformed netstring, answered PERM and closed ({Suppressed} more since the last such line, at most one a minute)")]
-        public static partial void Malformed(ILogger logger, string peer, int suppressed);
-
-        [LoggerMessage(3333, LogLevel.Debug, "socketmap connection {Id} closed: {Reason}")]
-        public static partial void Closed(ILogger logger, long id, string reason);
     }
 }

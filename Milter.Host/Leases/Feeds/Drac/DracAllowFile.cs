@@ -80,7 +80,7 @@ internal sealed partial class DracAllowFile(string? path, ILogger logger)
     {
         if (!info.Exists)
         {
-            Log.Missing(logger, info.FullName, _current!.Count);
+            Log.AllowFileMissing(logger, info.FullName, _current!.Count);
             return;
         }
 
@@ -104,20 +104,5 @@ internal sealed partial class DracAllowFile(string? path, ILogger logger)
 
         Log.Loaded(logger, info.FullName, list.Count);
         return list;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3505, LogLevel.Information, "drac allow file {File} loaded: {Count} networks")]
-        public static partial void Loaded(ILogger logger, string file, int count);
-
-        [LoggerMessage(3506, LogLevel.Warning, "drac allow file {Problem}")]
-        public static partial void Problem(ILogger logger, string problem);
-
-        [LoggerMessage(3507, LogLevel.Error, "drac allow file {File} is gone: the last list ({Count} networks) stays in force until it is back")]
-        public static partial void Missing(ILogger logger, string file, int count);
-
-        [LoggerMessage(3508, LogLevel.Error, "drac allow file {File} not readable ({Error}): the last list stays in force")]
-        public static partial void Unreadable(ILogger logger, string file, string error);
     }
 }

@@ -100,7 +100,7 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     {
         Socket socket = _socket!;
         var handler = new DracRequestHandler(table, () => _allow.Current, settings, _refusals, logger);
-        Log.Listening(logger, LocalEndpoint!, _allow.Description, settings.TtlValue?.ToString() ?? "table default");
+        Log.DracListening(logger, LocalEndpoint!, _allow.Description, settings.TtlValue?.ToString() ?? "table default");
         if (settings.RegisterWithPortmapper)
         {
             await RegisterAsync(stoppingToken).ConfigureAwait(false);
@@ -168,32 +168,5 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
         {
             Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", leases.MaxEntries, DracSettings.Section);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3518, LogLevel.Warning, "drac: {Section}:RequirePrivilegedPort is off: any local user can add leases by sending DRACPROC_ADD from an unprivileged port")]
-        public static partial void AnyPort(ILogger logger, string section);
-
-        [LoggerMessage(3519, LogLevel.Warning, "drac listening off loopback on {Endpoint}: UDP source addresses are not authenticated; filter spoofed sources at the network edge (docs/leases.md)")]
-        public static partial void OffLoopback(ILogger logger, IPEndPoint endpoint);
-
-        [LoggerMessage(3509, LogLevel.Warning, "drac: one caller may add new leases at {Rate}, enough to fill half of the lease table ({MaxEntries}) within one lease lifetime and make it evict other leases; lower {Section}:NewLeasesPerMinute or raise Milter:Leases:MaxEntries")]
-        public static partial void CanFillTable(ILogger logger, string rate, int maxEntries, string section);
-
-        [LoggerMessage(3513, LogLevel.Information, "DRAC program 900101 versions 1 and 2 registered with the portmapper at {Portmapper} on udp port {Port}")]
-        public static partial void Registered(ILogger logger, int port, IPEndPoint portmapper);
-
-        [LoggerMessage(3514, LogLevel.Warning, "DRAC not registered with the portmapper at {Portmapper} (is rpcbind running?): unmodified dracauth() clients will not find this server; clients given the port directly still work")]
-        public static partial void NotRegistered(ILogger logger, IPEndPoint portmapper);
-
-        [LoggerMessage(3510, LogLevel.Information, "drac listening udp {Endpoint} (program 900101 versions 1-2), allow file {AllowFile}, lease ttl {Ttl}")]
-        public static partial void Listening(ILogger logger, IPEndPoint endpoint, string allowFile, string ttl);
-
-        [LoggerMessage(3511, LogLevel.Warning, "drac receive failed: {Error}")]
-        public static partial void ReceiveFailed(ILogger logger, string error);
-
-        [LoggerMessage(3512, LogLevel.Warning, "drac reply to {Caller} not sent: {Error}")]
-        public static partial void ReplyFailed(ILogger logger, IPEndPoint caller, string error);
     }
 }

@@ -126,12 +126,12 @@ internal sealed partial class DracRequestHandler
             }
 
             Lease lease = await _table.AddAsync(client, Source, null, _ttl, ct).ConfigureAwait(false);
-            Log.Added(_logger, lease.Client, caller, lease.Expires);
+            Log.DracAdded(_logger, lease.Client, caller, lease.Expires);
             result = AddSuccess;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.AddFailed(_logger, client, caller, ex.Message);
+            Log.DracAddFailed(_logger, client, caller, ex.Message);
             result = AddSysErr;
         }
 
@@ -139,7 +139,7 @@ internal sealed partial class DracRequestHandler
     }
 
     private void Refused(IPEndPoint caller, uint xid, string reason, string reply) =>
-        _refusals.Refused(l => Log.Refused(l, caller, xid, reason, reply));
+        _refusals.Refused(l => Log.DracRefused(l, caller, xid, reason, reply));
 
     // v1: unsigned long (4 bytes, a.b.c.d in order); v2: char[16] as 16 XDR ints (xdr_char keeps the low byte)
     private static bool TryReadAddress(ReadOnlySpan<byte> arguments, uint version, out IPAddress client)
@@ -170,29 +170,5 @@ internal sealed partial class DracRequestHandler
 
         client = new IPAddress(bytes);
         return true;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3500, LogLevel.Information, "lease added source=drac client={Client} caller={Caller} expires={Expires:O}")]
-        public static partial void Added(ILogger logger, IPAddress client, IPEndPoint caller, DateTimeOffset expires);
-
-        [LoggerMessage(3501, LogLevel.Warning, "drac caller={Caller} not in the allow file: ADD_PERM, no lease for {Client}")]
-        public static partial void NotAllowed(ILogger logger, IPEndPoint caller, IPAddress client);
-
-        [LoggerMessage(3502, LogLevel.Warning, "drac datagram from {Caller} ({Length} bytes) is not an RPC call: dropped without reply")]
-        public static partial void NotACall(ILogger logger, IPEndPoint caller, int length);
-
-        [LoggerMessage(3503, LogLevel.Warning, "drac call from {Caller} xid={Xid} refused: {Reason}: answered {Reply}, nothing added")]
-        public static partial void Refused(ILogger logger, IPEndPoint caller, uint xid, string reason, string reply);
-
-        [LoggerMessage(3504, LogLevel.Error, "drac lease for {Client} from {Caller} not stored: {Error}: ADD_SYSERR")]
-        public static partial void AddFailed(ILogger logger, IPAddress client, IPEndPoint caller, string error);
-
-        [LoggerMessage(3516, LogLevel.Warning, "drac caller={Caller} sends from an unprivileged port (a local user can): ADD_PERM, no lease for {Client}")]
-        public static partial void UnprivilegedPort(ILogger logger, IPEndPoint caller, IPAddress client);
-
-        [LoggerMessage(3517, LogLevel.Warning, "drac caller={Caller} added {PerMinute} new leases in the last minute (NewLeasesPerMinute): ADD_SYSERR, no lease for {Client}")]
-        public static partial void RateLimited(ILogger logger, IPEndPoint caller, int perMinute, IPAddress client);
     }
 }

@@ -56,10 +56,4 @@ internal sealed partial class RefusalLog(ILogger logger, TimeProvider time, Time
     }
 
     public void Dispose() => Flush();
-
-    private static partial class Log
-    {
-        [LoggerMessage(3515, LogLevel.Warning, "drac: {Count} more datagrams refused in the last {Seconds} s (the first of each interval is logged in full, the rest only counted)")]
-        public static partial void Suppressed(ILogger logger, int count, double seconds);
-    }
 }

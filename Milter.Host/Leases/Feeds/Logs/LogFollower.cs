@@ -102,7 +102,7 @@ internal sealed partial class LogFollower : IDisposable
             if (!_untrustedReported)
             {
                 _untrustedReported = true;
-                Log.Untrusted(_logger, string.Join("; ", problems), _trust.Description);
+                Log.FollowedFileUntrusted(_logger, string.Join("; ", problems), _trust.Description);
             }
 
             return false;
@@ -119,7 +119,7 @@ internal sealed partial class LogFollower : IDisposable
             {
                 _started = true;
                 _wasMissing = true;
-                Log.Missing(_logger, _path);
+                Log.FollowedFileMissing(_logger, _path);
             }
 
             return false;
@@ -150,7 +150,7 @@ internal sealed partial class LogFollower : IDisposable
         _wasMissing = false;
         _skippingFrom = null;
         _sink.Reset();
-        Log.Following(_logger, _path, _identity?.ToString() ?? "unknown", _offset, _settings.ParsedFormat);
+        Log.FollowingFile(_logger, _path, _identity?.ToString() ?? "unknown", _offset, _settings.ParsedFormat.ToString());
         return true;
     }
 
@@ -254,32 +254,5 @@ internal sealed partial class LogFollower : IDisposable
     {
         _stream?.Dispose();
         _stream = null;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3521, LogLevel.Information, "log follower: following {Path} (file {Identity}) from offset {Offset}, format {Format}")]
-        public static partial void Following(ILogger logger, string path, string identity, long offset, LoginLineFormat format);
-
-        [LoggerMessage(3522, LogLevel.Information, "log follower: {Path} rotated (old file read to offset {Offset})")]
-        public static partial void Rotated(ILogger logger, string path, long offset);
-
-        [LoggerMessage(3523, LogLevel.Information, "log follower: {Path} truncated ({Length} bytes, was at {Offset}): reading from the start")]
-        public static partial void Truncated(ILogger logger, string path, long offset, long length);
-
-        [LoggerMessage(3524, LogLevel.Warning, "log follower: {Path} does not exist yet: waiting for it")]
-        public static partial void Missing(ILogger logger, string path);
-
-        [LoggerMessage(3525, LogLevel.Warning, "log follower: {Path} cannot be opened: {Error}")]
-        public static partial void OpenFailed(ILogger logger, string path, string error);
-
-        [LoggerMessage(3527, LogLevel.Warning, "log follower: position not saved to {File}: {Error}")]
-        public static partial void PositionNotSaved(ILogger logger, string file, string error);
-
-        [LoggerMessage(3528, LogLevel.Warning, "log follower: {Path}: a line longer than {KiB} KiB at offset {Offset} skipped up to its newline")]
-        public static partial void LongLine(ILogger logger, string path, long offset, int kiB);
-
-        [LoggerMessage(3535, LogLevel.Error, "log follower: not reading {Problems}: only {Trusted} may write the followed log and the directories above it")]
-        public static partial void Untrusted(ILogger logger, string problems, string trusted);
     }
 }

@@ -53,10 +53,4 @@ internal sealed partial class LogFollowerService(LogFollowerSettings settings, s
             return false;
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3529, LogLevel.Warning, "log follower: reading {Path} failed: {Error}")]
-        public static partial void PollFailed(ILogger logger, string path, string error);
-    }
 }

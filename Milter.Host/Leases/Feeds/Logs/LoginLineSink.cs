@@ -64,7 +64,7 @@ internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeas
         try
         {
             Lease lease = await table.AddAsync(login.Client, source, login.User, options.Ttl, ct).ConfigureAwait(false);
-            Log.Added(logger, source, lease.Client, login.User ?? "-", lease.Expires);
+            Log.LoginAdded(logger, source, lease.Client, login.User ?? "-", lease.Expires);
             if (_failing is { } failing && failing.Offset == offset)
             {
                 Log.StoredAfterRetry(logger, options.Feed, lease.Client, time.GetElapsedTime(failing.Since).TotalSeconds);
@@ -78,7 +78,7 @@ internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeas
             if (_failing is not { } failing || failing.Offset != offset)
             {
                 _failing = (offset, time.GetTimestamp());
-                Log.AddFailed(logger, options.Feed, login.Client, ex.Message, retryFor.TotalSeconds);
+                Log.LoginAddFailed(logger, options.Feed, login.Client, ex.Message, retryFor.TotalSeconds);
                 return LineOutcome.Retry;
             }
 
@@ -103,29 +103,5 @@ internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeas
     internal sealed record Options(LoginLineFormat Format, bool AcceptSyslogLines, TimeSpan? Ttl, string SourcePrefix, string Feed)
     {
         public static Options For(LogFollowerSettings settings) => new(settings.ParsedFormat, settings.AcceptSyslogLines, settings.TtlValue, "log:", "log follower");
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3520, LogLevel.Information, "lease added source={Source} client={Client} user={User} expires={Expires:O}")]
-        public static partial void Added(ILogger logger, string source, System.Net.IPAddress client, string user, DateTimeOffset expires);
-
-        [LoggerMessage(3526, LogLevel.Error, "{Feed}: lease for {Client} not stored: {Error}: the line is tried again for up to {Seconds} s")]
-        public static partial void AddFailed(ILogger logger, string feed, System.Net.IPAddress client, string error, double seconds);
-
-        [LoggerMessage(3530, LogLevel.Error, "{Feed}: lease for {Client} still not stored after {Seconds} s ({Error}): the line is passed")]
-        public static partial void GaveUp(ILogger logger, string feed, System.Net.IPAddress client, double seconds, string error);
-
-        [LoggerMessage(3531, LogLevel.Information, "{Feed}: lease for {Client} stored after {Seconds:0.0} s of retries")]
-        public static partial void StoredAfterRetry(ILogger logger, string feed, System.Net.IPAddress client, double seconds);
-
-        [LoggerMessage(3532, LogLevel.Error, "{Feed}: {Path} at offset {Offset}: lease for {Client} refused ({Error}): the line is passed")]
-        public static partial void Unusable(ILogger logger, string feed, string path, long offset, System.Net.IPAddress client, string error);
-
-        [LoggerMessage(3533, LogLevel.Warning, "log follower: {Path} at offset {Offset}: a login line for {Client} in syslog form ignored: any local user can write such a line through syslog (logger); follow the mail server's own log (Dovecot log_path) or use the admin socket, or set {Section}:AcceptSyslogLines to true to accept the risk (further such lines are counted at debug level)")]
-        public static partial void SyslogLineIgnored(ILogger logger, string path, long offset, System.Net.IPAddress client, string section);
-
-        [LoggerMessage(3534, LogLevel.Debug, "log follower: {Path} at offset {Offset}: a login line for {Client} in syslog form ignored")]
-        public static partial void SyslogLineCounted(ILogger logger, string path, long offset, System.Net.IPAddress client);
     }
 }

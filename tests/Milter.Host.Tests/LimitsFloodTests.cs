@@ -179,7 +179,7 @@ public class LimitsFloodTests
         {
             string config = Path.Combine(dir, "milter.json");
             await File.WriteAllTextAsync(config, """{ "Milter": { "Limits": { "MailBomb": { "Count": -1, "Exempt": "Friends" }, "Store": "Disk" } } }""");
-            (int exit, _, string err) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+            (int exit, _, string err) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
             exit.Should().Be(2);
             err.Should().Contain("Milter:Limits:Store: 'Disk' is not Memory or Redis")
                 .And.Contain("Milter:Limits:MailBomb:Count: must be between 0 and 1000000000, not -1")

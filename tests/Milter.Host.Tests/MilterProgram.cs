@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 
 namespace Milter.Host.Tests;
@@ -8,13 +7,6 @@ namespace Milter.Host.Tests;
 internal static class MilterProgram
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "milter.dll");
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// Every child gets <c>MILTER_CONFIG</c> pointed at a file that does not exist, so that no test reads this

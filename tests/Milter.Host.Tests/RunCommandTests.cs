@@ -19,7 +19,7 @@ public class RunCommandTests
     [OneTimeSetUp]
     public static async Task StartMilter()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         _spec = $"inet:{port}@127.0.0.1";
         _stateDir = Directory.CreateTempSubdirectory("milter-run-test").FullName;
         _milter = MilterProgram.Start("run", "--listen", _spec, "--state-dir", _stateDir);

@@ -63,7 +63,7 @@ internal sealed class RunningMilter : IAsyncDisposable
         string dir = Directory.CreateTempSubdirectory("milter-limits-test").FullName;
         string config = Path.Combine(dir, "milter.json");
         await File.WriteAllTextAsync(config, "{ \"Milter\": " + configJson + " }");
-        var args = new List<string> { "run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--config", config, "--state-dir", dir };
+        var args = new List<string> { "run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--config", config, "--state-dir", dir };
         if (access is not null)
         {
             string file = Path.Combine(dir, "access");
@@ -80,7 +80,7 @@ internal sealed class RunningMilter : IAsyncDisposable
     /// <summary>As <see cref="StartInAsync"/>, with <paramref name="environment"/> added to the child's.</summary>
     public static async Task<RunningMilter> StartWithAsync(IReadOnlyDictionary<string, string>? environment, string stateDir, params string[] extraArgs)
     {
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string spec = $"inet:{FreePort.Next()}@127.0.0.1";
         string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
         return await WaitListeningAsync(new RunningMilter(MilterProgram.StartWith(environment, args), spec, stateDir, ownsDir: false));
     }
@@ -88,7 +88,7 @@ internal sealed class RunningMilter : IAsyncDisposable
     /// <summary>Starts <c>milter run</c> under <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=N:N</c>) with <paramref name="extraArgs"/>.</summary>
     public static async Task<RunningMilter> StartUnderAsync(string[] wrapper, string stateDir, params string[] extraArgs)
     {
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string spec = $"inet:{FreePort.Next()}@127.0.0.1";
         string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
         return await WaitListeningAsync(new RunningMilter(MilterProgram.StartUnder(wrapper, null, args), spec, stateDir, ownsDir: false));
     }

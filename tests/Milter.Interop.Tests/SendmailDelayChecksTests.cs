@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;

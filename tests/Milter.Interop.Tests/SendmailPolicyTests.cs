@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;

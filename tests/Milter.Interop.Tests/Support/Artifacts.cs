@@ -1,4 +1,3 @@
-using Milter.Tests.Common;
 
 namespace Milter.Interop.Tests.Support;
 

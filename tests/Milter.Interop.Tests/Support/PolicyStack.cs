@@ -1,4 +1,3 @@
-using Milter.Tests.Shared;
 
 namespace Milter.Interop.Tests.Support;
 

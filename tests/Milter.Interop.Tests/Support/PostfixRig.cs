@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests.Support;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Milter.Tests.Common;
 
 namespace Milter.Interop.Tests.Support;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Milter.Interop.Tests.Support;
 using Milter.Oracle.Tests.Comparison;
 using Milter.Oracle.Tests.Scenario;
 

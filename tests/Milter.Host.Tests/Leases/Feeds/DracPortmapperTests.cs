@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
 using Milter.Host.Leases.Feeds.Drac;
-using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests.Leases.Feeds;

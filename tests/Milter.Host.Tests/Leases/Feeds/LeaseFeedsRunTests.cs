@@ -76,7 +76,7 @@ public sealed class LeaseFeedsRunTests
             string config = Path.Combine(dir, "milter.json");
             await File.WriteAllTextAsync(config, "{ \"Milter\": { \"Leases\": { " + leases + " } } }");
 
-            (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+            (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
 
             exit.Should().Be(2, error);
             error.Should().Contain(message);

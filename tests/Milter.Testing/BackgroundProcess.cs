@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>
 /// A long-running program (a milter under test) whose stdout/stderr lines are collected. Disposing kills it and
 /// its children if it is still running, so a failed test never leaves a process behind.
 /// </summary>
-internal sealed class BackgroundProcess : IAsyncDisposable
+public sealed class BackgroundProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _lines = [];

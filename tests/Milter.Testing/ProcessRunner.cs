@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>Runs a program to completion with a deadline; on timeout the whole process tree is killed.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
     {

@@ -175,18 +175,20 @@ public class ConfigurationAndRulesTests
             }
 
             Func<Task> newSession = async () => await MilterClient.ConnectAsync(spec, null, default);
-            for (int i = 0; i < 50 && !milter.HasExited; i++)
-            {
-                try
+            await Eventually.HoldsAsync(
+                async () =>
                 {
-                    await newSession();
-                    await Task.Delay(100); // the listener has not closed yet
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    break;
-                }
-            }
+                    try
+                    {
+                        await newSession(); // the listener has not closed yet
+                        return milter.HasExited;
+                    }
+                    catch (System.Net.Sockets.SocketException)
+                    {
+                        return true;
+                    }
+                },
+                TimeSpan.FromSeconds(5));
 
             await newSession.Should().ThrowAsync<System.Net.Sockets.SocketException>("SIGTERM stops accepting");
             milter.HasExited.Should().BeFalse("a session is still open");
@@ -224,18 +226,5 @@ public class ConfigurationAndRulesTests
         error.Should().Contain("no rules status");
     }
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 40; i++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return false;
-    }
+    private static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10));
 }

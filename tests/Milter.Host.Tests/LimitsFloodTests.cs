@@ -134,20 +134,23 @@ public class LimitsFloodTests
     /// <summary>Connects until a slot is free (the milter sees the previous close asynchronously); fails after 5 s.</summary>
     private static async Task<MilterClient> ConnectWhenFreeAsync(string spec, string ip)
     {
-        for (int i = 0; i < 50; i++)
-        {
-            (MilterClient client, MilterReply reply) = await ConnectAsync(spec, ip);
-            if (reply.IsContinue)
+        MilterClient? admitted = null;
+        await Eventually.TrueAsync(
+            async () =>
             {
-                return client;
-            }
+                (MilterClient client, MilterReply reply) = await ConnectAsync(spec, ip);
+                if (reply.IsContinue)
+                {
+                    admitted = client;
+                    return true;
+                }
 
-            await client.DisposeAsync();
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the connection slot was not given back");
-        return null!;
+                await client.DisposeAsync();
+                return false;
+            },
+            TimeSpan.FromSeconds(5),
+            "the connection slot is given back");
+        return admitted!;
     }
 
     [Test]

@@ -78,21 +78,19 @@ internal static class MilterProgram
     }
 
     /// <summary>True once <paramref name="spec"/> accepts a milter connection (within 10 s).</summary>
-    public static async Task<bool> ListensAsync(string spec)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
+    public static Task<bool> ListensAsync(string spec) => Eventually.HoldsAsync(() => AcceptsAsync(spec), TimeSpan.FromSeconds(10));
 
-        return false;
+    /// <summary>True when <paramref name="spec"/> accepts a milter connection now (the probe is closed at once).</summary>
+    public static async Task<bool> AcceptsAsync(string spec)
+    {
+        try
+        {
+            await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -35,18 +35,9 @@ internal sealed class RedisServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var redis = new RedisServer(process, port);
-        for (int i = 0; i < 100; i++)
+        if (await Eventually.HoldsAsync(() => Loopback.AcceptsAsync(port), TimeSpan.FromSeconds(5)))
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return redis;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            return redis;
         }
 
         redis.Dispose();

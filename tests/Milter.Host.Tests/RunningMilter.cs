@@ -46,15 +46,8 @@ internal sealed class RunningMilter : IAsyncDisposable
     /// </summary>
     public async Task<string> OutputOnceItContainsAsync(string text, TimeSpan timeout)
     {
-        DateTime deadline = DateTime.UtcNow + timeout;
-        string output = Output;
-        while (!output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            output = Output;
-        }
-
-        return output;
+        await Eventually.HoldsAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout);
+        return Output;
     }
 
     /// <summary>Starts <c>milter run</c> with <paramref name="configJson"/> (the <c>Milter</c> section's content) and waits until it listens.</summary>

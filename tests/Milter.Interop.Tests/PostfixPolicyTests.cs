@@ -146,21 +146,13 @@ public sealed class PostfixPolicyTests
     {
         string? id = smtp.PostfixQueueId;
         id.Should().NotBeNull("{0}", smtp);
-        string[] delivered = [];
-        for (int i = 0; i < 100; i++)
-        {
-            delivered = Stack.Rig.Log.Split('\n')
-                .Where(l => l.Contains($" {id}: to=<", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal))
-                .Select(l => l[(l.IndexOf(" to=<", StringComparison.Ordinal) + 5)..])
-                .Select(l => l[..l.IndexOf('>', StringComparison.Ordinal)])
-                .ToArray();
-            if (delivered.Length >= recipients.Length)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        string[] Delivered() => Stack.Rig.Log.Split('\n')
+            .Where(l => l.Contains($" {id}: to=<", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" to=<", StringComparison.Ordinal) + 5)..])
+            .Select(l => l[..l.IndexOf('>', StringComparison.Ordinal)])
+            .ToArray();
+        await Eventually.HoldsAsync(() => Delivered().Length >= recipients.Length, TimeSpan.FromSeconds(10));
+        string[] delivered = Delivered();
 
         delivered.Should().BeEquivalentTo(recipients, "Postfix routed {0} to the discard sink:\n{1}", id, string.Join('\n', Stack.Rig.Log.Split('\n').Where(l => l.Contains(id!, StringComparison.Ordinal))));
     }

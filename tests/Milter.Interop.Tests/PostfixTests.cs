@@ -99,20 +99,11 @@ public sealed class PostfixTests
         log.Should().Contain($"{id}: to=<bob@remote.example.net>").And.Contain($"{id}: to=<bcc@example.net>", "{0}", log);
     }
 
+    /// <summary>Postfix's log lines of <paramref name="queueId"/> once they contain <paramref name="marker"/> (or as they are after 10 s).</summary>
     private async Task<string> WaitForLogAsync(string queueId, string marker)
     {
-        string lines = string.Empty;
-        for (int i = 0; i < 100; i++)
-        {
-            lines = string.Join('\n', _rig!.Log.Split('\n').Where(l => l.Contains(queueId, StringComparison.Ordinal)));
-            if (lines.Contains($"{queueId}: {marker}", StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return lines;
+        string Lines() => string.Join('\n', _rig!.Log.Split('\n').Where(l => l.Contains(queueId, StringComparison.Ordinal)));
+        await Eventually.HoldsAsync(() => Lines().Contains($"{queueId}: {marker}", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        return Lines();
     }
 }

@@ -88,35 +88,40 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// </summary>
     public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine = 0)
     {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            lock (_gate)
+        Match? found = null;
+        await Eventually.TrueAsync(
+            () =>
             {
-                foreach (string line in _lines.Skip(fromLine))
+                found = FindLine(pattern, fromLine);
+                if (found is null && _process.HasExited)
                 {
-                    Match match = pattern.Match(line.TrimStart('!'));
-                    if (match.Success)
+                    _process.WaitForExit(); // drain the output events
+                    found = FindLine(pattern, fromLine);
+                    if (found is null)
                     {
-                        return match;
+                        throw new InvalidOperationException($"{_command} exited with {_process.ExitCode} before printing /{pattern}/:\n{Output}");
                     }
                 }
-            }
 
-            if (_process.HasExited)
-            {
-                _process.WaitForExit(); // drain the output events
-                throw new InvalidOperationException($"{_command} exited with {_process.ExitCode} before printing /{pattern}/:\n{Output}");
-            }
-
-            if (stopwatch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{_command} printed no line matching /{pattern}/ within {timeout}:\n{Output}");
-            }
-
-            await Task.Delay(25).ConfigureAwait(false);
-        }
+                return found is not null;
+            },
+            timeout,
+            $"{_command} prints a line matching /{pattern}/",
+            () => Output).ConfigureAwait(false);
+        return found!;
     }
+
+    /// <summary>
+    /// Waits until the program accepts TCP connections on 127.0.0.1:<paramref name="port"/>; throws
+    /// <see cref="InvalidOperationException"/> if it exits first (a port taken meanwhile), <see cref="TimeoutException"/> when the time runs out.
+    /// </summary>
+    public Task WaitUntilListeningAsync(int port, TimeSpan timeout) =>
+        Eventually.TrueAsync(
+            async () => await Loopback.AcceptsAsync(port).ConfigureAwait(false)
+                || (_process.HasExited ? throw new InvalidOperationException($"{_command} exited before listening on port {port}:\n{Output}") : false),
+            timeout,
+            $"{_command} listens on 127.0.0.1:{port}",
+            () => Output);
 
     /// <summary>SIGTERM, then SIGKILL if the program is still running after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
@@ -166,6 +171,14 @@ public sealed class BackgroundProcess : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // exited meanwhile
+        }
+    }
+
+    private Match? FindLine(Regex pattern, int fromLine)
+    {
+        lock (_gate)
+        {
+            return _lines.Skip(fromLine).Select(line => pattern.Match(line.TrimStart('!'))).FirstOrDefault(match => match.Success);
         }
     }
 

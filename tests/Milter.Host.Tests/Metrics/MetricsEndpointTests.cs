@@ -130,16 +130,8 @@ public class MetricsEndpointTests
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         string scrape = string.Empty;
-        for (int i = 0; i < 40; i++)
-        {
-            scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-            if (condition(scrape))
-            {
-                break;
-            }
-
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(
+            async () => condition(scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))), TimeSpan.FromSeconds(10));
 
         TestContext.Out.WriteLine(scrape); // shown when an assertion on it fails
         return scrape;

@@ -145,12 +145,13 @@ public sealed class RuleFilesAtStartTests
             await hup.WaitForExitAsync(cancellationToken);
         }
 
-        string rules = string.Empty;
-        for (int i = 0; i < 100 && !rules.Contains("last reload refused", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100, cancellationToken);
-            rules = (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out;
-        }
+        string rules = await Eventually.ValueAsync(
+            async () => (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out,
+            status => status.Contains("last reload refused", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "milter rules reports the refused reload",
+            () => milter.Output,
+            cancellationToken);
 
         rules.Should().StartWith("version 1,").And.Contain("last reload refused").And.Contain(access);
         milter.Output.Should().Contain("Rules not reloaded (SIGHUP): errors above; version 1 stays in force");

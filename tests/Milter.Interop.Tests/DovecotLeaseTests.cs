@@ -15,7 +15,7 @@ namespace Milter.Interop.Tests;
 [TestFixture]
 [Category("Sendmail")]
 [NonParallelizable] // times a short TTL: keep the machine quiet
-public sealed partial class DovecotLeaseTests
+public sealed partial class DovecotLeaseTests : OwningFixture
 {
     private const string Access = "# no Connect: rules: relaying only by lease\n";
     private const string Relayed = "250 2.1.5 <x@remote.example>... Recipient ok";
@@ -23,44 +23,17 @@ public sealed partial class DovecotLeaseTests
     private DovecotServer? _dovecot;
     private SendmailRig? _rig;
     private MilterProcess? _milter;
-    private string _rules = null!;
+    private RuleFiles _rules = null!;
     private string _state = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _dovecot = await DovecotServer.StartAsync();
-        _rules = Artifacts.NewTempDirectory("lease-rules-");
-        _state = Artifacts.NewTempDirectory("lease-state-");
-        await File.WriteAllTextAsync(Path.Combine(_rules, "access"), Access);
-        await File.WriteAllTextAsync(Path.Combine(_rules, "relay-domains"), "# class R\nrelayed.example\n");
-        await File.WriteAllTextAsync(Path.Combine(_rules, "local-host-names"), "# class w\nlocal.test.example\n");
-        _milter = await StartMilterAsync(ShortTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture), port: null);
-        _rig = await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_rig is not null)
-            {
-                await _rig.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_milter is not null)
-            {
-                await _milter.DisposeAsync();
-            }
-
-            if (_dovecot is not null)
-            {
-                await _dovecot.DisposeAsync();
-            }
-        }
+        _dovecot = Owned.Add(await DovecotServer.StartAsync());
+        _state = TempDirectories.New("lease-state-");
+        _rules = await RuleFiles.WriteAsync(TempDirectories.New("lease-rules-"), Access);
+        _milter = Owned.Add(await StartMilterAsync(ShortTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture), port: null));
+        _rig = Owned.Add(await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment));
     }
 
     [Test]
@@ -119,9 +92,7 @@ public sealed partial class DovecotLeaseTests
 
     private Task<MilterProcess> StartMilterAsync(string ttl, int? port) =>
         MilterProcess.StartPolicyMilterAsync(
-            Path.Combine(_rules, "access"),
-            Path.Combine(_rules, "relay-domains"),
-            Path.Combine(_rules, "local-host-names"),
+            _rules,
             _state,
             new Dictionary<string, string>
             {
@@ -138,7 +109,7 @@ public sealed partial class DovecotLeaseTests
         await _milter.StopAsync();
         await _milter.DisposeAsync();
         _milter = null;
-        _milter = await StartMilterAsync(ttl, port); // Sendmail's cf names this port
+        _milter = Owned.Add(await StartMilterAsync(ttl, port)); // Sendmail's cf names this port
     }
 
     private Task<SwaksTranscript> SendAsync(string from) => SendmailPolicyTests.SendAsync(_rig!, from, "x@remote.example");

@@ -15,23 +15,14 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixPolicyTests
+public sealed class PostfixPolicyTests : OwningFixture
 {
     private PostfixPolicyStack? _stack;
 
     private PostfixPolicyStack Stack => _stack!;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndPostfix() => _stack = await PostfixPolicyStack.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndPostfix() => _stack = Owned.Add(await PostfixPolicyStack.StartAsync());
 
     [Test]
     public void Config_IsTheShippedSnippet_WithOnlyTheMilterSocketChanged()

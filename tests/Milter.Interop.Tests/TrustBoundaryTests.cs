@@ -56,14 +56,12 @@ public sealed partial class TrustBoundaryTests
         _state = Directory.CreateDirectory(Path.Combine(_dir, "state")).FullName;
         string rules = Directory.CreateDirectory(Path.Combine(_dir, "rules")).FullName;
         string maillog = Directory.CreateDirectory(Path.Combine(_dir, "log")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(rules, "access"), PolicyStack.BaseAccess);
-        await File.WriteAllTextAsync(Path.Combine(rules, "relay-domains"), "# class R\nrelayed.example\n");
-        await File.WriteAllTextAsync(Path.Combine(rules, "local-host-names"), "# class w\nlocal.test.example\n");
+        RuleFiles files = await RuleFiles.WriteAsync(rules, PolicyStack.BaseAccess);
         await File.WriteAllTextAsync(Path.Combine(rules, "dracd.allow"), "255.255.255.255 127.0.0.1\n255.255.255.255 127.0.0.2\n");
         _syslog = SyslogFileWriter.Start(Path.Combine(maillog, "dev-log"), Path.Combine(maillog, "mail.log"));
         _dracPort = FreePort.NextUdp();
         _milter = await MilterProcess.StartPolicyMilterAsync(
-            Path.Combine(rules, "access"), Path.Combine(rules, "relay-domains"), Path.Combine(rules, "local-host-names"), _state,
+            files, _state,
             new Dictionary<string, string>
             {
                 ["Milter__Leases__MaxEntries"] = "100", // small, so that a flood would evict

@@ -13,18 +13,24 @@ public sealed class BackgroundProcess : IAsyncDisposable
     private readonly List<string> _lines = [];
     private readonly object _gate = new();
     private readonly string _command;
+    private readonly string _errorMark;
+    private bool _disposed;
 
-    private BackgroundProcess(Process process, string command)
+    private BackgroundProcess(Process process, string command, string errorMark)
     {
         _process = process;
         _command = command;
+        _errorMark = errorMark;
     }
 
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Everything printed so far (stderr lines prefixed with <c>!</c>).</summary>
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything printed so far, a line each (stderr lines prefixed with the start's error mark, <c>!</c> by default).</summary>
     public string Output
     {
         get
@@ -48,15 +54,10 @@ public sealed class BackgroundProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <paramref name="program"/> with its stdin closed; <paramref name="environment"/> is added to the test's.</summary>
     public static BackgroundProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(program) { RedirectStandardInput = true };
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -67,16 +68,33 @@ public sealed class BackgroundProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
+        return Start(info);
+    }
+
+    /// <summary>
+    /// Starts the program <paramref name="info"/> describes, its output collected (stdin closed if redirected, else
+    /// inherited); stderr lines get <paramref name="errorMark"/> in front (empty: stdout and stderr alike).
+    /// </summary>
+    public static BackgroundProcess Start(ProcessStartInfo info, string errorMark = "!")
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var started = new BackgroundProcess(process, program + " " + string.Join(' ', info.ArgumentList));
+        var started = new BackgroundProcess(process, info.FileName + " " + string.Join(' ', info.ArgumentList), errorMark);
         process.OutputDataReceived += (_, e) => started.Add(e.Data, string.Empty);
-        process.ErrorDataReceived += (_, e) => started.Add(e.Data, "!");
+        process.ErrorDataReceived += (_, e) => started.Add(e.Data, errorMark);
         if (!process.Start())
         {
             throw new InvalidOperationException($"could not start {started._command}");
         }
 
-        process.StandardInput.Close();
+        if (info.RedirectStandardInput)
+        {
+            process.StandardInput.Close();
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return started;
@@ -143,8 +161,22 @@ public sealed class BackgroundProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL to the program and its children, no shutdown of any kind; returns once it has exited.</summary>
+    public async Task KillAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the program if it still runs; a second call does nothing (a fixture may own a process a test already stopped).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Kill();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
@@ -178,7 +210,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _lines.Skip(fromLine).Select(line => pattern.Match(line.TrimStart('!'))).FirstOrDefault(match => match.Success);
+            return _lines.Skip(fromLine).Select(line => pattern.Match(_errorMark.Length > 0 && line.StartsWith(_errorMark, StringComparison.Ordinal) ? line[_errorMark.Length..] : line)).FirstOrDefault(match => match.Success);
         }
     }
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>A milter under test running as its own process on a loopback port.</summary>
-internal sealed partial class MilterProcess : IAsyncDisposable
+public sealed partial class MilterProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly BackgroundProcess _process;
@@ -79,6 +79,10 @@ internal sealed partial class MilterProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>As above, with the rule files of <paramref name="rules"/>.</summary>
+    public static Task<MilterProcess> StartPolicyMilterAsync(RuleFiles rules, string stateDirectory, IReadOnlyDictionary<string, string>? settings, int? port) =>
+        StartPolicyMilterAsync(rules.Access, rules.RelayDomains, rules.LocalDomains, stateDirectory, settings, port);
 
     /// <summary>One command of our program (<c>dotnet milter.dll ARGS</c>, e.g. <c>lease add</c>) to its end.</summary>
     public static async Task<ProcessResult> RunCommandAsync(params string[] arguments)

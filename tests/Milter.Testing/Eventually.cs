@@ -42,7 +42,8 @@ public static class Eventually
             if (clock.Elapsed >= within)
             {
                 string more = detail is null ? string.Empty : "\n" + detail();
-                throw new TimeoutException($"not so within {within}: {what} (last seen: {value}){more}");
+                string last = value is bool ? string.Empty : $" (last seen: {value})";
+                throw new TimeoutException($"not so within {within}: {what}{last}{more}");
             }
 
             await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);

@@ -143,21 +143,9 @@ public sealed class TestDnsServer : IDisposable
         _process.Dispose();
     }
 
-    private async Task<bool> AnswersAsync(TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout && !_process.HasExited)
-        {
-            if (await ResponseCodeAsync("sender.example", TimeSpan.FromMilliseconds(200)) == 0)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
+    private async Task<bool> AnswersAsync(TimeSpan timeout) =>
+        await Eventually.HoldsAsync(async () => _process.HasExited || await ResponseCodeAsync("sender.example", TimeSpan.FromMilliseconds(200)) == 0, timeout)
+        && !_process.HasExited;
 
     private static string Config(string directory, int port) => $"""
         server:

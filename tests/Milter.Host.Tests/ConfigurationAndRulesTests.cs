@@ -40,8 +40,8 @@ public class ConfigurationAndRulesTests
     [Test]
     public async Task ListenFlag_WinsOverTheConfigFile()
     {
-        int filePort = MilterProgram.FreePort();
-        int flagPort = MilterProgram.FreePort();
+        int filePort = FreePort.Next();
+        int flagPort = FreePort.Next();
         string config = Write("milter.json", $$"""{ "Milter": { "Listener": { "Listen": "inet:{{filePort}}@127.0.0.1" }, "StateDirectory": "{{_dir}}" } }""");
         using Process milter = MilterProgram.Start("run", "--config", config, "--listen", $"inet:{flagPort}@127.0.0.1");
         try
@@ -69,7 +69,7 @@ public class ConfigurationAndRulesTests
     [Test]
     public async Task ConfigFile_ReplyText_ReachesTheMta()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         string config = Write("milter.json", """{ "Milter": { "Policy": { "Replies": { "RelayDeniedAuthRequired": "550 5.7.1 No relaying here, log in first" } } } }""");
         using Process milter = MilterProgram.Start("run", "--config", config, "--listen", $"inet:{port}@127.0.0.1", "--state-dir", _dir);
         try
@@ -86,7 +86,7 @@ public class ConfigurationAndRulesTests
     [Test]
     public async Task EditedAccessFile_IsReloadedLive_ABrokenOneKeepsTheLastGoodRules_AndRulesShowsBoth()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         string spec = $"inet:{port}@127.0.0.1";
         string access = Write("access", "Connect:192.0.2.1\tRELAY\n");
         using Process milter = MilterProgram.Start("run", "--listen", spec, "--access", access, "--state-dir", _dir);
@@ -116,7 +116,7 @@ public class ConfigurationAndRulesTests
     [Test]
     public async Task Sighup_ReloadsTheRules()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         string access = Write("access", "Connect:192.0.2.1\tRELAY\n");
         using Process milter = MilterProgram.Start("run", "--listen", $"inet:{port}@127.0.0.1", "--access", access, "--state-dir", _dir);
         try
@@ -140,7 +140,7 @@ public class ConfigurationAndRulesTests
     [Test]
     public async Task Sigterm_DrainsAndExitsZero()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         using Process milter = MilterProgram.Start("run", "--listen", $"inet:{port}@127.0.0.1", "--state-dir", _dir);
         (await MilterProgram.ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
         using (Process kill = Process.Start("kill", ["-TERM", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
@@ -158,7 +158,7 @@ public class ConfigurationAndRulesTests
     [CancelAfter(60_000)]
     public async Task Sigterm_LetsAnOpenSessionFinishAtQuit_RefusesNewOnes_ThenExitsZero()
     {
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string spec = $"inet:{FreePort.Next()}@127.0.0.1";
         using Process milter = MilterProgram.Start("run", "--listen", spec, "--state-dir", _dir);
         try
         {
@@ -175,18 +175,20 @@ public class ConfigurationAndRulesTests
             }
 
             Func<Task> newSession = async () => await MilterClient.ConnectAsync(spec, null, default);
-            for (int i = 0; i < 50 && !milter.HasExited; i++)
-            {
-                try
+            await Eventually.HoldsAsync(
+                async () =>
                 {
-                    await newSession();
-                    await Task.Delay(100); // the listener has not closed yet
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    break;
-                }
-            }
+                    try
+                    {
+                        await newSession(); // the listener has not closed yet
+                        return milter.HasExited;
+                    }
+                    catch (System.Net.Sockets.SocketException)
+                    {
+                        return true;
+                    }
+                },
+                TimeSpan.FromSeconds(5));
 
             await newSession.Should().ThrowAsync<System.Net.Sockets.SocketException>("SIGTERM stops accepting");
             milter.HasExited.Should().BeFalse("a session is still open");
@@ -224,18 +226,5 @@ public class ConfigurationAndRulesTests
         error.Should().Contain("no rules status");
     }
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 40; i++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return false;
-    }
+    private static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10));
 }

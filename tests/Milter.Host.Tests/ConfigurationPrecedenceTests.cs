@@ -28,7 +28,7 @@ public class ConfigurationPrecedenceTests
         return path;
     }
 
-    private static string Spec() => $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+    private static string Spec() => $"inet:{FreePort.Next()}@127.0.0.1";
 
     private static async Task ShouldNotListenAsync(string spec)
     {

@@ -43,12 +43,8 @@ public class ControlCharacterRulesTests
         (await MailAsync(milter.Spec)).Should().Be("550 5.7.1 go away");
 
         await File.WriteAllTextAsync(access, "From:spam.example\tERROR:\"550 5.7.1 go\rRCPT TO:<x@y>\"\n");
-        bool refused = false;
-        for (int i = 0; i < 40 && !refused; i++)
-        {
-            await Task.Delay(250);
-            refused = (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out.Contains("last reload refused", StringComparison.Ordinal);
-        }
+        bool refused = await Eventually.HoldsAsync(
+            async () => (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out.Contains("last reload refused", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
 
         refused.Should().BeTrue(milter.Output);
         milter.Output.Should().Contain("access:1: value contains the control character \\r");

@@ -103,7 +103,7 @@ public class LeaseProcessTests
         string file = Path.Combine(_dir, "file");
         await File.WriteAllTextAsync(file, "x");
         string path = Path.Combine(file, "leases.db");
-        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + path);
+        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + path);
         run.Exit.Should().NotBe(0);
         run.Err.Should().Contain($"lease store sqlite:{path}");
     }
@@ -112,7 +112,7 @@ public class LeaseProcessTests
     [CancelAfter(60_000)]
     public async Task SocketMap_OverARealSocket_AnswersOkNotFound_AndPermClosesOnMalformed()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         string config = Path.Combine(_dir, "socketmap.json");
         await File.WriteAllTextAsync(config, $$"""{ "Milter": { "Leases": { "Store": "memory", "SocketMap": { "Listen": "inet:{{port}}@127.0.0.1" } } } }""");
         await using RunningMilter served = await RunningMilter.StartInAsync(_dir, "--config", config);

@@ -34,7 +34,7 @@ public class LeaseStoreTests
             (await store.RemoveAsync(IPAddress.Parse("2001:db8::7"), default)).Should().BeTrue();
         }
 
-        await Task.Delay(10);
+        await Task.Delay(10); // waits out the 1 ms lease's TTL: the behaviour under test
         using SqliteLeaseStore reopened = SqliteLeaseStore.Open(DbPath, TimeSpan.FromMinutes(30), 100);
         (await reopened.ListAsync(default)).Select(l => (l.Client.ToString(), l.User)).Should().Equal([("192.0.2.7", "alice")]);
         (await reopened.CheckAsync(IPAddress.Parse("::ffff:192.0.2.7"), default)).Should().Be(LeaseStatus.Leased);

@@ -134,20 +134,23 @@ public class LimitsFloodTests
     /// <summary>Connects until a slot is free (the milter sees the previous close asynchronously); fails after 5 s.</summary>
     private static async Task<MilterClient> ConnectWhenFreeAsync(string spec, string ip)
     {
-        for (int i = 0; i < 50; i++)
-        {
-            (MilterClient client, MilterReply reply) = await ConnectAsync(spec, ip);
-            if (reply.IsContinue)
+        MilterClient? admitted = null;
+        await Eventually.TrueAsync(
+            async () =>
             {
-                return client;
-            }
+                (MilterClient client, MilterReply reply) = await ConnectAsync(spec, ip);
+                if (reply.IsContinue)
+                {
+                    admitted = client;
+                    return true;
+                }
 
-            await client.DisposeAsync();
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the connection slot was not given back");
-        return null!;
+                await client.DisposeAsync();
+                return false;
+            },
+            TimeSpan.FromSeconds(5),
+            "the connection slot is given back");
+        return admitted!;
     }
 
     [Test]
@@ -179,7 +182,7 @@ public class LimitsFloodTests
         {
             string config = Path.Combine(dir, "milter.json");
             await File.WriteAllTextAsync(config, """{ "Milter": { "Limits": { "MailBomb": { "Count": -1, "Exempt": "Friends" }, "Store": "Disk" } } }""");
-            (int exit, _, string err) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+            (int exit, _, string err) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
             exit.Should().Be(2);
             err.Should().Contain("Milter:Limits:Store: 'Disk' is not Memory or Redis")
                 .And.Contain("Milter:Limits:MailBomb:Count: must be between 0 and 1000000000, not -1")

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 
 namespace Milter.Host.Tests;
@@ -8,13 +7,6 @@ namespace Milter.Host.Tests;
 internal static class MilterProgram
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "milter.dll");
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// Every child gets <c>MILTER_CONFIG</c> pointed at a file that does not exist, so that no test reads this
@@ -33,7 +25,11 @@ internal static class MilterProgram
     public static Process StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartUnder([], environment, args);
 
     /// <summary>Runs the milter under <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=400:400</c>, which execs it: same pid).</summary>
-    public static Process StartUnder(string[] wrapper, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process StartUnder(string[] wrapper, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Process.Start(StartInfo(wrapper, environment, args))!;
+
+    /// <summary>How a child milter is started: <c>dotnet milter.dll ARGS</c> (under <paramref name="wrapper"/>), output redirected, this run's defaults in its environment.</summary>
+    public static ProcessStartInfo StartInfo(string[] wrapper, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in wrapper.Skip(1).Concat(wrapper.Length > 0 ? ["dotnet"] : []))
@@ -61,46 +57,32 @@ internal static class MilterProgram
             info.ArgumentList.Add(arg);
         }
 
-        return Process.Start(info)!;
+        return info;
     }
 
     public static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunWithAsync(null, args);
 
+    /// <summary>One command to its end; one that should have ended (e.g. a refused start) is killed after 60 s and fails the test.</summary>
     public static async Task<(int Exit, string Out, string Err)> RunWithAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using Process process = StartWith(environment, args);
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true); // a command that should have ended (e.g. a refused start) leaves nothing behind
-            throw;
-        }
-
-        return (process.ExitCode, await output, await error);
+        ProcessResult result = await ProcessRunner.RunAsync(StartInfo([], environment, args), TimeSpan.FromSeconds(60));
+        return (result.ExitCode, result.StdOut, result.StdErr);
     }
 
     /// <summary>True once <paramref name="spec"/> accepts a milter connection (within 10 s).</summary>
-    public static async Task<bool> ListensAsync(string spec)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
+    public static Task<bool> ListensAsync(string spec) => Eventually.HoldsAsync(() => AcceptsAsync(spec), TimeSpan.FromSeconds(10));
 
-        return false;
+    /// <summary>True when <paramref name="spec"/> accepts a milter connection now (the probe is closed at once).</summary>
+    public static async Task<bool> AcceptsAsync(string spec)
+    {
+        try
+        {
+            await using Milter.Protocol.Client.MilterClient probe = await Milter.Protocol.Client.MilterClient.ConnectAsync(spec, null, default);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -51,13 +51,5 @@ public class RedisAuthWarningTests
         milter.Output.Should().NotContain("lease-secret", "the password never reaches the log");
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        condition().Should().BeTrue();
-    }
+    private static Task WaitForAsync(Func<bool> condition) => Eventually.TrueAsync(condition, TimeSpan.FromSeconds(10), "the milter logs what Redis answered");
 }

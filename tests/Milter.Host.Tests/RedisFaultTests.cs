@@ -102,7 +102,7 @@ public class RedisFaultTests
     {
         const int Timeout = 250;
         using var store = new RedisLeaseStore(Server, new RedisLeaseSettings { TimeoutMilliseconds = Timeout }, TimeSpan.FromMinutes(30), NullLogger.Instance);
-        (await Eventually(async () => await store.CheckAsync(IPAddress.Parse("192.0.2.1"), default) == LeaseStatus.NotLeased)).Should().BeTrue("connected");
+        (await Reconnected(async () => await store.CheckAsync(IPAddress.Parse("192.0.2.1"), default) == LeaseStatus.NotLeased)).Should().BeTrue("connected");
         _redis!.Pause();
         try
         {
@@ -117,7 +117,7 @@ public class RedisFaultTests
             _redis.Resume();
         }
 
-        (await Eventually(async () => await store.CheckAsync(IPAddress.Parse("192.0.2.1"), default) == LeaseStatus.NotLeased)).Should().BeTrue("Redis answers again");
+        (await Reconnected(async () => await store.CheckAsync(IPAddress.Parse("192.0.2.1"), default) == LeaseStatus.NotLeased)).Should().BeTrue("Redis answers again");
     }
 
     [TestCase("Open", true)]
@@ -129,7 +129,7 @@ public class RedisFaultTests
         using var store = new RedisRateLimitStore(new RedisLimitSettings { Configuration = Server, TimeoutMilliseconds = Timeout, FailureMode = mode }, NullLogger.Instance);
         var limit = new RateLimit("ClientMessageRate", LimitScope.Client, 100, TimeSpan.FromMinutes(1));
         LimitKey key = LimitKey.ForClient(new ClientFacts("192.0.2.1").Address)!.Value;
-        (await Eventually(async () => !(await store.AcquireAsync(limit, key, 1, default)).Unavailable)).Should().BeTrue("connected");
+        (await Reconnected(async () => !(await store.AcquireAsync(limit, key, 1, default)).Unavailable)).Should().BeTrue("connected");
         _redis!.Pause();
         try
         {
@@ -146,7 +146,7 @@ public class RedisFaultTests
             _redis.Resume();
         }
 
-        (await Eventually(async () => !(await store.AcquireAsync(limit, key, 1, default)).Unavailable)).Should().BeTrue("Redis answers again");
+        (await Reconnected(async () => !(await store.AcquireAsync(limit, key, 1, default)).Unavailable)).Should().BeTrue("Redis answers again");
     }
 
     /// <summary>
@@ -238,16 +238,5 @@ public class RedisFaultTests
     }
 
     /// <summary>True once <paramref name="condition"/> holds (the client reconnects after a long hang), within 15 s.</summary>
-    private static async Task<bool> Eventually(Func<Task<bool>> condition)
-    {
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(100))
-        {
-            if (await condition())
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static Task<bool> Reconnected(Func<Task<bool>> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(15));
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests;
@@ -22,7 +21,7 @@ internal sealed class RedisServer : IDisposable
     public static async Task<RedisServer> StartAsync(string? password = null)
     {
         string server = Prerequisite.Program("redis-server", "redis-server");
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         var info = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }
             .Concat(password is null ? [] : ["--requirepass", password]))
@@ -36,18 +35,9 @@ internal sealed class RedisServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var redis = new RedisServer(process, port);
-        for (int i = 0; i < 100; i++)
+        if (await Eventually.HoldsAsync(() => Loopback.AcceptsAsync(port), TimeSpan.FromSeconds(5)))
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return redis;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            return redis;
         }
 
         redis.Dispose();

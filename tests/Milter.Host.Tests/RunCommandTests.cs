@@ -19,24 +19,11 @@ public class RunCommandTests
     [OneTimeSetUp]
     public static async Task StartMilter()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         _spec = $"inet:{port}@127.0.0.1";
         _stateDir = Directory.CreateTempSubdirectory("milter-run-test").FullName;
         _milter = MilterProgram.Start("run", "--listen", _spec, "--state-dir", _stateDir);
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                await using MilterClient probe = await MilterClient.ConnectAsync(_spec, null, default);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        Assert.Fail("milter run did not start listening");
+        (await MilterProgram.ListensAsync(_spec)).Should().BeTrue("milter run starts listening");
     }
 
     [OneTimeTearDown]

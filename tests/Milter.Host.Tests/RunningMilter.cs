@@ -1,27 +1,18 @@
-using System.Diagnostics;
-using System.Text;
-using Milter.Protocol.Client;
-
 namespace Milter.Host.Tests;
 
 /// <summary>A <c>milter run</c> child process on a free port with its own state directory and config; its output is collected.</summary>
 internal sealed class RunningMilter : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly BackgroundProcess _process;
     private readonly string _dir;
     private readonly bool _ownsDir = true;
 
-    private RunningMilter(Process process, string spec, string dir, bool ownsDir = true)
+    private RunningMilter(BackgroundProcess process, string spec, string dir, bool ownsDir = true)
     {
         _ownsDir = ownsDir;
         _process = process;
         Spec = spec;
         _dir = dir;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
 
     public string Spec { get; }
@@ -29,16 +20,8 @@ internal sealed class RunningMilter : IAsyncDisposable
     /// <summary>The <c>--state-dir</c> of this milter.</summary>
     public string StateDir => _dir;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    /// <summary>What it printed so far, stdout and stderr alike, a line each.</summary>
+    public string Output => _process.Output;
 
     /// <summary>
     /// The output once it contains <paramref name="text"/>, or as it is after <paramref name="timeout"/> (the log is
@@ -46,15 +29,8 @@ internal sealed class RunningMilter : IAsyncDisposable
     /// </summary>
     public async Task<string> OutputOnceItContainsAsync(string text, TimeSpan timeout)
     {
-        DateTime deadline = DateTime.UtcNow + timeout;
-        string output = Output;
-        while (!output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            output = Output;
-        }
-
-        return output;
+        await Eventually.HoldsAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout);
+        return Output;
     }
 
     /// <summary>Starts <c>milter run</c> with <paramref name="configJson"/> (the <c>Milter</c> section's content) and waits until it listens.</summary>
@@ -63,7 +39,7 @@ internal sealed class RunningMilter : IAsyncDisposable
         string dir = Directory.CreateTempSubdirectory("milter-limits-test").FullName;
         string config = Path.Combine(dir, "milter.json");
         await File.WriteAllTextAsync(config, "{ \"Milter\": " + configJson + " }");
-        var args = new List<string> { "run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--config", config, "--state-dir", dir };
+        var args = new List<string> { "run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--config", config, "--state-dir", dir };
         if (access is not null)
         {
             string file = Path.Combine(dir, "access");
@@ -71,27 +47,19 @@ internal sealed class RunningMilter : IAsyncDisposable
             args.AddRange(["--access", file]);
         }
 
-        return await WaitListeningAsync(new RunningMilter(MilterProgram.Start([.. args]), args[2], dir));
+        return await WaitListeningAsync(Start([], null, [.. args]), args[2], dir, ownsDir: true);
     }
 
     /// <summary>Starts <c>milter run --state-dir <paramref name="stateDir"/></c> (kept at dispose) with <paramref name="extraArgs"/>.</summary>
     public static Task<RunningMilter> StartInAsync(string stateDir, params string[] extraArgs) => StartWithAsync(null, stateDir, extraArgs);
 
     /// <summary>As <see cref="StartInAsync"/>, with <paramref name="environment"/> added to the child's.</summary>
-    public static async Task<RunningMilter> StartWithAsync(IReadOnlyDictionary<string, string>? environment, string stateDir, params string[] extraArgs)
-    {
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
-        string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
-        return await WaitListeningAsync(new RunningMilter(MilterProgram.StartWith(environment, args), spec, stateDir, ownsDir: false));
-    }
+    public static Task<RunningMilter> StartWithAsync(IReadOnlyDictionary<string, string>? environment, string stateDir, params string[] extraArgs) =>
+        StartUnderAsync([], environment, stateDir, extraArgs);
 
     /// <summary>Starts <c>milter run</c> under <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=N:N</c>) with <paramref name="extraArgs"/>.</summary>
-    public static async Task<RunningMilter> StartUnderAsync(string[] wrapper, string stateDir, params string[] extraArgs)
-    {
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
-        string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
-        return await WaitListeningAsync(new RunningMilter(MilterProgram.StartUnder(wrapper, null, args), spec, stateDir, ownsDir: false));
-    }
+    public static Task<RunningMilter> StartUnderAsync(string[] wrapper, string stateDir, params string[] extraArgs) =>
+        StartUnderAsync(wrapper, null, stateDir, extraArgs);
 
     public int ProcessId => _process.Id;
 
@@ -108,73 +76,45 @@ internal sealed class RunningMilter : IAsyncDisposable
     }
 
     /// <summary>kill -9, no shutdown of any kind.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    private static async Task<RunningMilter> WaitListeningAsync(RunningMilter milter)
-    {
-        for (int i = 0; i < 150; i++)
-        {
-            if (milter._process.HasExited)
-            {
-                break;
-            }
-
-            try
-            {
-                await using MilterClient probe = await MilterClient.ConnectAsync(milter.Spec, null, default);
-                return milter;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        string output = milter.Output;
-        await milter.DisposeAsync();
-        throw new InvalidOperationException("milter run did not start listening:\n" + output);
-    }
-
-    /// <summary>Stops the milter as systemd does (SIGTERM) and waits for it to exit; returns its exit code.</summary>
+    /// <summary>Stops the milter as systemd does (SIGTERM) and waits (up to 30 s, then SIGKILL) for it to exit; returns its exit code.</summary>
     public async Task<int> TerminateAsync()
     {
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
+        await _process.StopAsync(TimeSpan.FromSeconds(30));
         return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        await _process.DisposeAsync();
         if (_ownsDir)
         {
             Directory.Delete(_dir, recursive: true);
         }
     }
 
-    private void Append(string? line)
+    private static async Task<RunningMilter> StartUnderAsync(string[] wrapper, IReadOnlyDictionary<string, string>? environment, string stateDir, string[] extraArgs)
     {
-        if (line is not null)
+        string spec = $"inet:{FreePort.Next()}@127.0.0.1";
+        string[] args = ["run", "--listen", spec, "--state-dir", stateDir, .. extraArgs];
+        return await WaitListeningAsync(Start(wrapper, environment, args), spec, stateDir, ownsDir: false);
+    }
+
+    // stdout and stderr alike in Output: tests read log lines from both
+    private static BackgroundProcess Start(string[] wrapper, IReadOnlyDictionary<string, string>? environment, string[] args) =>
+        BackgroundProcess.Start(MilterProgram.StartInfo(wrapper, environment, args), errorMark: string.Empty);
+
+    private static async Task<RunningMilter> WaitListeningAsync(BackgroundProcess process, string spec, string dir, bool ownsDir)
+    {
+        var milter = new RunningMilter(process, spec, dir, ownsDir);
+        if (await Eventually.HoldsAsync(async () => process.HasExited || await MilterProgram.AcceptsAsync(spec), TimeSpan.FromSeconds(15)) && !process.HasExited)
         {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
+            return milter;
         }
+
+        string output = milter.Output;
+        await milter.DisposeAsync();
+        throw new InvalidOperationException("milter run did not start listening:\n" + output);
     }
 }

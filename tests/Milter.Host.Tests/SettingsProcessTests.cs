@@ -64,7 +64,7 @@ public class SettingsProcessTests
     public async Task Run_SettingsPastWhatTheirTimersHold_ExitTwo_OneLineEach()
     {
         string config = Config("""{ "Listener": { "IdleTimeoutSeconds": 4300000, "HandlerTimeoutSeconds": 99999999999 }, "Leases": { "Ttl": "3000000.00:00:00" } }""");
-        var run = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", _dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+        var run = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", _dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
         run.Exit.Should().Be(2, run.Err);
         run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().BeEquivalentTo(
             "milter run: Milter:Listener:HandlerTimeoutSeconds: must be between 0.1 and 3600, not 99999999999",

@@ -88,7 +88,7 @@ public sealed class ConformanceProbeTests
     public async Task Probe_AgainstPolicyMilter_MatchesTheLibmilterCaptureExceptDocumentedDeviations()
     {
         List<(string Probe, string Result)> expected = await ExpectedAsync(PolicyMilterDeviations);
-        string rules = Artifacts.NewTempDirectory("probe-rules-");
+        string rules = TempDirectories.New("probe-rules-");
         string[] files = ["access", "relay-domains", "local-host-names"];
         foreach (string file in files)
         {

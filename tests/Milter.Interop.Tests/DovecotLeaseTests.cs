@@ -15,7 +15,7 @@ namespace Milter.Interop.Tests;
 [TestFixture]
 [Category("Sendmail")]
 [NonParallelizable] // times a short TTL: keep the machine quiet
-public sealed partial class DovecotLeaseTests
+public sealed partial class DovecotLeaseTests : OwningFixture
 {
     private const string Access = "# no Connect: rules: relaying only by lease\n";
     private const string Relayed = "250 2.1.5 <x@remote.example>... Recipient ok";
@@ -23,44 +23,17 @@ public sealed partial class DovecotLeaseTests
     private DovecotServer? _dovecot;
     private SendmailRig? _rig;
     private MilterProcess? _milter;
-    private string _rules = null!;
+    private RuleFiles _rules = null!;
     private string _state = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _dovecot = await DovecotServer.StartAsync();
-        _rules = Artifacts.NewTempDirectory("lease-rules-");
-        _state = Artifacts.NewTempDirectory("lease-state-");
-        await File.WriteAllTextAsync(Path.Combine(_rules, "access"), Access);
-        await File.WriteAllTextAsync(Path.Combine(_rules, "relay-domains"), "# class R\nrelayed.example\n");
-        await File.WriteAllTextAsync(Path.Combine(_rules, "local-host-names"), "# class w\nlocal.test.example\n");
-        _milter = await StartMilterAsync(ShortTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture), port: null);
-        _rig = await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_rig is not null)
-            {
-                await _rig.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_milter is not null)
-            {
-                await _milter.DisposeAsync();
-            }
-
-            if (_dovecot is not null)
-            {
-                await _dovecot.DisposeAsync();
-            }
-        }
+        _dovecot = Owned.Add(await DovecotServer.StartAsync());
+        _state = TempDirectories.New("lease-state-");
+        _rules = await RuleFiles.WriteAsync(TempDirectories.New("lease-rules-"), Access);
+        _milter = Owned.Add(await StartMilterAsync(ShortTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture), port: null));
+        _rig = Owned.Add(await SendmailRig.StartWithSnippetsAsync(_milter.Spec, RepoLayout.AuthoritativeDeployment));
     }
 
     [Test]
@@ -70,10 +43,10 @@ public sealed partial class DovecotLeaseTests
         int mark = _milter!.LineCount;
 
         (await _dovecot!.LoginAsync("127.0.0.5", "wrong")).Should().BeFalse();
-        await WaitForAsync(() => _dovecot.ReadLog().Contains("auth failed", StringComparison.Ordinal), "dovecot logs the failure");
-        await Task.Delay(500); // the follower polls every 100 ms
-
-        _milter.Output.Split('\n').Skip(mark).Should().NotContain(l => l.Contains("lease added", StringComparison.Ordinal), _dovecot.ReadLog());
+        await Eventually.TrueAsync(() => _dovecot.ReadLog().Contains("auth failed", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "dovecot logs the failure");
+        // Nothing signals that a lease was NOT added: watch several polls of the follower (every 100 ms).
+        await Consistently.TrueAsync(
+            () => !_milter.Output.Split('\n').Skip(mark).Any(l => l.Contains("lease added", StringComparison.Ordinal)), TimeSpan.FromMilliseconds(500), "no lease for a failed login", _dovecot.ReadLog);
         SwaksTranscript smtp = await SendAsync("127.0.0.5");
         smtp.ServerLines.Should().Contain(l => l.Contains("Relaying denied", StringComparison.Ordinal), "{0}", smtp);
     }
@@ -95,7 +68,7 @@ public sealed partial class DovecotLeaseTests
         leased.AcceptedQueueId.Should().NotBeNull("{0}", leased);
         other.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. Proper authentication required.", "{0}", other);
 
-        await Task.Delay(ShortTtl - added.Elapsed + TimeSpan.FromMilliseconds(500));
+        await Task.Delay(ShortTtl - added.Elapsed + TimeSpan.FromMilliseconds(500)); // waits out the lease's TTL: the behaviour under test
         SwaksTranscript expired = await SendAsync("127.0.0.5");
         expired.ServerLines.Should().Contain("550 5.7.1 <x@remote.example>... Relaying denied. Proper authentication required.", "the lease has expired:\n{0}", expired);
     }
@@ -110,9 +83,8 @@ public sealed partial class DovecotLeaseTests
         await _milter.WaitForLineAsync(LeaseAdded(), TimeSpan.FromSeconds(5), mark);
 
         await RestartMilterAsync("5m");
-        await Task.Delay(500); // several polls of the restarted follower
-
-        _milter.Output.Should().NotContain("lease added", "the restarted follower continues after the lines it has read");
+        await Consistently.TrueAsync( // several polls of the restarted follower
+            () => !_milter.Output.Contains("lease added", StringComparison.Ordinal), TimeSpan.FromMilliseconds(500), "the restarted follower continues after the lines it has read");
         SwaksTranscript smtp = await SendAsync("127.0.0.5");
         smtp.ServerLines.Should().Contain(Relayed, "the lease is in the durable store:\n{0}\n{1}", smtp, _milter.Output);
         smtp.AcceptedQueueId.Should().NotBeNull("{0}", smtp);
@@ -120,9 +92,7 @@ public sealed partial class DovecotLeaseTests
 
     private Task<MilterProcess> StartMilterAsync(string ttl, int? port) =>
         MilterProcess.StartPolicyMilterAsync(
-            Path.Combine(_rules, "access"),
-            Path.Combine(_rules, "relay-domains"),
-            Path.Combine(_rules, "local-host-names"),
+            _rules,
             _state,
             new Dictionary<string, string>
             {
@@ -139,20 +109,10 @@ public sealed partial class DovecotLeaseTests
         await _milter.StopAsync();
         await _milter.DisposeAsync();
         _milter = null;
-        _milter = await StartMilterAsync(ttl, port); // Sendmail's cf names this port
+        _milter = Owned.Add(await StartMilterAsync(ttl, port)); // Sendmail's cf names this port
     }
 
     private Task<SwaksTranscript> SendAsync(string from) => SendmailPolicyTests.SendAsync(_rig!, from, "x@remote.example");
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        condition().Should().BeTrue(what);
-    }
 
     [GeneratedRegex(@"lease added source=log:dovecot client=127\.0\.0\.5 user=bob ")]
     private static partial Regex LeaseAdded();

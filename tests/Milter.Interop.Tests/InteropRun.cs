@@ -8,5 +8,5 @@ namespace Milter.Interop.Tests;
 public sealed class InteropRun
 {
     [OneTimeTearDown]
-    public void DeleteTempFiles() => Artifacts.Cleanup();
+    public void DeleteTempFiles() => TempDirectories.Cleanup();
 }

@@ -14,7 +14,7 @@ namespace Milter.Interop.Tests;
 [TestFixture]
 [Category("Journal")]
 [NonParallelizable]
-public sealed partial class JournalFeedTests
+public sealed partial class JournalFeedTests : OwningFixture
 {
     private const string Access = "# no Connect: rules: relaying only by lease\n";
     private UnprivilegedUser? _attacker;
@@ -26,36 +26,12 @@ public sealed partial class JournalFeedTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        _attacker = await UnprivilegedUser.CreateAsync(UnprivilegedUser.AttackerName);
-        _journal = await PrivateJournal.StartAsync();
-        _rules = Artifacts.NewTempDirectory("journal-rules-");
-        _state = Artifacts.NewTempDirectory("journal-state-");
+        _attacker = Owned.Add(await UnprivilegedUser.CreateAsync(UnprivilegedUser.AttackerName));
+        _journal = Owned.Add(await PrivateJournal.StartAsync());
+        _rules = TempDirectories.New("journal-rules-");
+        _state = TempDirectories.New("journal-state-");
         await File.WriteAllTextAsync(Path.Combine(_rules, "access"), Access);
-        _milter = await StartMilterAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_milter is not null)
-            {
-                await _milter.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_journal is not null)
-            {
-                await _journal.DisposeAsync();
-            }
-
-            if (_attacker is not null)
-            {
-                await _attacker.DisposeAsync();
-            }
-        }
+        _milter = Owned.Add(await StartMilterAsync());
     }
 
     [Test]
@@ -84,7 +60,7 @@ public sealed partial class JournalFeedTests
         File.Exists(Path.Combine(_state, "journal.cursor")).Should().BeTrue();
 
         (await _journal!.LogAsync("dovecot[1]", Login("127.0.0.58"))).ExitCode.Should().Be(0); // while the milter is down
-        _milter = await StartMilterAsync();
+        _milter = Owned.Add(await StartMilterAsync());
         await _milter.WaitForLineAsync(LeaseAdded("127.0.0.58"), TimeSpan.FromSeconds(20));
 
         _milter.Output.Should().NotContain("client=127.0.0.57", "the entries read before the restart are not read again");

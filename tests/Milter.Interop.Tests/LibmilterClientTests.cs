@@ -12,7 +12,7 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Interop")]
-public sealed class LibmilterClientTests
+public sealed class LibmilterClientTests : OwningFixture
 {
     private MilterProcess? _libmilter;
     private MilterProcess? _reference;
@@ -30,25 +30,11 @@ public sealed class LibmilterClientTests
         Task<MilterProcess> reference = MilterProcess.StartReferenceFilterAsync();
         try
         {
-            _libmilter = await libmilter;
+            _libmilter = Owned.Add(await libmilter);
         }
         finally
         {
-            _reference = await reference;
-        }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopMilters()
-    {
-        if (_libmilter is not null)
-        {
-            await _libmilter.DisposeAsync();
-        }
-
-        if (_reference is not null)
-        {
-            await _reference.DisposeAsync();
+            _reference = Owned.Add(await reference);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Interop")]
-public sealed class MiltertestTests
+public sealed class MiltertestTests : OwningFixture
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(60);
 
@@ -32,25 +32,11 @@ public sealed class MiltertestTests
         Task<MilterProcess> libmilter = MilterProcess.StartRefMilterAsync();
         try
         {
-            _filter = await MilterProcess.StartReferenceFilterAsync();
+            _filter = Owned.Add(await MilterProcess.StartReferenceFilterAsync());
         }
         finally
         {
-            _libmilter = await libmilter;
-        }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopMilters()
-    {
-        if (_filter is not null)
-        {
-            await _filter.DisposeAsync();
-        }
-
-        if (_libmilter is not null)
-        {
-            await _libmilter.DisposeAsync();
+            _libmilter = Owned.Add(await libmilter);
         }
     }
 

@@ -83,17 +83,6 @@ public sealed partial class PackageTests
         received.Should().AllSatisfy(h => h.Should().NotMatchRegex(@"\(\d+\.\d+[.\d]*/\d+\.\d+", "no ($v/$Z) in a Received header"));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, WalkthroughRig rig)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out: {what}\n{rig.MilterLog}\n{rig.StepsLog}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what, WalkthroughRig rig) =>
+        Eventually.TrueAsync(condition, TimeSpan.FromSeconds(60), what, () => $"{rig.MilterLog}\n{rig.StepsLog}");
 }

@@ -13,23 +13,14 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixExtraLayerTests
+public sealed class PostfixExtraLayerTests : OwningFixture
 {
     private PostfixPolicyStack? _stack;
 
     [OneTimeSetUp]
     public async Task StartMilterAndPostfix() =>
-        _stack = await PostfixPolicyStack.StartAsync(
-            "mynetworks = 127.0.0.1/32 127.0.0.6/32\n", snippet: RepoLayout.PostfixExtraLayerSnippet, socketMapPort: FreePort.Next());
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+        _stack = Owned.Add(await PostfixPolicyStack.StartAsync(
+            "mynetworks = 127.0.0.1/32 127.0.0.6/32\n", snippet: RepoLayout.PostfixExtraLayerSnippet, socketMapPort: FreePort.Next()));
 
     [Test]
     public async Task ClientOutsideMynetworks_RelayRefusedByPostfixItself()

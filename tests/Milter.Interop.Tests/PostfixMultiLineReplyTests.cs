@@ -10,21 +10,12 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixMultiLineReplyTests
+public sealed class PostfixMultiLineReplyTests : OwningFixture
 {
     private PostfixPolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndPostfix() => _stack = await PostfixPolicyStack.StartAsync(settings: MultiLineReplies.Settings);
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndPostfix() => _stack = Owned.Add(await PostfixPolicyStack.StartAsync(settings: MultiLineReplies.Settings));
 
     [Test]
     public async Task ConfiguredMultiLineRefusal_ReachesTheClient_AsOneReplyOfTwoLines()

@@ -10,21 +10,12 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixPolicyMilterDownTests
+public sealed class PostfixPolicyMilterDownTests : OwningFixture
 {
     private PostfixPolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndPostfix() => _stack = await PostfixPolicyStack.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndPostfix() => _stack = Owned.Add(await PostfixPolicyStack.StartAsync());
 
     [Test]
     public async Task MilterStopped_RemoteRecipient_Tempfails451_NeverRelayed()

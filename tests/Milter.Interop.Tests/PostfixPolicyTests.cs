@@ -15,23 +15,14 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixPolicyTests
+public sealed class PostfixPolicyTests : OwningFixture
 {
     private PostfixPolicyStack? _stack;
 
     private PostfixPolicyStack Stack => _stack!;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndPostfix() => _stack = await PostfixPolicyStack.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndPostfix() => _stack = Owned.Add(await PostfixPolicyStack.StartAsync());
 
     [Test]
     public void Config_IsTheShippedSnippet_WithOnlyTheMilterSocketChanged()
@@ -146,21 +137,13 @@ public sealed class PostfixPolicyTests
     {
         string? id = smtp.PostfixQueueId;
         id.Should().NotBeNull("{0}", smtp);
-        string[] delivered = [];
-        for (int i = 0; i < 100; i++)
-        {
-            delivered = Stack.Rig.Log.Split('\n')
-                .Where(l => l.Contains($" {id}: to=<", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal))
-                .Select(l => l[(l.IndexOf(" to=<", StringComparison.Ordinal) + 5)..])
-                .Select(l => l[..l.IndexOf('>', StringComparison.Ordinal)])
-                .ToArray();
-            if (delivered.Length >= recipients.Length)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        string[] Delivered() => Stack.Rig.Log.Split('\n')
+            .Where(l => l.Contains($" {id}: to=<", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" to=<", StringComparison.Ordinal) + 5)..])
+            .Select(l => l[..l.IndexOf('>', StringComparison.Ordinal)])
+            .ToArray();
+        await Eventually.HoldsAsync(() => Delivered().Length >= recipients.Length, TimeSpan.FromSeconds(10));
+        string[] delivered = Delivered();
 
         delivered.Should().BeEquivalentTo(recipients, "Postfix routed {0} to the discard sink:\n{1}", id, string.Join('\n', Stack.Rig.Log.Split('\n').Where(l => l.Contains(id!, StringComparison.Ordinal))));
     }

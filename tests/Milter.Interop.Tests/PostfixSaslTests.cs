@@ -13,7 +13,7 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixSaslTests
+public sealed class PostfixSaslTests : OwningFixture
 {
     private DovecotServer? _dovecot;
     private PostfixPolicyStack? _stack;
@@ -23,33 +23,14 @@ public sealed class PostfixSaslTests
     {
         PostfixRig.RequireRunnable();
         Tools.Require("dovecot", "dovecot-pop3d");
-        _dovecot = await DovecotServer.StartAsync(authListener: true);
+        _dovecot = Owned.Add(await DovecotServer.StartAsync(authListener: true));
         string sasl = string.Create(CultureInfo.InvariantCulture, $"""
             smtpd_sasl_auth_enable = yes
             smtpd_sasl_type = dovecot
             smtpd_sasl_path = inet:127.0.0.1:{_dovecot.AuthPort}
 
             """);
-        _stack = await PostfixPolicyStack.StartAsync(sasl);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_stack is not null)
-            {
-                await _stack.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_dovecot is not null)
-            {
-                await _dovecot.DisposeAsync();
-            }
-        }
+        _stack = Owned.Add(await PostfixPolicyStack.StartAsync(sasl));
     }
 
     [Test]

@@ -11,42 +11,16 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Postfix")]
-public sealed class PostfixTests
+public sealed class PostfixTests : ReferenceFilterFixture<PostfixRig>
 {
-    private MilterProcess? _filter;
-    private PostfixRig? _rig;
+    protected override void RequireMta() => PostfixRig.RequireRunnable();
 
-    [OneTimeSetUp]
-    public async Task StartFilterAndPostfix()
-    {
-        PostfixRig.RequireRunnable();
-        _filter = await MilterProcess.StartReferenceFilterAsync();
-        _rig = await PostfixRig.StartAsync(_filter.Spec);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_rig is not null)
-            {
-                await _rig.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_filter is not null)
-            {
-                await _filter.DisposeAsync();
-            }
-        }
-    }
+    protected override Task<PostfixRig> StartMtaAsync(string milterSpec) => PostfixRig.StartAsync(milterSpec);
 
     [Test]
     public async Task EndOfData_MultilineReply_ReachesTheClientAsTwoLines()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com", "--header", "X-Ref-Action: multiline");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com", "--header", "X-Ref-Action: multiline");
 
         smtp.ServerLines.Should().ContainInOrder(["354 End data with <CR><LF>.<CR><LF>", "550-5.7.1 first line", "550 5.7.1 second line"], "{0}", smtp);
         smtp.PostfixQueueId.Should().BeNull("{0}", smtp);
@@ -55,7 +29,7 @@ public sealed class PostfixTests
     [Test]
     public async Task MailFrom_RejectAddress_ClientSeesTheFiltersText()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--from", "reject@example.org", "--to", "bob@example.com", "--quit-after", "RCPT");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--from", "reject@example.org", "--to", "bob@example.com", "--quit-after", "RCPT");
 
         smtp.ServerLines.Should().Contain("550 5.7.1 Sender rejected by ref milter", "{0}", smtp);
     }
@@ -63,7 +37,7 @@ public sealed class PostfixTests
     [Test]
     public async Task RcptTo_BadRecipient_RejectedWithText_AndTheMessageGoesToTheOthers()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com,badrcpt@example.com", "--header", "Subject: two rcpts");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com,badrcpt@example.com", "--header", "Subject: two rcpts");
 
         smtp.ServerLines.Should().ContainInOrder(["250 2.1.5 Ok", "550 5.1.1 No such user here"], "{0}", smtp);
         smtp.PostfixQueueId.Should().NotBeNull("the transaction continues after a recipient reject:\n{0}", smtp);
@@ -72,7 +46,7 @@ public sealed class PostfixTests
     [Test]
     public async Task MailFrom_TempfailAddress_ClientSees451()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--from", "tempfail@example.org", "--to", "bob@example.com", "--quit-after", "RCPT");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--from", "tempfail@example.org", "--to", "bob@example.com", "--quit-after", "RCPT");
 
         smtp.ServerLines.Should().Contain("451 4.7.1 Service unavailable - try again later", "Postfix's text for a plain TEMPFAIL:\n{0}", smtp);
     }
@@ -80,7 +54,7 @@ public sealed class PostfixTests
     [Test]
     public async Task Connect_FromRejectExample_ClientSees554Greeting()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--local-interface", "127.0.0.6", "--from", "alice@example.org", "--to", "bob@example.com");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--local-interface", "127.0.0.6", "--from", "alice@example.org", "--to", "bob@example.com");
 
         smtp.ServerLines.Should().NotBeEmpty("{0}", smtp);
         smtp.ServerLines[0].Should().Be("554 mta.test.example ESMTP not accepting connections", "Postfix, like Sendmail, shows its own banner for a connect reject:\n{0}", smtp);
@@ -90,7 +64,7 @@ public sealed class PostfixTests
     [Test]
     public async Task Message_Accepted_WithTheFiltersChangesApplied()
     {
-        SwaksTranscript smtp = await _rig!.SwaksAsync("--from", "alice@example.org", "--to", "bob@remote.example.net", "--header", "Subject: accepted");
+        SwaksTranscript smtp = await Rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@remote.example.net", "--header", "Subject: accepted");
 
         string? id = smtp.PostfixQueueId;
         id.Should().NotBeNull("{0}", smtp);
@@ -99,20 +73,11 @@ public sealed class PostfixTests
         log.Should().Contain($"{id}: to=<bob@remote.example.net>").And.Contain($"{id}: to=<bcc@example.net>", "{0}", log);
     }
 
+    /// <summary>Postfix's log lines of <paramref name="queueId"/> once they contain <paramref name="marker"/> (or as they are after 10 s).</summary>
     private async Task<string> WaitForLogAsync(string queueId, string marker)
     {
-        string lines = string.Empty;
-        for (int i = 0; i < 100; i++)
-        {
-            lines = string.Join('\n', _rig!.Log.Split('\n').Where(l => l.Contains(queueId, StringComparison.Ordinal)));
-            if (lines.Contains($"{queueId}: {marker}", StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return lines;
+        string Lines() => string.Join('\n', Rig.Log.Split('\n').Where(l => l.Contains(queueId, StringComparison.Ordinal)));
+        await Eventually.HoldsAsync(() => Lines().Contains($"{queueId}: {marker}", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        return Lines();
     }
 }

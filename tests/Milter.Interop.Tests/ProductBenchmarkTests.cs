@@ -22,7 +22,7 @@ public sealed class ProductBenchmarkTests
         Tools.Require("gcc", "gcc");
         Tools.Require("jq", "jq");
         Tools.RequireFile("/usr/include/libmilter/mfapi.h", "libmilter headers (Debian package 'libmilter-dev')");
-        string output = Artifacts.NewTempDirectory("product-bench-");
+        string output = TempDirectories.New("product-bench-");
         string host = Path.GetDirectoryName(await Artifacts.MilterHostDllAsync())!;
         string benchmarks = Path.Combine(RepoLayout.Root, "tests", "Milter.Benchmarks", "bin", RepoLayout.Configuration, "net10.0");
         Tools.RequireFile(Path.Combine(benchmarks, "Milter.Benchmarks"), "tests/Milter.Benchmarks built with this project");

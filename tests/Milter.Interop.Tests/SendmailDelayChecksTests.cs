@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;
@@ -15,7 +14,7 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed class SendmailDelayChecksFriendTests
+public sealed class SendmailDelayChecksFriendTests : OwningFixture
 {
     private const string Access = PolicyStack.BaseAccess + "From:forged.example\tOK\nSpam:postmaster@\tFRIEND\n";
     private PolicyStack? _stack;
@@ -26,24 +25,8 @@ public sealed class SendmailDelayChecksFriendTests
     [OneTimeSetUp]
     public async Task StartMilterAndSendmail()
     {
-        _dns = await TestDnsServer.StartAsync();
-        _stack = await PolicyStack.StartAsync(new Dictionary<string, string> { ["Milter__Policy__DelayChecks"] = "Friend" }, dns: _dns, access: Access);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_stack is not null)
-            {
-                await _stack.DisposeAsync();
-            }
-        }
-        finally
-        {
-            _dns?.Dispose();
-        }
+        _dns = Owned.Add(await TestDnsServer.StartAsync());
+        _stack = Owned.Add(await PolicyStack.StartAsync(new Dictionary<string, string> { ["Milter__Policy__DelayChecks"] = "Friend" }, dns: _dns, access: Access));
     }
 
     [Test]

@@ -10,49 +10,22 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed class SendmailFilterDownTests
+public sealed class SendmailFilterDownTests : ReferenceFilterFixture<SendmailRig>
 {
-    private MilterProcess? _filter;
-    private SendmailRig? _rig;
-
-    [OneTimeSetUp]
-    public async Task StartFilterAndSendmail()
-    {
-        _filter = await MilterProcess.StartReferenceFilterAsync();
-        _rig = await SendmailRig.StartAsync(_filter.Spec);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_rig is not null)
-            {
-                await _rig.DisposeAsync();
-            }
-        }
-        finally
-        {
-            if (_filter is not null)
-            {
-                await _filter.DisposeAsync();
-            }
-        }
-    }
+    protected override Task<SendmailRig> StartMtaAsync(string milterSpec) => SendmailRig.StartAsync(milterSpec);
 
     [Test]
     public async Task FilterStopped_Sendmail_Tempfails451AndQueuesNothing()
     {
-        SwaksTranscript before = await _rig!.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com");
+        SwaksTranscript before = await Rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com");
         before.AcceptedQueueId.Should().NotBeNull("with the filter up the message is accepted:\n{0}", before);
 
-        await _filter!.StopAsync();
-        _filter.HasExited.Should().BeTrue();
-        SwaksTranscript after = await _rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com");
+        await Filter.StopAsync();
+        Filter.HasExited.Should().BeTrue();
+        SwaksTranscript after = await Rig.SwaksAsync("--from", "alice@example.org", "--to", "bob@example.com");
 
         after.ServerLines.Should().Contain("451 4.3.2 Please try again later", "{0}", after);
         after.ServerLines.Should().NotContain(l => l.StartsWith("250 2.0.0", StringComparison.Ordinal) || l.StartsWith("354", StringComparison.Ordinal), "{0}", after);
-        _rig.QueuedIds().Should().Equal([before.AcceptedQueueId!], "nothing may be queued unfiltered");
+        Rig.QueuedIds().Should().Equal([before.AcceptedQueueId!], "nothing may be queued unfiltered");
     }
 }

@@ -10,21 +10,12 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed class SendmailMultiLineReplyTests
+public sealed class SendmailMultiLineReplyTests : OwningFixture
 {
     private PolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync(MultiLineReplies.Settings);
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndSendmail() => _stack = Owned.Add(await PolicyStack.StartAsync(MultiLineReplies.Settings));
 
     [Test]
     public async Task ConfiguredMultiLineRefusal_ReachesTheClient_AsOneReplyOfTwoLines()

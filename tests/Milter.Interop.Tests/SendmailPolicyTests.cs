@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Milter.Interop.Tests.Support;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Interop.Tests;
@@ -21,7 +20,7 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed partial class SendmailPolicyTests
+public sealed partial class SendmailPolicyTests : OwningFixture
 {
     private const int MailBombCount = 3;
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(5);
@@ -35,31 +34,15 @@ public sealed partial class SendmailPolicyTests
     [OneTimeSetUp]
     public async Task StartMilterAndSendmail()
     {
-        _dns = await TestDnsServer.StartAsync();
-        _stack = await PolicyStack.StartAsync(
+        _dns = Owned.Add(await TestDnsServer.StartAsync());
+        _stack = Owned.Add(await PolicyStack.StartAsync(
             new Dictionary<string, string>
             {
                 ["Milter__Limits__MailBomb__Count"] = MailBombCount.ToString(CultureInfo.InvariantCulture),
                 ["Milter__Limits__UserMessageRate__Count"] = "1",
                 ["Milter__Limits__UserMessageRate__Audit"] = "true",
             },
-            dns: _dns);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        try
-        {
-            if (_stack is not null)
-            {
-                await _stack.DisposeAsync();
-            }
-        }
-        finally
-        {
-            _dns?.Dispose();
-        }
+            dns: _dns));
     }
 
     [Test]
@@ -417,21 +400,12 @@ public sealed partial class SendmailPolicyTests
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed class SendmailPolicyMilterDownTests
+public sealed class SendmailPolicyMilterDownTests : OwningFixture
 {
     private PolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+    public async Task StartMilterAndSendmail() => _stack = Owned.Add(await PolicyStack.StartAsync());
 
     [Test]
     public async Task MilterStopped_RemoteRecipient_Tempfails451_NeverRelayed()

@@ -12,27 +12,18 @@ namespace Milter.Interop.Tests;
 /// </summary>
 [TestFixture]
 [Category("Sendmail")]
-public sealed class SendmailSocketMapTests
+public sealed class SendmailSocketMapTests : OwningFixture
 {
     private PolicyStack? _stack;
 
     [OneTimeSetUp]
-    public async Task StartMilterAndSendmail() => _stack = await PolicyStack.StartAsync(
+    public async Task StartMilterAndSendmail() => _stack = Owned.Add(await PolicyStack.StartAsync(
         new Dictionary<string, string>
         {
             ["Milter__Leases__SocketMap__IdleTimeoutSeconds"] = "2",
             ["Logging__LogLevel__Milter.Host.SocketMap.SocketMapService"] = "Debug",
         },
-        socketMapMode: true);
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-    }
+        socketMapMode: true));
 
     [Test]
     public void Config_IsTheShippedSocketMapSnippet_WithoutAMilterOrPromiscuousRelay()

@@ -56,14 +56,12 @@ public sealed partial class TrustBoundaryTests
         _state = Directory.CreateDirectory(Path.Combine(_dir, "state")).FullName;
         string rules = Directory.CreateDirectory(Path.Combine(_dir, "rules")).FullName;
         string maillog = Directory.CreateDirectory(Path.Combine(_dir, "log")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(rules, "access"), PolicyStack.BaseAccess);
-        await File.WriteAllTextAsync(Path.Combine(rules, "relay-domains"), "# class R\nrelayed.example\n");
-        await File.WriteAllTextAsync(Path.Combine(rules, "local-host-names"), "# class w\nlocal.test.example\n");
+        RuleFiles files = await RuleFiles.WriteAsync(rules, PolicyStack.BaseAccess);
         await File.WriteAllTextAsync(Path.Combine(rules, "dracd.allow"), "255.255.255.255 127.0.0.1\n255.255.255.255 127.0.0.2\n");
         _syslog = SyslogFileWriter.Start(Path.Combine(maillog, "dev-log"), Path.Combine(maillog, "mail.log"));
-        _dracPort = FreeUdpPort();
+        _dracPort = FreePort.NextUdp();
         _milter = await MilterProcess.StartPolicyMilterAsync(
-            Path.Combine(rules, "access"), Path.Combine(rules, "relay-domains"), Path.Combine(rules, "local-host-names"), _state,
+            files, _state,
             new Dictionary<string, string>
             {
                 ["Milter__Leases__MaxEntries"] = "100", // small, so that a flood would evict
@@ -153,7 +151,7 @@ public sealed partial class TrustBoundaryTests
             $"imap-login: Login: user=<x>, method=PLAIN, rip={Attacker}, lip=127.0.0.1, mpid=1, TLS, session=<s>");
         logger.ExitCode.Should().Be(0, "{0}", logger);
 
-        await WaitForAsync(() => _milter!.Output.Contains("in syslog form ignored", StringComparison.Ordinal), "the follower reads the line");
+        await Eventually.TrueAsync(() => _milter!.Output.Contains("in syslog form ignored", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the follower reads the line");
         (await File.ReadAllTextAsync(_syslog.LogFile)).Should().Contain($"testhost dovecot[1]: imap-login: Login: user=<x>, method=PLAIN, rip={Attacker}", "the attacker's line is in the file, as syslog would write it");
         (await LeasedAsync(Attacker)).Should().BeFalse();
     }
@@ -271,21 +269,4 @@ public sealed partial class TrustBoundaryTests
         (await ProcessRunner.RunAsync("/bin/chown", [$"{AttackerUser.Name}:{AttackerUser.Name}", path], TimeSpan.FromSeconds(10))).ExitCode.Should().Be(0);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        condition().Should().BeTrue(what);
-    }
 }

@@ -109,7 +109,7 @@ public sealed class ReplyTranslationTests
         var sessions = Sessions();
         using var workspace = OracleWorkspace.Create("bd-");
         var (_, rules, predicted) = await PredictAsync(workspace, profile, sessions);
-        var port = FreePort();
+        var port = FreePort.Next();
         var daemonCf = SendmailConfig.ForRules(await SendmailConfig.BuildAsync(profile, workspace, port), rules);
 
         var observed = await SmtpSessions.RunDaemonAsync(workspace, daemonCf, port, sessions);
@@ -141,14 +141,5 @@ public sealed class ReplyTranslationTests
         }
 
         return text.ToString();
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

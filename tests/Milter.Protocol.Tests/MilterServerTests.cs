@@ -5,7 +5,6 @@ using FluentAssertions;
 using Milter.Protocol.Client;
 using Milter.Protocol.Tests.Support;
 using Milter.Protocol.Transport;
-using Milter.Tests.Common;
 using NUnit.Framework;
 using static Milter.Protocol.Tests.Support.Frames;
 

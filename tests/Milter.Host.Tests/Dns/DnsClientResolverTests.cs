@@ -5,7 +5,6 @@ using FluentAssertions;
 using Milter.Host.Dns;
 using Milter.Policy.Dns;
 using Milter.Policy.Model;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests.Dns;

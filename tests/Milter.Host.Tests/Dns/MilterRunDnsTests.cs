@@ -1,7 +1,6 @@
 using System.Net;
 using FluentAssertions;
 using Milter.Protocol.Client;
-using Milter.Tests.Shared;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests.Dns;

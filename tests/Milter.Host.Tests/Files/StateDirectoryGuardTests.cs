@@ -101,7 +101,7 @@ public sealed class StateDirectoryGuardTests
         File.SetUnixFileMode(state, Open);
         File.CreateSymbolicLink(Path.Combine(state, "rules.json.tmp"), victim);
 
-        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", state);
+        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", state);
 
         exit.Should().Be(1, error);
         error.Should().Contain($"milter run: state directory {state}: owner").And.Contain("mode 0777: writable by every user");

@@ -160,7 +160,7 @@ public class SqliteLeaseStoreFaultTests
     public async Task Run_WithABadRow_ExitsOne_OneLine_NoStackTrace()
     {
         CreateTableWith("INSERT INTO leases VALUES ('192.0.2.9', 99999999999999999, 'admin', NULL)");
-        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + DbPath);
+        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + DbPath);
         run.Exit.Should().Be(1, run.Err);
         run.Err.Trim().Should().Be($"milter run: lease store sqlite:{DbPath}: bad row (address '192.0.2.9'): expires_ms is not a time in Unix milliseconds; delete that row (sqlite3 {DbPath}) or move the file aside");
     }
@@ -170,7 +170,7 @@ public class SqliteLeaseStoreFaultTests
     public async Task Run_WithADamagedFile_ExitsOne_OneLine_NoStackTrace()
     {
         await File.WriteAllBytesAsync(DbPath, [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 7))]);
-        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + DbPath);
+        var run = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", _dir, "--leases", "sqlite:" + DbPath);
         run.Exit.Should().Be(1, run.Err);
         run.Err.Trim().Should().StartWith($"milter run: lease store sqlite:{DbPath}: the file is damaged or not a lease database (").And.NotContain("\n");
     }

@@ -153,7 +153,7 @@ public sealed class AdminSocketTests
         {
         }
 
-        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")), TimeSpan.FromSeconds(30), cancellationToken);
+        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")), TimeSpan.FromSeconds(30), "\"answer not taken\" is logged", cancellationToken: cancellationToken);
         (await admin.ClosedByServerWithinAsync(TimeSpan.FromSeconds(20), cancellationToken)).Should().BeTrue();
     }
 

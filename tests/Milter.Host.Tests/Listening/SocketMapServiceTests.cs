@@ -116,7 +116,7 @@ public sealed class SocketMapServiceTests
         {
         }
 
-        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")), TimeSpan.FromSeconds(30), cancellationToken);
+        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Message.Contains("answer not taken")), TimeSpan.FromSeconds(30), "\"answer not taken\" is logged", cancellationToken: cancellationToken);
         (await map.ClosedByServerWithinAsync(TimeSpan.FromSeconds(20), cancellationToken)).Should().BeTrue();
     }
 

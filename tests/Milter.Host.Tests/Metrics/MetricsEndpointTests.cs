@@ -76,7 +76,7 @@ public class MetricsEndpointTests
     [CancelAfter(120_000)]
     public async Task Scrape_CountsALimitHitByLimit_AndItsVerdictAsDecidedByLimits()
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         await using RunningMilter milter = await RunningMilter.StartWithAsync(
             new Dictionary<string, string> { ["Milter__Limits__RecipientsPerMessage__Max"] = "1" }, _dir, "--metrics", $"127.0.0.1:{port}");
         await using (MilterClient client = await MilterClient.ConnectAsync(milter.Spec, null, default))
@@ -98,7 +98,7 @@ public class MetricsEndpointTests
     [Test]
     public async Task MetricsListen_NotAnAddressAndPort_IsRefusedAtStartNamingTheSetting()
     {
-        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--metrics", "localhost");
+        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", _dir, "--metrics", "localhost");
         exit.Should().Be(2);
         error.Should().Contain("Milter:Metrics:Listen: 'localhost' is not ADDRESS:PORT");
     }
@@ -112,7 +112,7 @@ public class MetricsEndpointTests
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", _dir, "--metrics", $"127.0.0.1:{port}");
+        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", _dir, "--metrics", $"127.0.0.1:{port}");
 
         exit.Should().Be(1);
         error.Should().Contain($"Milter:Metrics:Listen 127.0.0.1:{port}: ");
@@ -120,7 +120,7 @@ public class MetricsEndpointTests
 
     private async Task<(RunningMilter Milter, int Port, string Access)> StartAsync(string accessRules)
     {
-        int port = MilterProgram.FreePort();
+        int port = FreePort.Next();
         string access = Path.Combine(_dir, "access");
         await File.WriteAllTextAsync(access, accessRules);
         return (await RunningMilter.StartInAsync(_dir, "--access", access, "--metrics", $"127.0.0.1:{port}"), port, access);
@@ -130,16 +130,8 @@ public class MetricsEndpointTests
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         string scrape = string.Empty;
-        for (int i = 0; i < 40; i++)
-        {
-            scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-            if (condition(scrape))
-            {
-                break;
-            }
-
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(
+            async () => condition(scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))), TimeSpan.FromSeconds(10));
 
         TestContext.Out.WriteLine(scrape); // shown when an assertion on it fails
         return scrape;

@@ -102,7 +102,7 @@ public sealed class RuleFilesAtStartTests
         string config = Path.Combine(_dir, "milter.json");
         await File.WriteAllTextAsync(config, """{ "Milter": { "Rules": { "Optional": [ "relay-domains" ] } } }""", cancellationToken);
 
-        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", _dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+        (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", _dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
 
         exit.Should().Be(2, error);
         error.Should().Contain("Milter:Rules:Optional:0: 'relay-domains' is not Access, RelayDomains, LocalDomains");
@@ -145,12 +145,13 @@ public sealed class RuleFilesAtStartTests
             await hup.WaitForExitAsync(cancellationToken);
         }
 
-        string rules = string.Empty;
-        for (int i = 0; i < 100 && !rules.Contains("last reload refused", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100, cancellationToken);
-            rules = (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out;
-        }
+        string rules = await Eventually.ValueAsync(
+            async () => (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out,
+            status => status.Contains("last reload refused", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "milter rules reports the refused reload",
+            () => milter.Output,
+            cancellationToken);
 
         rules.Should().StartWith("version 1,").And.Contain("last reload refused").And.Contain(access);
         milter.Output.Should().Contain("Rules not reloaded (SIGHUP): errors above; version 1 stays in force");
@@ -166,7 +167,7 @@ public sealed class RuleFilesAtStartTests
         string socketPath = Path.Combine(_dir, "notify");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
-        string[] run = ["run", "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1", "--state-dir", Path.Combine(_dir, "state"), .. args];
+        string[] run = ["run", "--listen", $"inet:{FreePort.Next()}@127.0.0.1", "--state-dir", Path.Combine(_dir, "state"), .. args];
         using Process milter = Environment.IsPrivilegedProcess
             ? MilterProgram.StartUnder(["setpriv", "--bounding-set", "-dac_override,-dac_read_search"], new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath }, run)
             : MilterProgram.StartWith(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath }, run);

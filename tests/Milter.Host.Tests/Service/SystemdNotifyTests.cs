@@ -22,7 +22,7 @@ public class SystemdNotifyTests
         string path = Path.Combine(dir, "notify");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(path));
-        string spec = $"inet:{MilterProgram.FreePort()}@127.0.0.1";
+        string spec = $"inet:{FreePort.Next()}@127.0.0.1";
         using System.Diagnostics.Process milter = MilterProgram.StartWith(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path }, "run", "--listen", spec, "--state-dir", dir);
         try
         {

@@ -1,20 +1,14 @@
-using Milter.Tests.Common;
-
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>
 /// What the tests build or locate once per run: the reference filter (built with this project, built here if
-/// missing), the C libmilter twin (compiled into a temp directory) and the run's temp directory.
+/// missing) and the C libmilter twin (compiled into the run's temp directory, <see cref="TempDirectories"/>).
 /// </summary>
 internal static class Artifacts
 {
-    private static readonly Lazy<string> TempRootDirectory = new(() => Directory.CreateTempSubdirectory("milter-interop-").FullName);
     private static readonly Lazy<Task<string>> ReferenceFilter = new(FindOrBuildReferenceFilterAsync);
     private static readonly Lazy<Task<string>> RefMilter = new(BuildRefMilterAsync);
     private static readonly Lazy<Task<string>> MilterHost = new(FindOrBuildMilterHostAsync);
-
-    /// <summary>A private temp directory for this test run, deleted by <see cref="Cleanup"/>.</summary>
-    public static string TempRoot => TempRootDirectory.Value;
 
     /// <summary>Path of <c>reference-filter.dll</c> (run it with <c>dotnet</c>).</summary>
     public static Task<string> ReferenceFilterDllAsync() => ReferenceFilter.Value;
@@ -24,16 +18,6 @@ internal static class Artifacts
 
     /// <summary>Path of our program, <c>milter.dll</c> (Milter.Host; run it with <c>dotnet</c>).</summary>
     public static Task<string> MilterHostDllAsync() => MilterHost.Value;
-
-    public static string NewTempDirectory(string prefix) => Directory.CreateDirectory(Path.Combine(TempRoot, prefix + Guid.NewGuid().ToString("N")[..8])).FullName;
-
-    public static void Cleanup()
-    {
-        if (TempRootDirectory.IsValueCreated && Directory.Exists(TempRootDirectory.Value))
-        {
-            Directory.Delete(TempRootDirectory.Value, recursive: true);
-        }
-    }
 
     private static Task<string> FindOrBuildReferenceFilterAsync() =>
         FindOrBuildAsync(Path.Combine(RepoLayout.Root, "tests", "Milter.ReferenceFilter"), "Milter.ReferenceFilter.csproj", "reference-filter.dll");
@@ -62,7 +46,7 @@ internal static class Artifacts
     {
         Tools.Require("gcc", "gcc");
         Prerequisite.PackageFile("/usr/include/libmilter/mfapi.h", "libmilter-dev");
-        string output = NewTempDirectory("refmilter-");
+        string output = TempDirectories.New("refmilter-");
         ProcessResult build = await ProcessRunner.RunAsync("/bin/sh", [Path.Combine(RepoLayout.InteropDirectory, "build-refmilter.sh"), output], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
         string exe = Path.Combine(output, "refmilter");
         if (build.ExitCode != 0 || !File.Exists(exe))

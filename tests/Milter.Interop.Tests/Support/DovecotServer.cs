@@ -65,10 +65,10 @@ internal sealed class DovecotServer : IAsyncDisposable
             BackgroundProcess process = BackgroundProcess.Start(dovecot, ["-F", "-c", config]);
             try
             {
-                await WaitUntilListeningAsync(process, port).ConfigureAwait(false);
+                await process.WaitUntilListeningAsync(port, StartTimeout).ConfigureAwait(false);
                 if (authPort is { } auth)
                 {
-                    await WaitUntilListeningAsync(process, auth).ConfigureAwait(false);
+                    await process.WaitUntilListeningAsync(auth, StartTimeout).ConfigureAwait(false);
                 }
 
                 return new DovecotServer(process, directory, port, authPort);
@@ -168,36 +168,4 @@ internal sealed class DovecotServer : IAsyncDisposable
         }
 
         """);
-
-    private static async Task WaitUntilListeningAsync(BackgroundProcess process, int port)
-    {
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"dovecot exited before listening on port {port}:\n{process.Output}");
-            }
-
-            using (var probe = new TcpClient())
-            {
-                try
-                {
-                    await probe.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
-                    return;
-                }
-                catch (SocketException)
-                {
-                    // not yet
-                }
-            }
-
-            if (stopwatch.Elapsed > StartTimeout)
-            {
-                throw new TimeoutException($"dovecot is not listening on port {port} after {StartTimeout}:\n{process.Output}");
-            }
-
-            await Task.Delay(50).ConfigureAwait(false);
-        }
-    }
 }

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>A milter under test running as its own process on a loopback port.</summary>
-internal sealed partial class MilterProcess : IAsyncDisposable
+public sealed partial class MilterProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly BackgroundProcess _process;
@@ -65,7 +65,7 @@ internal sealed partial class MilterProcess : IAsyncDisposable
                 environment);
             try
             {
-                await WaitUntilListeningAsync(process, listen, StartTimeout).ConfigureAwait(false);
+                await process.WaitUntilListeningAsync(listen, StartTimeout).ConfigureAwait(false);
                 return new MilterProcess(process, "milter run", listen);
             }
             catch (InvalidOperationException) when (attempt < 3 && port is null)
@@ -79,6 +79,10 @@ internal sealed partial class MilterProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>As above, with the rule files of <paramref name="rules"/>.</summary>
+    public static Task<MilterProcess> StartPolicyMilterAsync(RuleFiles rules, string stateDirectory, IReadOnlyDictionary<string, string>? settings, int? port) =>
+        StartPolicyMilterAsync(rules.Access, rules.RelayDomains, rules.LocalDomains, stateDirectory, settings, port);
 
     /// <summary>One command of our program (<c>dotnet milter.dll ARGS</c>, e.g. <c>lease add</c>) to its end.</summary>
     public static async Task<ProcessResult> RunCommandAsync(params string[] arguments)
@@ -135,38 +139,6 @@ internal sealed partial class MilterProcess : IAsyncDisposable
     public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(10));
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
-
-    private static async Task WaitUntilListeningAsync(BackgroundProcess process, int port, TimeSpan timeout)
-    {
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"milter run exited before listening on port {port}:\n{process.Output}");
-            }
-
-            using (var probe = new System.Net.Sockets.TcpClient())
-            {
-                try
-                {
-                    await probe.ConnectAsync(System.Net.IPAddress.Loopback, port).ConfigureAwait(false);
-                    return;
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    // not yet
-                }
-            }
-
-            if (stopwatch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"milter run is not listening on port {port} after {timeout}:\n{process.Output}");
-            }
-
-            await Task.Delay(50).ConfigureAwait(false);
-        }
-    }
 
     [GeneratedRegex(@"^listening inet:(\d+)@127\.0\.0\.1$")]
     private static partial Regex ListeningLine();

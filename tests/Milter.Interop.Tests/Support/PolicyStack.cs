@@ -1,5 +1,3 @@
-using Milter.Tests.Shared;
-
 namespace Milter.Interop.Tests.Support;
 
 /// <summary>
@@ -49,14 +47,9 @@ internal sealed class PolicyStack : IAsyncDisposable
     /// <param name="access">The access file (default <see cref="BaseAccess"/>).</param>
     public static async Task<PolicyStack> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool socketMapMode = false, TestDnsServer? dns = null, string access = BaseAccess)
     {
-        string rules = Artifacts.NewTempDirectory("policy-rules-");
-        string accessFile = Path.Combine(rules, "access");
-        string relayDomains = Path.Combine(rules, "relay-domains");
-        string localDomains = Path.Combine(rules, "local-host-names");
-        await File.WriteAllTextAsync(accessFile, access).ConfigureAwait(false);
-        await File.WriteAllTextAsync(relayDomains, "# class R\nrelayed.example\n").ConfigureAwait(false);
-        await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
-        string state = Artifacts.NewTempDirectory("policy-state-");
+        string rules = TempDirectories.New("policy-rules-");
+        RuleFiles files = await RuleFiles.WriteAsync(rules, access).ConfigureAwait(false);
+        string state = TempDirectories.New("policy-state-");
 
         var milterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
         if (dns is not null)
@@ -75,7 +68,7 @@ internal sealed class PolicyStack : IAsyncDisposable
             milterSettings["Milter__Leases__SocketMap__Listen"] = "unix:" + socketPath;
         }
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(accessFile, relayDomains, localDomains, state, milterSettings, null).ConfigureAwait(false);
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(files, state, milterSettings, null).ConfigureAwait(false);
         try
         {
             SendmailRig rig = await SendmailRig.StartWithSnippetsAsync(

@@ -38,14 +38,8 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
         string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null, string? snippet = null, int? socketMapPort = null)
     {
         PostfixRig.RequireRunnable();
-        string rules = Artifacts.NewTempDirectory("postfix-rules-");
-        string access = Path.Combine(rules, "access");
-        string relayDomains = Path.Combine(rules, "relay-domains");
-        string localDomains = Path.Combine(rules, "local-host-names");
-        await File.WriteAllTextAsync(access, Access).ConfigureAwait(false);
-        await File.WriteAllTextAsync(relayDomains, "# class R\nrelayed.example\n").ConfigureAwait(false);
-        await File.WriteAllTextAsync(localDomains, "# class w\nlocal.test.example\n").ConfigureAwait(false);
-        string state = Artifacts.NewTempDirectory("postfix-state-");
+        RuleFiles rules = await RuleFiles.WriteAsync(TempDirectories.New("postfix-rules-"), Access).ConfigureAwait(false);
+        string state = TempDirectories.New("postfix-state-");
 
         string? socketMap = socketMapPort is { } p ? $"inet:{p}@127.0.0.1" : null;
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
@@ -54,7 +48,7 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
             environment["Milter__Leases__SocketMap__Listen"] = socketMap;
         }
 
-        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(access, relayDomains, localDomains, state, environment, null).ConfigureAwait(false);
+        MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(rules, state, environment, null).ConfigureAwait(false);
         try
         {
             PostfixRig rig = await PostfixRig.StartWithSnippetAsync(

@@ -34,12 +34,7 @@ internal sealed class PrivateJournal : IAsyncDisposable
         string name = "milter-test-" + Guid.NewGuid().ToString("N")[..8];
         var journal = new PrivateJournal(BackgroundProcess.Start(journald, [name]), name);
         // Ready once its socket is there and journalctl finds its files (its own "Journal started" entry).
-        for (int i = 0; i < 100 && !(File.Exists(journal.DevLog) && await journal.HasEntriesAsync().ConfigureAwait(false)); i++)
-        {
-            await Task.Delay(100).ConfigureAwait(false);
-        }
-
-        if (!File.Exists(journal.DevLog) || !await journal.HasEntriesAsync().ConfigureAwait(false))
+        if (!await Eventually.HoldsAsync(async () => File.Exists(journal.DevLog) && await journal.HasEntriesAsync().ConfigureAwait(false), TimeSpan.FromSeconds(10)).ConfigureAwait(false))
         {
             await journal.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"systemd-journald {name} did not start (no {journal.DevLog} or no journal files)");

@@ -68,7 +68,7 @@ internal sealed partial class WalkthroughRig : IAsyncDisposable
             Tools.Require(tool, package);
         }
 
-        var rig = new WalkthroughRig(Artifacts.NewTempDirectory("walkthrough-"));
+        var rig = new WalkthroughRig(TempDirectories.New("walkthrough-"));
         string stepsFile = Path.Combine(rig.WorkDirectory, "steps.sh");
         await File.WriteAllTextAsync(stepsFile, string.Join('\n', steps) + "\n").ConfigureAwait(false);
         ProcessResult start = await rig.RunAsync("start", rig.WorkDirectory, stepsFile).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using System.Text;
-using Milter.Interop.Tests.Support;
 using Milter.Oracle.Tests.Profiles;
 
 namespace Milter.Oracle.Tests.Sendmail;

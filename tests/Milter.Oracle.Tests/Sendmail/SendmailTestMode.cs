@@ -1,9 +1,7 @@
 using System.Globalization;
-using Milter.Interop.Tests.Support;
 using Milter.Oracle.Tests.Comparison;
 using Milter.Oracle.Tests.Profiles;
 using Milter.Oracle.Tests.Scenario;
-using Milter.Tests.Common;
 
 namespace Milter.Oracle.Tests.Sendmail;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Milter.Interop.Tests.Support;
 using Milter.Oracle.Tests.Comparison;
 using Milter.Oracle.Tests.Scenario;
 
@@ -118,22 +117,10 @@ public static class SmtpSessions
 
     private static async Task WaitForPortAsync(int port, Process daemon)
     {
-        var deadline = DateTime.UtcNow + ReplyTimeout;
-        while (DateTime.UtcNow < deadline && !daemon.HasExited)
+        if (!await Eventually.HoldsAsync(async () => daemon.HasExited || await Loopback.AcceptsAsync(port), ReplyTimeout) || daemon.HasExited)
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
+            throw new InvalidOperationException($"sendmail -bD did not listen on 127.0.0.1:{port}");
         }
-
-        throw new InvalidOperationException($"sendmail -bD did not listen on 127.0.0.1:{port}");
     }
 
     private static async Task<WireOutcome> ConverseAsync(TcpClient client, OracleSession session, string queue)

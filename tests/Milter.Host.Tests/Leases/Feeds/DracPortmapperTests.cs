@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
 using Milter.Host.Leases.Feeds.Drac;
-using Milter.Tests.Common;
 using NUnit.Framework;
 
 namespace Milter.Host.Tests.Leases.Feeds;
@@ -53,10 +52,7 @@ public sealed class DracPortmapperTests
         rpcbind.ErrorDataReceived += (_, _) => { };
         rpcbind.BeginOutputReadLine();
         rpcbind.BeginErrorReadLine();
-        for (int i = 0; i < 100 && !rpcbind.HasExited && (await RpcinfoAsync()).Length == 0; i++)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(async () => rpcbind.HasExited || (await RpcinfoAsync()).Length > 0, TimeSpan.FromSeconds(10));
 
         return (rpcbind, created);
     }
@@ -171,11 +167,7 @@ public sealed class DracPortmapperTests
         try
         {
             port = 0;
-            for (int i = 0; i < 50 && (port == 0 || port == stalePort); i++)
-            {
-                port = await MappedPortAsync();
-                await Task.Delay(100);
-            }
+            await Eventually.HoldsAsync(async () => (port = await MappedPortAsync()) != 0 && port != stalePort, TimeSpan.FromSeconds(5));
 
             port.Should().BeGreaterThan(0, "program 900101 is registered:\n{0}", milter.Output);
             port.Should().NotBe(stalePort, "the milter's own port replaces the stale mapping:\n{0}", milter.Output);

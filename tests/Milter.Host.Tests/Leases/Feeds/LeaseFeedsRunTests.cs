@@ -10,13 +10,6 @@ namespace Milter.Host.Tests.Leases.Feeds;
 [Category("Integration")]
 public sealed class LeaseFeedsRunTests
 {
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     private static async Task<int> ShowAsync(RunningMilter milter, string ip) =>
         (await MilterProgram.RunAsync("lease", "show", ip, "--state-dir", milter.StateDir)).Exit;
 
@@ -31,7 +24,7 @@ public sealed class LeaseFeedsRunTests
             string log = Path.Combine(files, "mail.log");
             await File.WriteAllTextAsync(allow, "255.255.255.255 127.0.0.1\n");
             await File.WriteAllTextAsync(log, "Nov 28 10:15:01 pop3-login: Info: Login: user=<old>, method=PLAIN, rip=192.0.2.49, lip=192.0.2.1\n");
-            int port = FreeUdpPort();
+            int port = FreePort.NextUdp();
             await using RunningMilter milter = await RunningMilter.StartAsync(
                 $$"""{ "Leases": { "Drac": { "Listen": "127.0.0.1:{{port}}", "AllowFile": "{{allow}}", "RegisterWithPortmapper": false, "RequirePrivilegedPort": false }, "LogFollower": { "Path": "{{log}}", "PollMilliseconds": 50 } } }""");
             var server = new IPEndPoint(IPAddress.Loopback, port);
@@ -45,10 +38,7 @@ public sealed class LeaseFeedsRunTests
             DracTestClient.Words(refused!)[^1].Should().Be(DracTestClient.AddPerm, milter.Output);
             (await ShowAsync(milter, "192.0.2.40")).Should().Be(0, milter.Output);
             (await ShowAsync(milter, "192.0.2.41")).Should().Be(1, "a caller outside dracd.allow adds nothing:\n{0}", milter.Output);
-            for (int i = 0; i < 100 && !milter.Output.Contains("client=192.0.2.42", StringComparison.Ordinal); i++)
-            {
-                await Task.Delay(50);
-            }
+            await Eventually.HoldsAsync(() => milter.Output.Contains("client=192.0.2.42", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
 
             (await ShowAsync(milter, "192.0.2.42")).Should().Be(0, milter.Output);
             (await ShowAsync(milter, "192.0.2.49")).Should().Be(1, "the log's history before the first start is not replayed:\n{0}", milter.Output);
@@ -76,7 +66,7 @@ public sealed class LeaseFeedsRunTests
             string config = Path.Combine(dir, "milter.json");
             await File.WriteAllTextAsync(config, "{ \"Milter\": { \"Leases\": { " + leases + " } } }");
 
-            (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{MilterProgram.FreePort()}@127.0.0.1");
+            (int exit, _, string error) = await MilterProgram.RunAsync("run", "--config", config, "--state-dir", dir, "--listen", $"inet:{FreePort.Next()}@127.0.0.1");
 
             exit.Should().Be(2, error);
             error.Should().Contain(message);

@@ -1,18 +1,16 @@
 using System.Diagnostics;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>Runs a program to completion with a deadline; on timeout the whole process tree is killed.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    /// <summary>Runs <paramref name="program"/> with its stdin closed.</summary>
+    public static Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             RedirectStandardInput = true,
-            UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (string argument in arguments)
@@ -20,9 +18,23 @@ internal static class ProcessRunner
             info.ArgumentList.Add(argument);
         }
 
-        string command = program + " " + string.Join(' ', info.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a));
+        return RunAsync(info, timeout);
+    }
+
+    /// <summary>Runs the program <paramref name="info"/> describes (its environment as set there; stdin closed if redirected, else inherited).</summary>
+    public static async Task<ProcessResult> RunAsync(ProcessStartInfo info, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        string command = info.FileName + " " + string.Join(' ', info.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a));
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {command}");
-        process.StandardInput.Close();
+        if (info.RedirectStandardInput)
+        {
+            process.StandardInput.Close();
+        }
+
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Milter.Tests.Common;
 using NUnit.Framework;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>
 /// tests/e2e/postfix-rig.sh: a private Postfix 3.7 (the Debian package unpacked, not installed) on a free loopback
@@ -11,7 +10,7 @@ namespace Milter.Interop.Tests.Support;
 /// that namespace. Accepted mail goes to Postfix's <c>discard</c> transport. Needs root; without root, the tools or
 /// the unpacked package the tests are ignored with the reason.
 /// </summary>
-internal sealed partial class PostfixRig : IAsyncDisposable
+public sealed partial class PostfixRig : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
     private bool _running;

@@ -1,13 +1,12 @@
-using Milter.Tests.Common;
 using NUnit.Framework;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>
 /// The external programs the interop tests need. A missing one fails the test with the package to install, or skips
 /// it under tests/run-all.sh <c>--no-install</c> (see <see cref="Prerequisite"/>).
 /// </summary>
-internal static class Tools
+public static class Tools
 {
     public static string Require(string program, string debianPackage) => Prerequisite.Program(program, debianPackage);
 

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>What the SMTP client (swaks) saw: the server's reply lines, without swaks' arrows.</summary>
-internal sealed partial class SwaksTranscript
+public sealed partial class SwaksTranscript
 {
     public SwaksTranscript(ProcessResult result)
     {

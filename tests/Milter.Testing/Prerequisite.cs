@@ -1,15 +1,14 @@
 using NUnit.Framework;
 
-namespace Milter.Tests.Common;
+namespace Milter.Testing;
 
 /// <summary>
 /// What a test needs from outside the repository: a program or file from a Debian package, or root. By default a
 /// missing one fails the test with the package to install: CI installs everything (.ci/install-deps.sh), so a silent
 /// skip would hide a broken setup. With <c>MILTER_TESTS_SKIP_MISSING=1</c> (tests/run-all.sh sets it with
 /// <c>--no-install</c> or when not root) the test is skipped instead, with the same reason, and run-all.sh lists it.
-/// Linked into each test project that needs it (one source file, no shared assembly).
 /// </summary>
-internal static class Prerequisite
+public static class Prerequisite
 {
     /// <summary>The environment variable that turns a missing prerequisite into a skip.</summary>
     public const string SkipVariable = "MILTER_TESTS_SKIP_MISSING";

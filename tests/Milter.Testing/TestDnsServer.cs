@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Milter.Tests.Shared;
+namespace Milter.Testing;
 
 /// <summary>
 /// A private NSD (Debian package <c>nsd</c>) serving a tiny authoritative zone on 127.0.0.1 and a free port, from a temp
@@ -19,9 +19,9 @@ namespace Milter.Tests.Shared;
 /// <item>the DNS list <see cref="ListZone"/>: 127.0.0.2 and 127.0.0.11 listed (A 127.0.0.2, TXT), 127.0.0.12 listed
 /// with 127.0.0.4 (for enhdnsbl); every name under <see cref="BrokenListZone"/> is SERVFAIL.</item>
 /// </list>
-/// Used by Milter.Host.Tests and Milter.Interop.Tests (linked into both).
+/// Used by Milter.Host.Tests and Milter.Interop.Tests.
 /// </summary>
-internal sealed class TestDnsServer : IDisposable
+public sealed class TestDnsServer : IDisposable
 {
     public const string ListZone = "bl.example";
 
@@ -74,7 +74,7 @@ internal sealed class TestDnsServer : IDisposable
         await File.WriteAllTextAsync(Path.Combine(directory, "example.zone"), Zone.Replace("\r", string.Empty, StringComparison.Ordinal));
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreeUdpAndTcpPort();
+            int port = FreePort.NextForTcpAndUdp();
             string config = Path.Combine(directory, "nsd.conf");
             await File.WriteAllTextAsync(config, Config(directory, port));
             var info = new ProcessStartInfo(nsd) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -143,21 +143,9 @@ internal sealed class TestDnsServer : IDisposable
         _process.Dispose();
     }
 
-    private async Task<bool> AnswersAsync(TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout && !_process.HasExited)
-        {
-            if (await ResponseCodeAsync("sender.example", TimeSpan.FromMilliseconds(200)) == 0)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
+    private async Task<bool> AnswersAsync(TimeSpan timeout) =>
+        await Eventually.HoldsAsync(async () => _process.HasExited || await ResponseCodeAsync("sender.example", TimeSpan.FromMilliseconds(200)) == 0, timeout)
+        && !_process.HasExited;
 
     private static string Config(string directory, int port) => $"""
         server:
@@ -202,25 +190,5 @@ internal sealed class TestDnsServer : IDisposable
 
         bytes.AddRange([0, 0, 1, 0, 1]); // root, type A, class IN
         return [.. bytes];
-    }
-
-    private static int FreeUdpAndTcpPort()
-    {
-        for (int i = 0; i < 20; i++)
-        {
-            using var tcp = new TcpListener(IPAddress.Loopback, 0);
-            tcp.Start();
-            int port = ((IPEndPoint)tcp.LocalEndpoint).Port;
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException("no free port for both UDP and TCP on 127.0.0.1");
     }
 }

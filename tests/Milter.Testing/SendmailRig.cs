@@ -1,13 +1,12 @@
 using System.Globalization;
-using Milter.Tests.Common;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>
 /// tests/e2e/sendmail-rig.sh: a private Sendmail 8.17 on a free loopback port with one milter (<c>F=T</c>), in
 /// its own mount/UTS namespace; swaks runs inside that namespace. Needs root.
 /// </summary>
-internal sealed class SendmailRig : IAsyncDisposable
+public sealed class SendmailRig : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private bool _running;
@@ -66,7 +65,7 @@ internal sealed class SendmailRig : IAsyncDisposable
         Tools.Require("m4", "m4");
         Tools.Require("unshare", "util-linux");
         Tools.Require("nsenter", "util-linux");
-        var rig = new SendmailRig(Artifacts.NewTempDirectory("sendmail-rig-"), FreePort.Next());
+        var rig = new SendmailRig(TempDirectories.New("sendmail-rig-"), FreePort.Next());
         ProcessResult start = await rig.RunAsync([mode, rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec, .. extra]).ConfigureAwait(false);
         if (start.ExitCode != 0)
         {

@@ -1,9 +1,9 @@
 using System.Reflection;
 
-namespace Milter.Interop.Tests.Support;
+namespace Milter.Testing;
 
 /// <summary>Where the repository's files are, found from the test assembly (never from a fixed path).</summary>
-internal static class RepoLayout
+public static class RepoLayout
 {
     private static readonly Lazy<string> RootDirectory = new(FindRoot);
 

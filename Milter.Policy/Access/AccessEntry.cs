@@ -38,5 +38,7 @@ public sealed class AccessEntry : PolicyRule
     /// <summary>The tag including its colon (<c>connect:</c>), or empty for an untagged key.</summary>
     public string Tag { get; }
 
+    internal override string TraceText => Value.TrimEnd();
+
     public override string ToString() => string.Concat(Location, " ", Key, " ", Value.TrimEnd());
 }

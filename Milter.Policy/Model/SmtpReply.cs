@@ -71,10 +71,43 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
         var rest = span[4..];
         var space = rest.IndexOf(' ');
         var head = space < 0 ? rest : rest[..space];
-        reply = Milter.Policy.Access.AccessValueParser.IsEnhancedCode(head)
+        reply = IsEnhancedCode(head)
             ? new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
             : new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
         return true;
+    }
+
+    /// <summary><c>class.subject.detail</c> with class 2/4/5, 1–3 digits each (RFC 3463).</summary>
+    internal static bool IsEnhancedCode(ReadOnlySpan<char> s)
+    {
+        if (s.Length < 5 || s[0] is not ('2' or '4' or '5') || s[1] != '.')
+        {
+            return false;
+        }
+
+        var parts = 0;
+        var digits = 0;
+        for (var i = 2; i < s.Length; i++)
+        {
+            if (char.IsAsciiDigit(s[i]))
+            {
+                if (++digits > 3)
+                {
+                    return false;
+                }
+            }
+            else if (s[i] == '.' && digits > 0 && parts == 0)
+            {
+                parts = 1;
+                digits = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return parts == 1 && digits > 0;
     }
 
     public bool Equals(SmtpReply? other) => other is not null && other.Line == Line;

@@ -1,8 +1,9 @@
 using System.Text;
 using Milter.Policy.Access;
+using Milter.Policy.Model;
 using Milter.Policy.Tracing;
 
-namespace Milter.Policy.Model;
+namespace Milter.Policy;
 
 /// <summary>
 /// The answer of one stage: what to do, the exact reply Sendmail would show (without the <c>&lt;addr&gt;... </c>

@@ -2,7 +2,7 @@ using Milter.Policy.Access;
 using Milter.Policy.Dns;
 using Milter.Policy.Model;
 
-namespace Milter.Policy.Engine;
+namespace Milter.Policy;
 
 /// <summary>An immutable snapshot of <see cref="PolicyOptions"/> with replies parsed and extra class members built.</summary>
 internal sealed class CompiledPolicy

@@ -10,7 +10,7 @@ namespace Milter.Host.Leases.Feeds.Drac;
 /// The dracd-compatible UDP listener (<c>Milter:Leases:Drac</c>): POP/IMAP servers patched for DRAC call it instead of
 /// rpc.dracd. Bound at start (a taken port fails the start), datagrams are answered one at a time as rpc.dracd does.
 /// </summary>
-internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger, LeaseSettings? leases = null) : BackgroundService
+internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger, TimeSpan? tableTtl = null, int? tableMaxEntries = null) : BackgroundService
 {
     private readonly DracAllowFile _allow = new(settings.AllowFile, logger);
     private readonly RefusalLog _refusals = new(logger, TimeProvider.System, RefusalLog.DefaultInterval);
@@ -156,17 +156,17 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
             Log.OffLoopback(logger, settings.Endpoint);
         }
 
-        if (leases is null)
+        if (tableTtl is not { } defaultTtl || tableMaxEntries is not { } maxEntries)
         {
             return;
         }
 
         // One caller's new leases within one lease lifetime: the bucket (a minute's worth) plus the refill.
-        double ttl = (settings.TtlValue ?? leases.TtlValue).TotalMinutes;
+        double ttl = (settings.TtlValue ?? defaultTtl).TotalMinutes;
         double reach = settings.NewLeasesPerMinute * (ttl + 1);
-        if (settings.NewLeasesPerMinute == 0 || reach >= leases.MaxEntries / 2.0)
+        if (settings.NewLeasesPerMinute == 0 || reach >= maxEntries / 2.0)
         {
-            Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", leases.MaxEntries, DracSettings.Section);
+            Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", maxEntries, DracSettings.Section);
         }
     }
 

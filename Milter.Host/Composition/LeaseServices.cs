@@ -3,28 +3,34 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milter.Host.Admin;
 using Milter.Host.Files;
+using Milter.Host.Leases;
+using Milter.Host.Leases.Feeds.Drac;
+using Milter.Host.Leases.Feeds.Journal;
+using Milter.Host.Leases.Feeds.Logs;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.SocketMap;
 using Milter.Policy.Leases;
 
-namespace Milter.Host.Leases;
+namespace Milter.Host.Composition;
 
 /// <summary>
 /// <c>milter run</c>'s lease services: the configured <see cref="ILeaseTable"/> (one instance for the relay decision,
-/// the limits' <c>Leased</c> exemption, the feeds, the admin socket and the socketmap), the sweeper, the admin socket
-/// and, when configured, the socketmap server.
+/// the limits' <c>Leased</c> exemption, the feeds, the admin socket and the socketmap), the sweeper, the admin socket,
+/// and each one configured of the socketmap server and the lease feeds: the dracd-compatible RPC listener
+/// (<c>Milter:Leases:Drac</c>), the login-log follower (<c>Milter:Leases:LogFollower</c>) and the journal feed
+/// (<c>Milter:Leases:Journal</c>).
 /// </summary>
 internal static partial class LeaseServices
 {
-    public static void Add(IServiceCollection services, LeaseSettings settings, AdminSettings admin)
+    public static IServiceCollection AddMilterLeases(this IServiceCollection services, LeaseSettings settings, AdminSettings admin)
     {
         services.AddSingleton(settings);
         services.AddSingleton(admin);
         services.AddSingleton<ILeaseTable>(sp => new MeteredLeaseTable(
             Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")),
             sp.GetRequiredService<MilterMetrics>()));
-        services.AddHostedService<LeaseSweeper>();
+        services.AddHostedService(sp => new LeaseSweeper(sp.GetRequiredService<ILeaseTable>(), settings.TtlValue, sp.GetRequiredService<ILogger<LeaseSweeper>>()));
         if (LeaseStoreSpec.TryParse(settings.Store, out LeaseStoreSpec? spec, out _) && spec.Kind == LeaseStoreKind.Redis)
         {
             services.AddHostedService(sp => new RedisAuthProbe(spec.Target!, settings.Redis.KeyPrefix, TimeSpan.FromSeconds(5), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")));
@@ -35,6 +41,8 @@ internal static partial class LeaseServices
         {
             services.AddHostedService<SocketMapService>();
         }
+
+        return services.AddLeaseFeeds(settings);
     }
 
     /// <summary>Opens the configured store; an unusable one throws <see cref="LeaseStoreException"/> naming it.</summary>
@@ -54,6 +62,38 @@ internal static partial class LeaseServices
         };
         Log.Opened(logger, spec.Describe(stateDirectory), settings.TtlValue.TotalSeconds, settings.MaxEntries);
         return table;
+    }
+
+    /// <summary>The feeds configured under <c>Milter:Leases</c>; each writes to the one <see cref="ILeaseTable"/> and, retrying, tries no longer than its lease would live.</summary>
+    private static IServiceCollection AddLeaseFeeds(this IServiceCollection services, LeaseSettings settings)
+    {
+        if (settings.Drac.Enabled)
+        {
+            services.AddHostedService(sp => new DracFeedService(settings.Drac, sp.GetRequiredService<ILeaseTable>(), sp.GetRequiredService<ILogger<DracFeedService>>(), settings.TtlValue, settings.MaxEntries));
+        }
+
+        if (settings.LogFollower.Enabled)
+        {
+            services.AddHostedService(sp => new LogFollowerService(
+                settings.LogFollower,
+                sp.GetRequiredService<StatePaths>().Directory,
+                sp.GetRequiredService<ILeaseTable>(),
+                settings.LogFollower.TtlValue ?? settings.TtlValue,
+                TimeProvider.System,
+                sp.GetRequiredService<ILogger<LogFollowerService>>()));
+        }
+
+        if (settings.Journal.Enabled)
+        {
+            services.AddHostedService(sp => new JournalFeedService(
+                settings.Journal,
+                sp.GetRequiredService<StatePaths>().Directory,
+                sp.GetRequiredService<ILeaseTable>(),
+                settings.Journal.TtlValue ?? settings.TtlValue,
+                sp.GetRequiredService<ILogger<JournalFeedService>>()));
+        }
+
+        return services;
     }
 
     /// <summary>A new SQLite file is created here, exclusively and not through a symbolic link (SQLite itself would follow one).</summary>
@@ -82,62 +122,5 @@ internal static partial class LeaseServices
 
         [LoggerMessage(3304, LogLevel.Warning, "lease table full ({MaxEntries} leases, none expired): evicted the {Count} leases closest to expiry")]
         public static partial void Evicted(ILogger logger, int maxEntries, int count);
-    }
-}
-
-/// <summary>
-/// Purges expired leases from the memory and SQLite tables every TTL/10 (DRAC's rhythm), at most every minute; no
-/// timer per lease. Redis expires its keys itself. Expiry is also checked on every read, so the sweep only frees memory.
-/// </summary>
-internal sealed partial class LeaseSweeper(ILeaseTable table, LeaseSettings settings, ILogger<LeaseSweeper> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        ILocalLeaseTable? local = table is MeteredLeaseTable metered ? metered.Local : table as ILocalLeaseTable;
-        if (local is null)
-        {
-            return; // a shared store (Redis) expires its entries itself
-        }
-
-        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(settings.TtlValue.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
-        using var timer = new PeriodicTimer(period);
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                int removed = local.Sweep();
-                if (removed > 0)
-                {
-                    Log.Swept(logger, removed);
-                }
-            }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
-            {
-                Log.SweepFailed(logger, ex.Message);
-            }
-        }
-    }
-
-    // A stop (also the one after a failed start, e.g. the listen address in use) ends the loop quietly rather than
-    // as a failed background service.
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3305, LogLevel.Debug, "lease sweep removed {Count} expired leases")]
-        public static partial void Swept(ILogger logger, int count);
-
-        [LoggerMessage(3306, LogLevel.Error, "lease sweep failed: {Message}")]
-        public static partial void SweepFailed(ILogger logger, string message);
     }
 }

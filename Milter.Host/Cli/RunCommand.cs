@@ -8,6 +8,7 @@ using Milter.Host.Composition;
 using Milter.Host.Dns;
 using Milter.Host.Files;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.Rules;

@@ -25,7 +25,6 @@ internal static partial class LeaseServices
 {
     public static IServiceCollection AddMilterLeases(this IServiceCollection services, LeaseSettings settings, AdminSettings admin)
     {
-        services.AddSingleton(settings);
         services.AddSingleton(admin);
         services.AddSingleton<ILeaseTable>(sp => new MeteredLeaseTable(
             Open(settings, sp.GetRequiredService<StatePaths>().Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Leases")),
@@ -39,7 +38,7 @@ internal static partial class LeaseServices
         services.AddHostedService<AdminSocketService>();
         if (!string.IsNullOrEmpty(settings.SocketMap.Listen))
         {
-            services.AddHostedService<SocketMapService>();
+            services.AddHostedService(sp => new SocketMapService(sp.GetRequiredService<ILeaseTable>(), settings.SocketMap, sp.GetRequiredService<ILogger<SocketMapService>>()));
         }
 
         return services.AddLeaseFeeds(settings);

@@ -27,8 +27,8 @@ internal static class ListenerServices
             MilterMetrics meters = sp.GetRequiredService<MilterMetrics>();
             return () => new PolicyMilterHandler(engine, logger, limits, meters);
         });
-        services.AddSingleton(settings);
-        services.AddHostedService<MilterListenerService>();
+        int otherConnections = settings.Admin.MaxConnections + (string.IsNullOrEmpty(settings.Leases.SocketMap.Listen) ? 0 : settings.Leases.SocketMap.MaxConnections);
+        services.AddHostedService(sp => new MilterListenerService(settings.Listener, otherConnections, sp.GetRequiredService<Func<IMilterHandler>>(), sp.GetRequiredService<ILoggerFactory>()));
 
         // The listener drains for ShutdownTimeoutSeconds; the host must not cut it short (systemd's TimeoutStopSec is longer still).
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(60, settings.Listener.ShutdownTimeoutSeconds + 15)));

@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Milter.Host.Admin;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Logging;
 using Milter.Host.Metrics;
 using Milter.Host.Redis;
@@ -32,9 +34,6 @@ internal sealed class MilterSettings
         ];
     }
 
-    /// <summary>sun_path holds 108 bytes, the last one the terminating NUL.</summary>
-    public const int MaxUnixSocketPath = 107;
-
     public ListenerOptions Listener { get; } = new();
 
     public RuleFilesOptions Rules { get; } = new();
@@ -64,9 +63,9 @@ internal sealed class MilterSettings
     private IEnumerable<string> StateDirectoryFitsTheAdminSocket()
     {
         const string socket = global::Milter.Host.Admin.AdminSocketService.FileName;
-        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > MaxUnixSocketPath)
+        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > ListenerOptions.MaxUnixSocketPath)
         {
-            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {MaxUnixSocketPath - socket.Length - 1} bytes)";
+            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {ListenerOptions.MaxUnixSocketPath - socket.Length - 1} bytes)";
         }
     }
 

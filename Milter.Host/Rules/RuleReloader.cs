@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Milter.Host.Files;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Policy.Access;

@@ -2,6 +2,7 @@ using System.Globalization;
 using FluentAssertions;
 using Microsoft.Extensions.Configuration;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using NUnit.Framework;
 

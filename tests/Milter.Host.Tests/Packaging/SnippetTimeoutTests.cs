@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Protocol.Session;
 using NUnit.Framework;

@@ -58,9 +58,9 @@ internal sealed class CompiledPolicy
         ExtraLocalNames = new HostClass('w', extra);
 
         var domains = HostClass.NewMap();
-        foreach (var domain in options.LocalDomains)
+        foreach (var domain in options.HostDomains)
         {
-            Add(domains, domain.Trim().TrimEnd('.'), 'm', "PolicyOptions.LocalDomains");
+            Add(domains, domain.Trim().TrimEnd('.'), 'm', "PolicyOptions.HostDomains");
         }
 
         if (domains.Count == 0 && options.HostName?.Trim().TrimEnd('.') is { } host && host.IndexOf('.', StringComparison.Ordinal) is var dot and > 0)
@@ -68,7 +68,7 @@ internal sealed class CompiledPolicy
             Add(domains, host[(dot + 1)..], 'm', "PolicyOptions.HostName");
         }
 
-        LocalDomains = new HostClass('m', domains);
+        HostDomains = new HostClass('m', domains);
 
         var replies = options.Replies ?? new ReplyTexts();
         AccessDenied = ParseReply(replies.AccessDenied, nameof(ReplyTexts.AccessDenied));
@@ -105,7 +105,7 @@ internal sealed class CompiledPolicy
     public HostClass ExtraLocalNames { get; }
 
     /// <summary>Class m.</summary>
-    public HostClass LocalDomains { get; }
+    public HostClass HostDomains { get; }
 
     public SmtpReply AccessDenied { get; }
     public SmtpReply RecipientRejected { get; }

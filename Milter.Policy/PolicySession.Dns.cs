@@ -182,5 +182,5 @@ public sealed partial class PolicySession
 
     private bool IsLocalhostInLocalDomain(ReadOnlySpan<char> domain) =>
         domain.StartsWith("localhost.", StringComparison.OrdinalIgnoreCase)
-        && _policy.LocalDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
+        && _policy.HostDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
 }

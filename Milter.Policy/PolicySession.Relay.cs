@@ -132,7 +132,7 @@ public sealed partial class PolicySession
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class w", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
         {
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in a class m domain (relay_entire_domain)", rules, trace, rule: domain);
         }
@@ -197,7 +197,7 @@ public sealed partial class PolicySession
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain is in class w (local)", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
         {
             return Built(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class m (relay_entire_domain)", rules, trace, rule: entire);
         }
@@ -235,7 +235,7 @@ public sealed partial class PolicySession
             return true;
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
         {
             return true;
         }

@@ -48,6 +48,11 @@ internal static class RuleLoading
             settings = MilterSettings.Bind(configuration);
         }
 
+        foreach (string warning in settings.Warnings)
+        {
+            error.WriteLine($"milter: warning: {warning}");
+        }
+
         RuleFilesOptions files = settings.Rules;
         PolicySettings policy = settings.Policy;
         files.Access = flags.Access ?? files.Access;

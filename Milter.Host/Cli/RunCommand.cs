@@ -82,6 +82,11 @@ internal static partial class RunCommand
                 return 2;
             }
 
+            foreach (string warning in settings.Warnings)
+            {
+                error.WriteLine($"milter run: warning: {warning}");
+            }
+
             IDnsResolver? resolver = null;
             if (settings.Policy.UsesDns && !DnsResolverFactory.TryCreate(settings.Dns, TimeProvider.System, out resolver, out string? dnsError))
             {

@@ -32,6 +32,7 @@ internal sealed class MilterSettings
             .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. StageTimeouts(),
             .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
         ];
+        Warnings = [.. Policy.Deprecations()];
     }
 
     public ListenerOptions Listener { get; } = new();
@@ -56,6 +57,9 @@ internal sealed class MilterSettings
     public DnsSettings Dns { get; } = new();
 
     public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>Settings that work but should change (a deprecated key), one line each, for the start to print.</summary>
+    public IReadOnlyList<string> Warnings { get; } = [];
 
     public static MilterSettings Bind(IConfiguration configuration) => new(configuration);
 

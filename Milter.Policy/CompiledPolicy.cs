@@ -107,18 +107,18 @@ internal sealed class CompiledPolicy
     /// <summary>Class m.</summary>
     public HostClass HostDomains { get; }
 
-    public SmtpReply AccessDenied { get; }
-    public SmtpReply RecipientRejected { get; }
-    public SmtpReply RelayDenied { get; }
-    public SmtpReply TemporaryFailure { get; }
+    public PolicyReply AccessDenied { get; }
+    public PolicyReply RecipientRejected { get; }
+    public PolicyReply RelayDenied { get; }
+    public PolicyReply TemporaryFailure { get; }
 
-    public static readonly SmtpReply UserAddressRequired = new(553, "5.1.1", "User address required");
-    public static readonly SmtpReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
+    public static readonly PolicyReply UserAddressRequired = new(553, "5.1.1", "User address required");
+    public static readonly PolicyReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
 
     public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
 
-    internal static SmtpReply ParseReply(string text, string name) =>
-        SmtpReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
+    internal static PolicyReply ParseReply(string text, string name) =>
+        PolicyReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
 
     private static void Add(Dictionary<string, ClassEntry> map, string name, char className, string source) =>
         map.TryAdd(name, new ClassEntry(name.ToLowerInvariant(), className, source, 0));

@@ -65,7 +65,7 @@ public sealed partial class PolicySession
 
         if (!canonical.HasDomain && !_policy.AcceptUnqualifiedSenders && Client.RawAddress.Length > 0)
         {
-            var reply = new SmtpReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
+            var reply = new PolicyReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
             return Refuse(stage, reply, "unqualified sender", rules, trace);
         }
 

@@ -165,9 +165,9 @@ public sealed partial class PolicySession
         return _senderResolution switch
         {
             DomainResolution.DoesNotExist => Refuse(stage,
-                new SmtpReply(553, "5.1.8", "Domain of sender address " + SenderText(sender) + " does not exist"), "sender domain does not resolve (PERM)", rules, trace),
+                new PolicyReply(553, "5.1.8", "Domain of sender address " + SenderText(sender) + " does not exist"), "sender domain does not resolve (PERM)", rules, trace),
             DomainResolution.DoesNotResolve => Refuse(stage,
-                new SmtpReply(451, "4.1.8", "Domain of sender address " + SenderText(sender) + " does not resolve"), "sender domain lookup failed (TEMP)", rules, trace),
+                new PolicyReply(451, "4.1.8", "Domain of sender address " + SenderText(sender) + " does not resolve"), "sender domain lookup failed (TEMP)", rules, trace),
             _ => null,
         };
     }

@@ -107,9 +107,9 @@ public sealed partial class PolicySession
 
             var reply = resolve switch
             {
-                ClientResolve.Temp => new SmtpReply(450, "4.4.0", "Relaying temporarily denied. Cannot resolve PTR record for " + Client.Address),
-                ClientResolve.Forged => new SmtpReply(550, "5.7.1", "Relaying denied. IP name possibly forged " + Client.Name),
-                _ => new SmtpReply(550, "5.7.1", "Relaying denied. IP name lookup failed " + Client.Name),
+                ClientResolve.Temp => new PolicyReply(450, "4.4.0", "Relaying temporarily denied. Cannot resolve PTR record for " + Client.Address),
+                ClientResolve.Forged => new PolicyReply(550, "5.7.1", "Relaying denied. IP name possibly forged " + Client.Name),
+                _ => new PolicyReply(550, "5.7.1", "Relaying denied. IP name lookup failed " + Client.Name),
             };
             return Refuse(PolicyStage.Rcpt, reply, "relay attempt from a client whose name did not resolve ({client_resolve})", rules, trace);
         }

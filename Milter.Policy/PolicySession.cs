@@ -227,17 +227,17 @@ public sealed partial class PolicySession
     }
 
     private static Verdict Built(PolicyStage stage, VerdictAction action, string reason, RuleSet rules, PolicyTrace? trace,
-        SmtpReply? reply = null, PolicyRule? rule = null) =>
+        PolicyReply? reply = null, PolicyRule? rule = null) =>
         new(stage, action, reply, null, rule, reason, rules.Version, trace);
 
-    private static Verdict Refuse(PolicyStage stage, SmtpReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
+    private static Verdict Refuse(PolicyStage stage, PolicyReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
         new(stage, reply.IsTemporary ? VerdictAction.TempFail : VerdictAction.Reject, reply, null, rule, reason, rules.Version, trace);
 
     /// <summary>
     /// Maps an access hit to a verdict (the RHS meanings of cf/README); <paramref name="reject"/> is the REJECT text of this tag;
     /// <paramref name="address"/>: a From:/To: check (an unquoted text ends at its first '&gt;' there), else check_relay.
     /// </summary>
-    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
+    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, PolicyReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
         entry.Action switch
         {
             AccessAction.Ok => Built(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),

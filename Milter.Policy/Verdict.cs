@@ -12,7 +12,7 @@ namespace Milter.Policy;
 /// </summary>
 public readonly struct Verdict
 {
-    internal Verdict(PolicyStage stage, VerdictAction action, SmtpReply? reply, string? quarantineReason,
+    internal Verdict(PolicyStage stage, VerdictAction action, PolicyReply? reply, string? quarantineReason,
         PolicyRule? decidedBy, string reason, long ruleSetVersion, PolicyTrace? trace, bool deferred = false)
     {
         Stage = stage;
@@ -31,7 +31,7 @@ public readonly struct Verdict
     public VerdictAction Action { get; }
 
     /// <summary>The reply for <see cref="VerdictAction.Reject"/> and <see cref="VerdictAction.TempFail"/>; null otherwise.</summary>
-    public SmtpReply? Reply { get; }
+    public PolicyReply? Reply { get; }
 
     public string? QuarantineReason { get; }
 

@@ -25,13 +25,13 @@ public sealed class AccessEntry : PolicyRule
 
     /// <summary>Reply for <see cref="AccessAction.Error"/>; for every other action the reply Sendmail gives when the
     /// value is not understood at that stage (<c>553 5.3.0 value</c>).</summary>
-    public SmtpReply Reply => _rhs.Reply;
+    public PolicyReply Reply => _rhs.Reply;
 
     public string? QuarantineReason => _rhs.QuarantineReason;
 
     /// <summary>The reply Sendmail gives when a From: or To: check finds this entry: <see cref="Reply"/>, except that an
     /// unquoted text ends at its first '&gt;' there (check_mail and blocklist_recipients match <c>&lt;ERROR:$+&gt; $*</c>).</summary>
-    public SmtpReply AddressReply => _rhs.AddressReply;
+    public PolicyReply AddressReply => _rhs.AddressReply;
 
     public string? AddressQuarantineReason => _rhs.AddressQuarantineReason;
 

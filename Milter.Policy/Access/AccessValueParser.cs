@@ -86,20 +86,20 @@ internal static class AccessValueParser
     /// <c>NNN text</c> takes <paramref name="status"/>, else the class default (4.0.0, 5.0.0); anything else, a bare
     /// code included, is <c>553 5.3.0 text</c>.
     /// </summary>
-    private static SmtpReply ErrorReply(List<string> tokens, int start, int end, string? status, List<string>? warnings)
+    private static PolicyReply ErrorReply(List<string> tokens, int start, int end, string? status, List<string>? warnings)
     {
         var text = RhsTokens.StripQuotes(RhsTokens.Join(tokens, start, end));
         if (text.Length < 4 || !IsCode(text) || text[3] != ' ')
         {
             warnings?.Add("ERROR: without an SMTP reply code: Sendmail answers 553");
-            return new SmtpReply(553, "5.3.0", text);
+            return new PolicyReply(553, "5.3.0", text);
         }
 
         var code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
         var message = text[4..];
         var space = message.IndexOf(' ', StringComparison.Ordinal);
         string enhanced;
-        if (space > 0 && SmtpReply.IsEnhancedCode(message.AsSpan(0, space)))
+        if (space > 0 && PolicyReply.IsEnhancedCode(message.AsSpan(0, space)))
         {
             if (status is not null && status != message[..space])
             {
@@ -111,7 +111,7 @@ internal static class AccessValueParser
         }
         else
         {
-            enhanced = status is not null && SmtpReply.IsEnhancedCode(status) ? status : code / 100 == 4 ? "4.0.0" : "5.0.0";
+            enhanced = status is not null && PolicyReply.IsEnhancedCode(status) ? status : code / 100 == 4 ? "4.0.0" : "5.0.0";
         }
 
         if (code / 100 is not (4 or 5))
@@ -124,7 +124,7 @@ internal static class AccessValueParser
             warnings?.Add($"enhanced code {enhanced} does not match reply class {code}");
         }
 
-        return new SmtpReply(code, enhanced, message);
+        return new PolicyReply(code, enhanced, message);
     }
 
     /// <summary>An unquoted text Sendmail re-spaces (words joined to punctuation, a parenthesised comment dropped).</summary>

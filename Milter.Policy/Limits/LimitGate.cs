@@ -67,7 +67,7 @@ public sealed class LimitGate
     /// The configured limits at connect: open connections, then connection rate, for the client address (local clients:
     /// nothing). A <c>ClientConn:</c> or <c>ClientRate:</c> entry that applies to the client replaces the configured limit.
     /// </summary>
-    public async ValueTask<SmtpReply?> ConnectAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> ConnectAsync(CancellationToken cancellationToken = default)
     {
         if (_client is not { } client)
         {
@@ -124,7 +124,7 @@ public sealed class LimitGate
     }
 
     /// <summary>Message rates by user, sender, client, network, server. <paramref name="auth"/> decides the Authenticated exemption.</summary>
-    public async ValueTask<SmtpReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
     {
         _sender = sender;
         _auth = auth;
@@ -140,7 +140,7 @@ public sealed class LimitGate
     }
 
     /// <summary>Recipients per message, then recipient rates by user, sender, client, network, server, then the mail bomb.</summary>
-    public async ValueTask<SmtpReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
         _recipients++;
         if (_limits.RecipientsPerMessage is { Max: > 0 } perMessage && _recipients > perMessage.Max
@@ -196,7 +196,7 @@ public sealed class LimitGate
         }
     }
 
-    private async ValueTask<SmtpReply?> CheckAsync(RateLimit? limit, LimitKey? key, PolicyStage stage, SmtpReply reply, CancellationToken cancellationToken)
+    private async ValueTask<PolicyReply?> CheckAsync(RateLimit? limit, LimitKey? key, PolicyStage stage, PolicyReply reply, CancellationToken cancellationToken)
     {
         if (limit is null || key is not { } k)
         {

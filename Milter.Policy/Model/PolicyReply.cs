@@ -1,14 +1,15 @@
 namespace Milter.Policy.Model;
 
 /// <summary>
-/// An SMTP reply as Sendmail shows it: code, enhanced status code and text. The text never contains the
+/// The reply the policy gives the SMTP client, as Sendmail shows it: code, enhanced status code and text (the milter
+/// adapter hands it to Milter.Protocol's SmtpReply, which formats SMFIR_REPLYCODE). The text never contains the
 /// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for MAIL/RCPT replies (err.c fmtmsg). Every
 /// line is made fit for the wire (<see cref="ReplyText.Clean(string, int)"/>): no control character, at most
 /// <see cref="ReplyText.MaxLines"/> lines of at most <see cref="ReplyText.MaxLineLength"/> characters on the wire.
 /// </summary>
-public sealed class SmtpReply : IEquatable<SmtpReply>
+public sealed class PolicyReply : IEquatable<PolicyReply>
 {
-    public SmtpReply(int code, string enhancedCode, string text)
+    public PolicyReply(int code, string enhancedCode, string text)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(code, 200);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(code, 599);
@@ -58,7 +59,7 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     /// Parses <c>"NNN D.S.N text"</c> (or <c>"NNN text"</c>: the enhanced code is then the class default, 4.0.0 or 5.0.0)
     /// with a 4xx/5xx code; false for anything else.
     /// </summary>
-    public static bool TryParse(string? text, out SmtpReply? reply)
+    public static bool TryParse(string? text, out PolicyReply? reply)
     {
         reply = null;
         var span = (text ?? string.Empty).AsSpan().Trim();
@@ -72,8 +73,8 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
         var space = rest.IndexOf(' ');
         var head = space < 0 ? rest : rest[..space];
         reply = IsEnhancedCode(head)
-            ? new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
-            : new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
+            ? new PolicyReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
+            : new PolicyReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
         return true;
     }
 
@@ -110,9 +111,9 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
         return parts == 1 && digits > 0;
     }
 
-    public bool Equals(SmtpReply? other) => other is not null && other.Line == Line;
+    public bool Equals(PolicyReply? other) => other is not null && other.Line == Line;
 
-    public override bool Equals(object? obj) => Equals(obj as SmtpReply);
+    public override bool Equals(object? obj) => Equals(obj as PolicyReply);
 
     public override int GetHashCode() => Line.GetHashCode(StringComparison.Ordinal);
 

@@ -57,16 +57,16 @@ internal static partial class RunCommand
                     return 2;
                 }
 
-                flags[ListenerOptions.Section + ":Listen"] = spec;
+                flags[ListenerSettings.Section + ":Listen"] = spec;
             }
 
             flags[StateDirectory.Key] = parse.GetValue(stateDir);
             flags[LeaseSettings.Section + ":Store"] = parse.GetValue(leases);
             flags[MetricsSettings.Section + ":Listen"] = parse.GetValue(metrics);
-            RuleFilesOptions files = rules.Read(parse);
-            flags[RuleFilesOptions.Section + ":Access"] = files.Access;
-            flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
-            flags[RuleFilesOptions.Section + ":LocalDomains"] = files.LocalDomains;
+            RuleFilesSettings files = rules.Read(parse);
+            flags[RuleFilesSettings.Section + ":Access"] = files.Access;
+            flags[RuleFilesSettings.Section + ":RelayDomains"] = files.RelayDomains;
+            flags[RuleFilesSettings.Section + ":LocalDomains"] = files.LocalDomains;
             configuration.AddInMemoryCollection(flags.Where(f => f.Value is not null)); // file < environment < flags
 
             // No defaults: they would put the file under the environment and read appsettings.json from the working directory.

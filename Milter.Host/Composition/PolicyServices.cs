@@ -14,7 +14,7 @@ namespace Milter.Host.Composition;
 /// </summary>
 internal static class PolicyServices
 {
-    public static IServiceCollection AddMilterPolicy(this IServiceCollection services, RuleFilesOptions rules, PolicySettings policy, IDnsResolver? resolver)
+    public static IServiceCollection AddMilterPolicy(this IServiceCollection services, RuleFilesSettings rules, PolicySettings policy, IDnsResolver? resolver)
     {
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(rules));
         services.AddSingleton(new RuleSetHolder(null));

@@ -14,7 +14,7 @@ namespace Milter.Host.Listening;
 /// <param name="handlerFactory">One handler per MTA connection.</param>
 /// <param name="loggerFactory">The host's loggers.</param>
 internal sealed partial class MilterListenerService(
-    ListenerOptions settings,
+    ListenerSettings settings,
     int otherConnections,
     Func<IMilterHandler> handlerFactory,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
@@ -25,7 +25,7 @@ internal sealed partial class MilterListenerService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        ListenerOptions o = settings;
+        ListenerSettings o = settings;
         var serverOptions = new MilterServerOptions
         {
             Listen = o.Listen,

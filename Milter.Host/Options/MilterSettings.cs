@@ -35,9 +35,9 @@ internal sealed class MilterSettings
         Warnings = [.. Policy.Deprecations()];
     }
 
-    public ListenerOptions Listener { get; } = new();
+    public ListenerSettings Listener { get; } = new();
 
-    public RuleFilesOptions Rules { get; } = new();
+    public RuleFilesSettings Rules { get; } = new();
 
     /// <summary>See <see cref="Options.StateDirectory"/>.</summary>
     public string? StateDirectory { get; set; }
@@ -67,9 +67,9 @@ internal sealed class MilterSettings
     private IEnumerable<string> StateDirectoryFitsTheAdminSocket()
     {
         const string socket = global::Milter.Host.Admin.AdminSocketService.FileName;
-        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > ListenerOptions.MaxUnixSocketPath)
+        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > ListenerSettings.MaxUnixSocketPath)
         {
-            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {ListenerOptions.MaxUnixSocketPath - socket.Length - 1} bytes)";
+            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {ListenerSettings.MaxUnixSocketPath - socket.Length - 1} bytes)";
         }
     }
 
@@ -85,7 +85,7 @@ internal sealed class MilterSettings
         double needed = (leaseMs + limitMs + RedisGuard.StageMarginMilliseconds) / 1000.0;
         if (leaseMs + limitMs > 0 && Listener.HandlerTimeoutSeconds < needed)
         {
-            yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait for Redis ({needed} s: Milter:Leases:Redis:TimeoutMilliseconds {leaseMs} + Milter:Limits:Redis:TimeoutMilliseconds {limitMs} + {RedisGuard.StageMarginMilliseconds} ms)";
+            yield return $"{ListenerSettings.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait for Redis ({needed} s: Milter:Leases:Redis:TimeoutMilliseconds {leaseMs} + Milter:Limits:Redis:TimeoutMilliseconds {limitMs} + {RedisGuard.StageMarginMilliseconds} ms)";
         }
     }
 

@@ -55,9 +55,9 @@ public sealed class SocketMapSettings
             {
                 yield return $"{Section}:Listen: {specError}";
             }
-            else if (ListenerOptions.UnixPathTooLong(spec))
+            else if (ListenerSettings.UnixPathTooLong(spec))
             {
-                yield return $"{Section}:Listen: '{listen}': a unix socket path holds at most {ListenerOptions.MaxUnixSocketPath} bytes";
+                yield return $"{Section}:Listen: '{listen}': a unix socket path holds at most {ListenerSettings.MaxUnixSocketPath} bytes";
             }
         }
 
@@ -66,7 +66,7 @@ public sealed class SocketMapSettings
             yield return $"{Section}:MapName: must be one word (Sendmail's map name, e.g. drac)";
         }
 
-        if (!ListenerOptions.IsSocketMode(SocketMode))
+        if (!ListenerSettings.IsSocketMode(SocketMode))
         {
             yield return $"{Section}:SocketMode: '{SocketMode}' is not an octal mode from 000 to 777, like 660";
         }

@@ -194,5 +194,5 @@ public class SettingRangesTests
 
     [Test]
     public void RangeAttributes_AreTheDataAnnotationsOnes_SoTheyDocumentThemselves() =>
-        typeof(ListenerOptions).GetProperty(nameof(ListenerOptions.IdleTimeoutSeconds))!.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false).Should().ContainSingle();
+        typeof(ListenerSettings).GetProperty(nameof(ListenerSettings.IdleTimeoutSeconds))!.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false).Should().ContainSingle();
 }

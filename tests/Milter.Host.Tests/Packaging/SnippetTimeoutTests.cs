@@ -14,7 +14,7 @@ namespace Milter.Host.Tests.Packaging;
 /// </summary>
 public partial class SnippetTimeoutTests
 {
-    private static double DefaultHandlerTimeout => new ListenerOptions().HandlerTimeoutSeconds;
+    private static double DefaultHandlerTimeout => new ListenerSettings().HandlerTimeoutSeconds;
 
     [Test]
     public void DefaultHandlerTimeout_IsBelowSendmailsAnswerTimeout_InTheSnippet()

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Milter.Host.Listening;
 
 /// <summary>Settings under <c>Milter:Listener</c>.</summary>
-public sealed class ListenerOptions
+public sealed class ListenerSettings
 {
     public const string Section = "Milter:Listener";
 

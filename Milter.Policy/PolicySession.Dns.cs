@@ -80,7 +80,7 @@ public sealed partial class PolicySession
             return listed;
         }
 
-        return Built(stage, VerdictAction.Continue, reason, rules, trace, rule: skip);
+        return Allow(stage, VerdictAction.Continue, reason, rules, trace, rule: skip);
     }
 
     private Verdict? DnsblVerdict(PolicyStage stage, RuleSet rules, PolicyTrace? trace)

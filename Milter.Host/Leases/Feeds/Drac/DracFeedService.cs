@@ -69,13 +69,13 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd. A mapping left by a
     // run that died without unregistering (or by a stopped rpc.dracd) would make PMAPPROC_SET fail, so each version is
     // unset first, as rpc.dracd's svc_register after pmap_unset does.
-    private async Task RegisterAsync(CancellationToken ct)
+    private async Task RegisterAsync(CancellationToken cancellationToken)
     {
         bool all = true;
         foreach (uint version in DracVersions)
         {
-            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
-            all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
+            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, cancellationToken).ConfigureAwait(false);
+            all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, cancellationToken).ConfigureAwait(false);
         }
 
         _registered = all;

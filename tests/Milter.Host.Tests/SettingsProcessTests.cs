@@ -134,4 +134,15 @@ public class SettingsProcessTests
             run.Err.Should().Contain("milter: warning: Milter:Policy:LocalDomains is deprecated: it is class m, now Milter:Policy:HostDomains");
         }
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Run_DeprecatedPolicyLocalDomains_WarnsOnceAtStart_NamingTheNewKey()
+    {
+        await using RunningMilter milter = await RunningMilter.StartAsync("""{ "Policy": { "LocalDomains": ["corp.example"] } }""");
+
+        string output = await milter.OutputOnceItContainsAsync("deprecated", TimeSpan.FromSeconds(10));
+        output.Should().Contain("milter run: warning: Milter:Policy:LocalDomains is deprecated: it is class m, now Milter:Policy:HostDomains");
+        System.Text.RegularExpressions.Regex.Count(output, "deprecated").Should().Be(1, output);
+    }
 }

@@ -1,6 +1,5 @@
 using Milter.Policy.Access;
 using Milter.Policy.Dns;
-using Milter.Policy.Engine;
 using Milter.Policy.Leases;
 using Milter.Policy.Model;
 

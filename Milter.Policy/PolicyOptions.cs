@@ -54,11 +54,11 @@ public sealed class PolicyOptions
     /// <summary>The server's own interface addresses: added to class w as <c>[addr]</c> (clients on them may relay).</summary>
     public IReadOnlyList<string> OwnAddresses { get; set; } = [];
 
-    /// <summary><c>$j</c>, the canonical host name: added to class w; its parent domain is class m unless <see cref="LocalDomains"/> is set.</summary>
+    /// <summary><c>$j</c>, the canonical host name: added to class w; its parent domain is class m unless <see cref="HostDomains"/> is set.</summary>
     public string? HostName { get; set; }
 
-    /// <summary>Class m (local domains) for relay_entire_domain and <c>localhost.$m</c>.</summary>
-    public IReadOnlyList<string> LocalDomains { get; set; } = [];
+    /// <summary>Class m (this host's domains, not class w) for relay_entire_domain and <c>localhost.$m</c>.</summary>
+    public IReadOnlyList<string> HostDomains { get; set; } = [];
 
     public ReplyTexts Replies { get; set; } = new();
 

@@ -45,7 +45,7 @@ public sealed partial class PolicySession
         acceptedByEntry = false;
         if (sender.IsNullSender)
         {
-            return Built(stage, VerdictAction.Continue, "null sender <> is always accepted (RFC 1123)", rules, trace);
+            return Allow(stage, VerdictAction.Continue, "null sender <> is always accepted (RFC 1123)", rules, trace);
         }
 
         if (sender.HasDomain && !_policy.AcceptUnqualifiedSenders && IsLocalhostSender(sender) &&
@@ -65,7 +65,7 @@ public sealed partial class PolicySession
 
         if (!canonical.HasDomain && !_policy.AcceptUnqualifiedSenders && Client.RawAddress.Length > 0)
         {
-            var reply = new SmtpReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
+            var reply = new PolicyReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
             return Refuse(stage, reply, "unqualified sender", rules, trace);
         }
 
@@ -74,7 +74,7 @@ public sealed partial class PolicySession
             return unresolved;
         }
 
-        return Built(stage, VerdictAction.Continue, "no From: entry", rules, trace);
+        return Allow(stage, VerdictAction.Continue, "no From: entry", rules, trace);
     }
 
     /// <summary>
@@ -126,7 +126,7 @@ public sealed partial class PolicySession
 
             if (accepted)
             {
-                return Built(PolicyStage.Rcpt, VerdictAction.Accept, "From: OK/RELAY skips the client check (delay_checks)", rules, trace, rule: mail.DecidedBy);
+                return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "From: OK/RELAY skips the client check (delay_checks)", rules, trace, rule: mail.DecidedBy);
             }
         }
 

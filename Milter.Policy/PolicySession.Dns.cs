@@ -80,7 +80,7 @@ public sealed partial class PolicySession
             return listed;
         }
 
-        return Built(stage, VerdictAction.Continue, reason, rules, trace, rule: skip);
+        return Allow(stage, VerdictAction.Continue, reason, rules, trace, rule: skip);
     }
 
     private Verdict? DnsblVerdict(PolicyStage stage, RuleSet rules, PolicyTrace? trace)
@@ -165,9 +165,9 @@ public sealed partial class PolicySession
         return _senderResolution switch
         {
             DomainResolution.DoesNotExist => Refuse(stage,
-                new SmtpReply(553, "5.1.8", "Domain of sender address " + SenderText(sender) + " does not exist"), "sender domain does not resolve (PERM)", rules, trace),
+                new PolicyReply(553, "5.1.8", "Domain of sender address " + SenderText(sender) + " does not exist"), "sender domain does not resolve (PERM)", rules, trace),
             DomainResolution.DoesNotResolve => Refuse(stage,
-                new SmtpReply(451, "4.1.8", "Domain of sender address " + SenderText(sender) + " does not resolve"), "sender domain lookup failed (TEMP)", rules, trace),
+                new PolicyReply(451, "4.1.8", "Domain of sender address " + SenderText(sender) + " does not resolve"), "sender domain lookup failed (TEMP)", rules, trace),
             _ => null,
         };
     }
@@ -182,5 +182,5 @@ public sealed partial class PolicySession
 
     private bool IsLocalhostInLocalDomain(ReadOnlySpan<char> domain) =>
         domain.StartsWith("localhost.", StringComparison.OrdinalIgnoreCase)
-        && _policy.LocalDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
+        && _policy.HostDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
 }

@@ -9,19 +9,21 @@ using Milter.Policy.Tracing;
 namespace Milter.Policy;
 
 /// <summary>What the flood limits ask of the policy (cf/README FEATURE(ratecontrol)/FEATURE(conncontrol)): exemptions and the limits of <c>ClientRate:</c>/<c>ClientConn:</c> entries.</summary>
-public sealed partial class PolicySession
+public sealed partial class PolicySession : ILimitedSession
 {
     /// <summary>The tag of Sendmail's per-client connection-rate entries (connections per ConnectionRateWindowSize).</summary>
-    public const string ClientRateTag = "clientrate:";
+    public const string ClientRateTag = ILimitedSession.ClientRateTag;
 
     /// <summary>The tag of Sendmail's per-client open-connection entries.</summary>
-    public const string ClientConnTag = "clientconn:";
+    public const string ClientConnTag = ILimitedSession.ClientConnTag;
 
     /// <summary>
     /// <c>{client_rate}</c> and <c>{client_connections}</c> of this connection, set by <see cref="LimitGate.Register"/>;
     /// null when the limits (or their <c>AccessEntries</c>) are off: ratecontrol and conncontrol are then not checked.
     /// </summary>
     public ClientCounts? Counts { get; internal set; }
+
+    void ILimitedSession.Count(ClientCounts counts) => Counts = counts;
 
     /// <summary>
     /// check_relay's <c>Connect:</c> walk (name, then address, CIDR included) ends on OK or RELAY. Sendmail calls

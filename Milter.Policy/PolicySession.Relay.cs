@@ -11,7 +11,7 @@ public sealed partial class PolicySession
     private const int MaxParseRecipientDepth = 8;
 
     /// <summary>Basic_check_rcpt: <c>&lt;&gt;</c> refused, Rcpt_ok, then Relay_ok, else relaying denied.</summary>
-    private ValueTask<Verdict> CheckRcptAsync(RuleSet rules, EnvelopeAddress rcpt, PolicyTrace? trace, CancellationToken ct)
+    private ValueTask<Verdict> CheckRcptAsync(RuleSet rules, EnvelopeAddress rcpt, PolicyTrace? trace, CancellationToken cancellationToken)
     {
         if (rcpt.IsNullSender)
         {
@@ -27,18 +27,18 @@ public sealed partial class PolicySession
         if (Client.IsLocal)
         {
             trace?.Note(TraceMaps.Check, "client_addr", "local (empty, 0, 127.0.0.1 or ::1)");
-            return new ValueTask<Verdict>(Built(PolicyStage.Rcpt, VerdictAction.Accept, "client originated locally", rules, trace));
+            return new ValueTask<Verdict>(Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client originated locally", rules, trace));
         }
 
         if (rules.RelayDomains.FindAddressPrefix(Client.Address, trace) is { } prefix)
         {
-            return new ValueTask<Verdict>(Built(PolicyStage.Rcpt, VerdictAction.Accept, "client address in class R", rules, trace, rule: prefix));
+            return new ValueTask<Verdict>(Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client address in class R", rules, trace, rule: prefix));
         }
 
         // FEATURE(drac): the lease store; synchronous stores never leave this path.
         if (_engine.Leases is { } leases && Client.IPAddress is { } ip)
         {
-            var pending = leases.CheckAsync(ip, ct);
+            var pending = leases.CheckAsync(ip, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 return AwaitLeaseAsync(pending, rules, trace);
@@ -73,7 +73,7 @@ public sealed partial class PolicySession
             trace?.Note(TraceMaps.Lease, Client.RawAddress, status.ToString());
             if (status == LeaseStatus.Leased)
             {
-                return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client holds a valid lease (drac)", rules, trace);
+                return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client holds a valid lease (drac)", rules, trace);
             }
         }
 
@@ -81,7 +81,7 @@ public sealed partial class PolicySession
         var hit = ConnectAddressWalk(lookup);
         if (hit is { Action: AccessAction.Relay })
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client address", rules, trace, rule: hit);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client address", rules, trace, rule: hit);
         }
 
         if (!Client.Address.IsNone)
@@ -92,7 +92,7 @@ public sealed partial class PolicySession
             literal[end++] = ']';
             if (FindLocalName(rules, literal[..end], trace) is { } own)
             {
-                return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client address is one of ours ([addr] in class w)", rules, trace, rule: own);
+                return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client address is one of ours ([addr] in class w)", rules, trace, rule: own);
             }
         }
 
@@ -107,9 +107,9 @@ public sealed partial class PolicySession
 
             var reply = resolve switch
             {
-                ClientResolve.Temp => new SmtpReply(450, "4.4.0", "Relaying temporarily denied. Cannot resolve PTR record for " + Client.Address),
-                ClientResolve.Forged => new SmtpReply(550, "5.7.1", "Relaying denied. IP name possibly forged " + Client.Name),
-                _ => new SmtpReply(550, "5.7.1", "Relaying denied. IP name lookup failed " + Client.Name),
+                ClientResolve.Temp => new PolicyReply(450, "4.4.0", "Relaying temporarily denied. Cannot resolve PTR record for " + Client.Address),
+                ClientResolve.Forged => new PolicyReply(550, "5.7.1", "Relaying denied. IP name possibly forged " + Client.Name),
+                _ => new PolicyReply(550, "5.7.1", "Relaying denied. IP name lookup failed " + Client.Name),
             };
             return Refuse(PolicyStage.Rcpt, reply, "relay attempt from a client whose name did not resolve ({client_resolve})", rules, trace);
         }
@@ -129,22 +129,22 @@ public sealed partial class PolicySession
         var name = Client.Name.AsSpan();
         if (FindLocalName(rules, name, trace) is { } local)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class w", rules, trace, rule: local);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class w", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in a class m domain (relay_entire_domain)", rules, trace, rule: domain);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in a class m domain (relay_entire_domain)", rules, trace, rule: domain);
         }
 
         if (rules.RelayDomains.FindDomainSuffix(name, _policy.RelayHostsOnly, trace) is { } relay)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class R", rules, trace, rule: relay);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class R", rules, trace, rule: relay);
         }
 
         var hit = ConnectNameWalk(lookup, _policy.RelayHostsOnly);
         return hit is { Action: AccessAction.Relay }
-            ? Built(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client name", rules, trace, rule: hit)
+            ? Allow(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client name", rules, trace, rule: hit)
             : null;
     }
 
@@ -178,12 +178,12 @@ public sealed partial class PolicySession
         if (_policy.IsTrusted(_auth))
         {
             trace?.Note(TraceMaps.Check, "{auth_type}", _auth.Mechanism + " is trusted (TRUST_AUTH_MECH)");
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "authenticated with a trusted mechanism", rules, trace);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "authenticated with a trusted mechanism", rules, trace);
         }
 
         if (!rcpt.HasDomain)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "unqualified recipient is a local user", rules, trace);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "unqualified recipient is a local user", rules, trace);
         }
 
         return RelayToDomain(rules, lookup, rcpt, trace);
@@ -194,17 +194,17 @@ public sealed partial class PolicySession
         var domain = rcpt.Domain;
         if (FindLocalName(rules, domain, trace) is { } local)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain is in class w (local)", rules, trace, rule: local);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain is in class w (local)", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class m (relay_entire_domain)", rules, trace, rule: entire);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class m (relay_entire_domain)", rules, trace, rule: entire);
         }
 
         if (rules.RelayDomains.FindDomainSuffix(domain, _policy.RelayHostsOnly, trace) is { } relay)
         {
-            return Built(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class R", rules, trace, rule: relay);
+            return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class R", rules, trace, rule: relay);
         }
 
         AccessEntry? hit = null;
@@ -220,7 +220,7 @@ public sealed partial class PolicySession
         }
 
         return hit is { Action: AccessAction.Relay }
-            ? Built(PolicyStage.Rcpt, VerdictAction.Accept, "To: RELAY for the recipient", rules, trace, rule: hit)
+            ? Allow(PolicyStage.Rcpt, VerdictAction.Accept, "To: RELAY for the recipient", rules, trace, rule: hit)
             : null;
     }
 
@@ -235,7 +235,7 @@ public sealed partial class PolicySession
             return true;
         }
 
-        if (_policy.RelayEntireDomain && _policy.LocalDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
+        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
         {
             return true;
         }

@@ -62,7 +62,7 @@ public sealed partial class PolicySession
 
         if (_policy.DelayChecks != DelayChecksMode.Off)
         {
-            _connect = Built(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
+            _connect = Allow(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
             return _connect;
         }
 
@@ -86,7 +86,7 @@ public sealed partial class PolicySession
         }
 
         var rules = _engine.Rules.Current;
-        return Built(PolicyStage.Helo, VerdictAction.Continue, "no HELO check in Sendmail's access rules", rules, NewTrace());
+        return Allow(PolicyStage.Helo, VerdictAction.Continue, "no HELO check in Sendmail's access rules", rules, NewTrace());
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ public sealed partial class PolicySession
         var trace = NewTrace();
         if (_policy.DelayChecks != DelayChecksMode.Off)
         {
-            return Built(PolicyStage.Mail, VerdictAction.Continue, "From: check deferred to RCPT (delay_checks)", rules, trace);
+            return Allow(PolicyStage.Mail, VerdictAction.Continue, "From: check deferred to RCPT (delay_checks)", rules, trace);
         }
 
         var verdict = CheckMail(rules, PolicyStage.Mail, _sender, trace, out _);
@@ -126,7 +126,7 @@ public sealed partial class PolicySession
     /// client checks, as Sendmail's check_rcpt runs them after the recipient's. Completes synchronously unless the lease
     /// store goes asynchronous.
     /// </summary>
-    public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken ct = default)
+    public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
         EnsureConnected();
         if (_connect.IsRefusal)
@@ -138,11 +138,11 @@ public sealed partial class PolicySession
         var trace = NewTrace();
         if (DnsblPendingAtRcpt(rules))
         {
-            return RcptAfterDnsblAsync(recipient, ct); // delay_checks: check_relay's DNS lists are asked here
+            return RcptAfterDnsblAsync(recipient, cancellationToken); // delay_checks: check_relay's DNS lists are asked here
         }
 
         var rcpt = EnvelopeAddress.Parse(recipient);
-        var checkRcpt = CheckRcptAsync(rules, rcpt, trace, ct);
+        var checkRcpt = CheckRcptAsync(rules, rcpt, trace, cancellationToken);
         if (_policy.DelayChecks == DelayChecksMode.Off)
         {
             return checkRcpt;
@@ -226,22 +226,22 @@ public sealed partial class PolicySession
         }
     }
 
-    private static Verdict Built(PolicyStage stage, VerdictAction action, string reason, RuleSet rules, PolicyTrace? trace,
-        SmtpReply? reply = null, PolicyRule? rule = null) =>
-        new(stage, action, reply, null, rule, reason, rules.Version, trace);
+    /// <summary>A verdict that lets the stage through (<paramref name="action"/> Continue or Accept), with its reason and deciding rule.</summary>
+    private static Verdict Allow(PolicyStage stage, VerdictAction action, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
+        new(stage, action, null, null, rule, reason, rules.Version, trace);
 
-    private static Verdict Refuse(PolicyStage stage, SmtpReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
+    private static Verdict Refuse(PolicyStage stage, PolicyReply reply, string reason, RuleSet rules, PolicyTrace? trace, PolicyRule? rule = null) =>
         new(stage, reply.IsTemporary ? VerdictAction.TempFail : VerdictAction.Reject, reply, null, rule, reason, rules.Version, trace);
 
     /// <summary>
     /// Maps an access hit to a verdict (the RHS meanings of cf/README); <paramref name="reject"/> is the REJECT text of this tag;
     /// <paramref name="address"/>: a From:/To: check (an unquoted text ends at its first '&gt;' there), else check_relay.
     /// </summary>
-    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, SmtpReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
+    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, PolicyReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
         entry.Action switch
         {
-            AccessAction.Ok => Built(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),
-            AccessAction.Relay => Built(stage, VerdictAction.Accept, "access RELAY (implicit OK)", rules, trace, rule: entry),
+            AccessAction.Ok => Allow(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),
+            AccessAction.Relay => Allow(stage, VerdictAction.Accept, "access RELAY (implicit OK)", rules, trace, rule: entry),
             AccessAction.Reject => Refuse(stage, reject, "access REJECT", rules, trace, entry),
             AccessAction.Discard => new Verdict(stage, VerdictAction.Discard, null, null, entry, "access DISCARD", rules.Version, trace),
             AccessAction.Quarantine => new Verdict(stage, VerdictAction.Quarantine, null,

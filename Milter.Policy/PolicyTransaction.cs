@@ -98,7 +98,7 @@ public sealed class PolicyTransaction(PolicyEngine engine, LimitEngine? limits =
             return new(verdict);
         }
 
-        ValueTask<SmtpReply?> pending = _gate.ConnectAsync(cancellationToken);
+        ValueTask<PolicyReply?> pending = _gate.ConnectAsync(cancellationToken);
         return pending.IsCompletedSuccessfully ? new(Limited(verdict, pending.Result)) : LimitedAsync(verdict, pending);
     }
 
@@ -112,15 +112,15 @@ public sealed class PolicyTransaction(PolicyEngine engine, LimitEngine? limits =
             return new(Kept(verdict));
         }
 
-        ValueTask<SmtpReply?> pending = _gate.MailAsync(sender, auth, cancellationToken);
+        ValueTask<PolicyReply?> pending = _gate.MailAsync(sender, auth, cancellationToken);
         return pending.IsCompletedSuccessfully ? new(Limited(verdict, pending.Result)) : LimitedAsync(verdict, pending);
     }
 
-    private async ValueTask<Verdict> LimitedAsync(Verdict verdict, ValueTask<SmtpReply?> pending) =>
+    private async ValueTask<Verdict> LimitedAsync(Verdict verdict, ValueTask<PolicyReply?> pending) =>
         Limited(verdict, await pending.ConfigureAwait(false));
 
     /// <summary>The rules' verdict when no limit refused; else the limit's refusal at the same stage.</summary>
-    private Verdict Limited(in Verdict verdict, SmtpReply? refusal) =>
+    private Verdict Limited(in Verdict verdict, PolicyReply? refusal) =>
         refusal is null
             ? Kept(verdict)
             : new Verdict(verdict.Stage, refusal.Code >= 500 ? VerdictAction.Reject : VerdictAction.TempFail, refusal, null, null, LimitsReason, verdict.RuleSetVersion, null);

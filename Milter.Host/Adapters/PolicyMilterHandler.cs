@@ -10,7 +10,6 @@ using Milter.Protocol.Commands;
 using Milter.Protocol.Negotiation;
 using Milter.Protocol.Responses;
 using Milter.Protocol.Session;
-using SmtpReply = Milter.Policy.Model.SmtpReply;
 
 namespace Milter.Host.Adapters;
 
@@ -187,7 +186,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     /// as a plain reject or tempfail of the same class, never dropping the connection (which, without F=T, lets the
     /// next transaction through).
     /// </summary>
-    private MilterResponse ReplyResponse(SmtpReply reply)
+    private MilterResponse ReplyResponse(PolicyReply reply)
     {
         try
         {

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Listening;
-using Milter.Host.Options;
 using Milter.Policy.Leases;
 using Milter.Protocol.Listening;
 using Milter.Protocol.Transport;

@@ -19,7 +19,7 @@ internal sealed class RuleFlags
         command.Options.Add(LocalDomains);
     }
 
-    public RuleFilesOptions Read(ParseResult parse) => new()
+    public RuleFilesSettings Read(ParseResult parse) => new()
     {
         Access = parse.GetValue(Access),
         RelayDomains = parse.GetValue(RelayDomains),

@@ -16,19 +16,19 @@ internal static class RuleLoading
         new("--config") { Description = $"configuration file for Milter:Rules and Milter:Policy (default {ConfigurationFile.DefaultPath} when it exists)" };
 
     /// <summary>Loads the rules; with none configured, says on <paramref name="error"/> that these are the embedded examples.</summary>
-    public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error)
+    public static PolicyEngine? Load(RuleFilesSettings flags, string? configFlag, TextWriter error)
     {
         PolicyEngine? engine = Load(flags, configFlag, error, out bool embedded);
         if (engine is not null && embedded)
         {
-            error.WriteLine($"milter: no rule file configured ({RuleFilesOptions.Section} or the rule flags): {RuleFilesOptions.EmbeddedNotice}");
+            error.WriteLine($"milter: no rule file configured ({RuleFilesSettings.Section} or the rule flags): {RuleFilesSettings.EmbeddedNotice}");
         }
 
         return engine;
     }
 
-    /// <summary>As <see cref="Load(RuleFilesOptions, string?, TextWriter)"/>, silent about the examples; <paramref name="embedded"/> tells whether no rule file was configured.</summary>
-    public static PolicyEngine? Load(RuleFilesOptions flags, string? configFlag, TextWriter error, out bool embedded)
+    /// <summary>As <see cref="Load(RuleFilesSettings, string?, TextWriter)"/>, silent about the examples; <paramref name="embedded"/> tells whether no rule file was configured.</summary>
+    public static PolicyEngine? Load(RuleFilesSettings flags, string? configFlag, TextWriter error, out bool embedded)
     {
         embedded = false;
         if (!ConfigurationFile.TryBuild(configFlag, out ConfigurationManager configuration, out _, out IReadOnlyList<string> configProblems))
@@ -48,7 +48,12 @@ internal static class RuleLoading
             settings = MilterSettings.Bind(configuration);
         }
 
-        RuleFilesOptions files = settings.Rules;
+        foreach (string warning in settings.Warnings)
+        {
+            error.WriteLine($"milter: warning: {warning}");
+        }
+
+        RuleFilesSettings files = settings.Rules;
         PolicySettings policy = settings.Policy;
         files.Access = flags.Access ?? files.Access;
         files.RelayDomains = flags.RelayDomains ?? files.RelayDomains;

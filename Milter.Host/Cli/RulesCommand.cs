@@ -33,7 +33,7 @@ internal static class RulesCommand
                     return 1;
                 }
 
-                output.WriteLine(embedded ? $"rules OK: {RuleFilesOptions.EmbeddedNotice}" : "rules OK");
+                output.WriteLine(embedded ? $"rules OK: {RuleFilesSettings.EmbeddedNotice}" : "rules OK");
                 return 0;
             }
 

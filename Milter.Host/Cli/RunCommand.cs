@@ -2,26 +2,18 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Milter.Host.Adapters;
+using Milter.Host.Composition;
 using Milter.Host.Dns;
 using Milter.Host.Files;
 using Milter.Host.Leases;
-using Milter.Host.Leases.Feeds;
-using Milter.Host.Limits;
 using Milter.Host.Listening;
-using Milter.Host.Logging;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Host.Rules;
-using Milter.Policy;
-using Milter.Policy.Access;
 using Milter.Policy.Dns;
 using Milter.Policy.Leases;
-using Milter.Policy.Limits;
-using Milter.Protocol.Session;
 
 namespace Milter.Host.Cli;
 
@@ -65,22 +57,20 @@ internal static partial class RunCommand
                     return 2;
                 }
 
-                flags[ListenerOptions.Section + ":Listen"] = spec;
+                flags[ListenerSettings.Section + ":Listen"] = spec;
             }
 
             flags[StateDirectory.Key] = parse.GetValue(stateDir);
             flags[LeaseSettings.Section + ":Store"] = parse.GetValue(leases);
             flags[MetricsSettings.Section + ":Listen"] = parse.GetValue(metrics);
-            RuleFilesOptions files = rules.Read(parse);
-            flags[RuleFilesOptions.Section + ":Access"] = files.Access;
-            flags[RuleFilesOptions.Section + ":RelayDomains"] = files.RelayDomains;
-            flags[RuleFilesOptions.Section + ":LocalDomains"] = files.LocalDomains;
+            RuleFilesSettings files = rules.Read(parse);
+            flags[RuleFilesSettings.Section + ":Access"] = files.Access;
+            flags[RuleFilesSettings.Section + ":RelayDomains"] = files.RelayDomains;
+            flags[RuleFilesSettings.Section + ":LocalDomains"] = files.LocalDomains;
             configuration.AddInMemoryCollection(flags.Where(f => f.Value is not null)); // file < environment < flags
 
             // No defaults: they would put the file under the environment and read appsettings.json from the working directory.
             HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = configuration });
-            builder.Services.AddSystemd();
-            NotifyWithoutSystemdParent(builder.Services);
             var settings = MilterSettings.Bind(builder.Configuration);
             if (settings.Problems.Count > 0)
             {
@@ -90,6 +80,11 @@ internal static partial class RunCommand
                 }
 
                 return 2;
+            }
+
+            foreach (string warning in settings.Warnings)
+            {
+                error.WriteLine($"milter run: warning: {warning}");
             }
 
             IDnsResolver? resolver = null;
@@ -110,43 +105,15 @@ internal static partial class RunCommand
                 return 1;
             }
 
-            builder.Services.AddSingleton(settings.Metrics);
-            builder.Services.AddSingleton(sp =>
-            {
-                var meters = new MilterMetrics();
-                MilterLoggerProvider log = sp.GetRequiredService<MilterLoggerProvider>();
-                meters.ObserveDroppedLogLines(() => log.Dropped);
-                return meters;
-            });
-            if (!string.IsNullOrEmpty(settings.Metrics.Listen))
-            {
-                builder.Services.AddHostedService<PrometheusExporterService>(); // first: it must listen before the rules load
-            }
-
-            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Listener)); // the settings checked above
-            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Rules));
-            builder.Services.AddSingleton(settings);
-            builder.Services.AddSingleton(new RuleSetHolder(null));
-            builder.Services.AddSingleton<RuleReloader>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleReloader>());
-            LogOutput.Configure(builder.Logging, builder.Configuration, settings.Logging);
+            builder.Services.AddMilterSystemd();
+            builder.Logging.AddMilterLogging(builder.Configuration, settings.Logging);
             builder.Services.AddSingleton(new StatePaths(stateDirectory));
-            LeaseServices.Add(builder.Services, settings.Leases, settings.Admin);
-            builder.Services.AddLeaseFeeds(builder.Configuration); // DRAC RPC and log follower, when configured
-            // One lease table for the relay decision and the limits' Leased exemption (both read PolicyEngine.Leases).
-            builder.Services.AddSingleton(sp => new PolicyEngine(sp.GetRequiredService<RuleSetHolder>(), settings.Policy.ToPolicyOptions(), sp.GetRequiredService<ILeaseTable>(), resolver));
-            builder.Services.AddSingleton(sp => CreateLimits(settings.Limits, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MilterMetrics>()));
-            builder.Services.AddSingleton<Func<IMilterHandler>>(sp =>
-            {
-                PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
-                ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Decisions");
-                LimitEngine? limits = sp.GetRequiredService<LimitHolder>().Engine;
-                MilterMetrics meters = sp.GetRequiredService<MilterMetrics>();
-                return () => new PolicyMilterHandler(engine, logger, limits, meters);
-            });
-            builder.Services.AddHostedService<MilterListenerService>();
-            // The listener drains for ShutdownTimeoutSeconds; the host must not cut it short (systemd's TimeoutStopSec is longer still).
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(60, settings.Listener.ShutdownTimeoutSeconds + 15)));
+            builder.Services // hosted services start in this order
+                .AddMilterMetrics(settings.Metrics)
+                .AddMilterPolicy(settings.Rules, settings.Policy, resolver)
+                .AddMilterLeases(settings.Leases, settings.Admin)
+                .AddMilterLimits(settings.Limits)
+                .AddMilterListener(settings);
 
             using IHost host = builder.Build();
             try
@@ -186,44 +153,5 @@ internal static partial class RunCommand
         }
 
         return problems;
-    }
-
-    /// <summary>The limit engine of <c>Milter:Limits</c> (none when disabled); the Redis store connects here.</summary>
-    private static LimitHolder CreateLimits(LimitSettings settings, ILoggerFactory loggers, MilterMetrics metrics)
-    {
-        if (!settings.Enabled)
-        {
-            return new LimitHolder(null, null);
-        }
-
-        FloodLimits limits = settings.ToFloodLimits();
-        IRateLimitStore store = settings.UsesRedis
-            ? new RedisRateLimitStore(settings.Redis, loggers.CreateLogger("Milter.Limits"))
-            : new MemoryRateLimitStore(TimeProvider.System, settings.MaxEntries);
-        var log = new LimitLog(loggers.CreateLogger("Milter.Limits"), metrics);
-        return new LimitHolder(new LimitEngine(limits, store, log), store as IDisposable);
-    }
-
-    /// <summary>
-    /// <c>AddSystemd</c> notifies only when systemd is the parent process; any supervisor that sets <c>NOTIFY_SOCKET</c>
-    /// speaks the same protocol (sd_notify(3)), so READY=1 and STOPPING=1 go there too.
-    /// </summary>
-    private static void NotifyWithoutSystemdParent(IServiceCollection services)
-    {
-        if (!OperatingSystem.IsLinux() || SystemdHelpers.IsSystemdService() || string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
-        {
-            return;
-        }
-
-        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
-        services.AddSingleton<IHostLifetime, SystemdLifetime>();
-    }
-
-    /// <summary>Owns the limit store (disposed with the host).</summary>
-    private sealed class LimitHolder(LimitEngine? engine, IDisposable? store) : IDisposable
-    {
-        public LimitEngine? Engine { get; } = engine;
-
-        public void Dispose() => store?.Dispose();
     }
 }

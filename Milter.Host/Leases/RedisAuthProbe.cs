@@ -41,9 +41,9 @@ internal sealed partial class RedisAuthProbe(string configuration, string keyPre
     }
 
     /// <summary>The first reply line to the probe's SET, or null when the endpoint could not be asked.</summary>
-    public async Task<string?> ProbeAsync(EndPoint endpoint, ConfigurationOptions options, CancellationToken ct)
+    public async Task<string?> ProbeAsync(EndPoint endpoint, ConfigurationOptions options, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         (string host, int port) = endpoint switch
         {
@@ -88,7 +88,7 @@ internal sealed partial class RedisAuthProbe(string configuration, string keyPre
                 return Encoding.UTF8.GetString(buffer, 0, length).Split('\n')[0].TrimEnd('\r');
             }
         }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException && !cancellationToken.IsCancellationRequested)
         {
             Log.NotProbed(logger, Describe(endpoint), ex.Message);
             return null;

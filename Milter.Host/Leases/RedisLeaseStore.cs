@@ -56,7 +56,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
     public TimeSpan Ttl { get; }
 
-    public async ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct)
+    public async ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
         if (key.IsNone)
@@ -75,7 +75,7 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         }
     }
 
-    public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+    public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken)
     {
         ClientAddress key = InMemoryLeaseStore.KeyOf(client);
         TimeSpan lifetime = ttl ?? Ttl;
@@ -85,20 +85,20 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
         return new Lease(key.ToIPAddress(), DateTimeOffset.FromUnixTimeMilliseconds(expires.ToUnixTimeMilliseconds()), source, string.IsNullOrEmpty(user) ? null : user);
     }
 
-    public async ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct)
+    public async ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
         return await Run(() => _redis.GetDatabase().KeyDeleteAsync(_prefix + key.ToString())).ConfigureAwait(false);
     }
 
-    public async ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct)
+    public async ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
         RedisValue value = await Run(() => ReadAsync(_prefix + key.ToString())).ConfigureAwait(false);
         return Parse(key, value);
     }
 
-    public async ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct)
+    public async ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken)
     {
         var leases = new List<Lease>();
         foreach (EndPoint endpoint in _redis.GetEndPoints())

@@ -95,13 +95,13 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
         }
     }
 
-    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => _cache.CheckAsync(client, ct);
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => _cache.CheckAsync(client, cancellationToken);
 
     /// <summary>
     /// Writes the lease, and deletes what the full table must drop for it, in one transaction; only once that is on
     /// disk does the cache drop them and take the lease. A failed write (disk full, I/O error) changes nothing.
     /// </summary>
-    public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+    public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken)
     {
         ClientAddress key = InMemoryLeaseStore.KeyOf(client);
         lock (_write)
@@ -130,7 +130,7 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
         }
     }
 
-    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct)
+    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ClientAddress key = ClientAddress.FromIPAddress(client);
         lock (_write)
@@ -148,9 +148,9 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
         }
     }
 
-    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => new(_cache.Get(ClientAddress.FromIPAddress(client)));
+    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => new(_cache.Get(ClientAddress.FromIPAddress(client)));
 
-    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => new(_cache.List());
+    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => new(_cache.List());
 
     /// <summary>Purges expired leases from the cache and the file; returns how many left the cache.</summary>
     public int Sweep()

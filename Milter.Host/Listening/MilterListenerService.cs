@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Milter.Host.Leases;
-using Milter.Host.Options;
 using Milter.Protocol.Session;
 using Milter.Protocol.Transport;
 
@@ -11,8 +9,13 @@ namespace Milter.Host.Listening;
 /// Runs the milter socket server for the host's lifetime; drains sessions on stop (SIGTERM). At start its connection
 /// cap, with the admin socket's and the socketmap's, is fitted under RLIMIT_NOFILE (<see cref="DescriptorBudget"/>).
 /// </summary>
+/// <param name="settings">The milter socket's settings.</param>
+/// <param name="otherConnections">The connections the other listeners (admin socket, socketmap) may hold at once.</param>
+/// <param name="handlerFactory">One handler per MTA connection.</param>
+/// <param name="loggerFactory">The host's loggers.</param>
 internal sealed partial class MilterListenerService(
-    MilterSettings settings,
+    ListenerSettings settings,
+    int otherConnections,
     Func<IMilterHandler> handlerFactory,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -22,12 +25,11 @@ internal sealed partial class MilterListenerService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        ListenerOptions o = settings.Listener;
-        int others = settings.Admin.MaxConnections + (string.IsNullOrEmpty(settings.Leases.SocketMap.Listen) ? 0 : settings.Leases.SocketMap.MaxConnections);
+        ListenerSettings o = settings;
         var serverOptions = new MilterServerOptions
         {
             Listen = o.Listen,
-            MaxConnections = DescriptorBudget.Fit(o.MaxConnections, others, loggerFactory.CreateLogger("Milter.Host")),
+            MaxConnections = DescriptorBudget.Fit(o.MaxConnections, otherConnections, loggerFactory.CreateLogger("Milter.Host")),
             SocketMode = (UnixFileMode)Convert.ToInt32(o.SocketMode, 8),
             Session = new MilterSessionOptions
             {
@@ -49,7 +51,7 @@ internal sealed partial class MilterListenerService(
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(settings.Listener.ShutdownTimeoutSeconds));
+        deadline.CancelAfter(TimeSpan.FromSeconds(settings.ShutdownTimeoutSeconds));
         await _server.StopAsync(deadline.Token).ConfigureAwait(false);
     }
 

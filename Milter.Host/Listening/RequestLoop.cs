@@ -14,12 +14,12 @@ namespace Milter.Host.Listening;
 internal static class RequestLoop
 {
     /// <summary>Serves <paramref name="pipe"/> until the peer closes, a deadline, bad bytes or a stop; returns why it ended.</summary>
-    public static async Task<string> RunAsync(IDuplexPipe pipe, IRequestProtocol protocol, LocalListenerLimits limits, CancellationToken aborted)
+    public static async Task<string> RunAsync(IDuplexPipe pipe, IRequestProtocol protocol, LocalListenerLimits limits, CancellationToken cancellationToken)
     {
         PipeReader input = pipe.Input;
         PipeWriter output = pipe.Output;
         var deadline = new CancellationTokenSource();
-        using CancellationTokenRegistration abort = aborted.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
         bool partial = false;
         long started = 0;
         try
@@ -55,7 +55,7 @@ internal static class RequestLoop
                 {
                     while ((status = protocol.TryRead(ref buffer, out string request)) == OperationStatus.Done)
                     {
-                        await protocol.AnswerAsync(request, output, aborted).ConfigureAwait(false);
+                        await protocol.AnswerAsync(request, output, cancellationToken).ConfigureAwait(false);
                         answered = true;
                     }
                 }
@@ -67,13 +67,13 @@ internal static class RequestLoop
                 if (status == OperationStatus.InvalidData)
                 {
                     protocol.WriteInvalid(output);
-                    await output.FlushAsync(aborted).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                     return "malformed request, answered and closed";
                 }
 
                 if (answered)
                 {
-                    await output.FlushAsync(aborted).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 if (!buffer.IsEmpty && (!partial || answered))
@@ -96,7 +96,7 @@ internal static class RequestLoop
         {
             return "connection lost: " + ex.Message;
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return "closed by the server";
         }

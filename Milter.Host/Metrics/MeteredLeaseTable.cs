@@ -24,20 +24,20 @@ internal sealed class MeteredLeaseTable : ILeaseTable, IDisposable
     /// <summary>The store when it is held in this process (its size, its sweep); null for a shared store.</summary>
     public ILocalLeaseTable? Local => Inner as ILocalLeaseTable;
 
-    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => Inner.CheckAsync(client, ct);
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => Inner.CheckAsync(client, cancellationToken);
 
-    public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+    public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken)
     {
-        Lease lease = await Inner.AddAsync(client, source, user, ttl, ct).ConfigureAwait(false);
+        Lease lease = await Inner.AddAsync(client, source, user, ttl, cancellationToken).ConfigureAwait(false);
         _metrics.LeaseAdded(source);
         return lease;
     }
 
-    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => Inner.RemoveAsync(client, ct);
+    public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken) => Inner.RemoveAsync(client, cancellationToken);
 
-    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => Inner.GetAsync(client, ct);
+    public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => Inner.GetAsync(client, cancellationToken);
 
-    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => Inner.ListAsync(ct);
+    public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => Inner.ListAsync(cancellationToken);
 
     public void Dispose() => (Inner as IDisposable)?.Dispose();
 }

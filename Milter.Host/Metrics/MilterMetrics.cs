@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Milter.Policy;
 using Milter.Policy.Model;
 
 namespace Milter.Host.Metrics;

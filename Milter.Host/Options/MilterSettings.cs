@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Milter.Host.Admin;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Logging;
 using Milter.Host.Metrics;
 using Milter.Host.Redis;
@@ -31,14 +33,12 @@ internal sealed class MilterSettings
             .. Leases.Drac.Validate(), .. Leases.LogFollower.Validate(), .. Leases.Journal.Validate(), .. Admin.Validate(), .. Logging.Validate(), .. Metrics.Validate(), .. Dns.Validate(), .. (ranges.Count == 0 ? StageTimeouts() : []), // sums of out-of-range values would only repeat them
             .. StateDirectoryFitsTheAdminSocket(), .. CrossChecks(),
         ];
+        Warnings = [.. Policy.Deprecations()];
     }
 
-    /// <summary>sun_path holds 108 bytes, the last one the terminating NUL.</summary>
-    public const int MaxUnixSocketPath = 107;
+    public ListenerSettings Listener { get; } = new();
 
-    public ListenerOptions Listener { get; } = new();
-
-    public RuleFilesOptions Rules { get; } = new();
+    public RuleFilesSettings Rules { get; } = new();
 
     /// <summary>See <see cref="Options.StateDirectory"/>.</summary>
     public string? StateDirectory { get; set; }
@@ -59,15 +59,18 @@ internal sealed class MilterSettings
 
     public IReadOnlyList<string> Problems { get; }
 
+    /// <summary>Settings that work but should change (a deprecated key), one line each, for the start to print.</summary>
+    public IReadOnlyList<string> Warnings { get; } = [];
+
     public static MilterSettings Bind(IConfiguration configuration) => new(configuration);
 
     /// <summary>STATE/admin.sock must fit a unix socket address (108 bytes with the NUL, unix(7)).</summary>
     private IEnumerable<string> StateDirectoryFitsTheAdminSocket()
     {
         const string socket = global::Milter.Host.Admin.AdminSocketService.FileName;
-        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > MaxUnixSocketPath)
+        if (!string.IsNullOrEmpty(StateDirectory) && Encoding.UTF8.GetByteCount(Path.Combine(StateDirectory, socket)) > ListenerSettings.MaxUnixSocketPath)
         {
-            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {MaxUnixSocketPath - socket.Length - 1} bytes)";
+            yield return $"{Options.StateDirectory.Key}: '{StateDirectory}' is too long for the admin socket in it (at most {ListenerSettings.MaxUnixSocketPath - socket.Length - 1} bytes)";
         }
     }
 
@@ -109,7 +112,7 @@ internal sealed class MilterSettings
             }
 
             parts.Add($"{RedisGuard.StageMarginMilliseconds} ms margin");
-            yield return $"{ListenerOptions.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait ({needed} s: {string.Join(" + ", parts)}); raise it (below the MTA's milter timeouts) or shorten those";
+            yield return $"{ListenerSettings.Section}:HandlerTimeoutSeconds: {Listener.HandlerTimeoutSeconds} s is shorter than a stage may wait ({needed} s: {string.Join(" + ", parts)}); raise it (below the MTA's milter timeouts) or shorten those";
         }
     }
 

@@ -63,8 +63,17 @@ public sealed class PolicySettings
     /// <summary>The host's name (<c>$j</c>); default: the machine's name.</summary>
     public string? HostName { get; set; }
 
-    /// <summary>Class m: the local domains.</summary>
-    public string[] LocalDomains { get; set; } = [];
+    /// <summary>
+    /// Class m: this host's domains, for which FEATURE(relay_entire_domain) relays (client names and recipient domains);
+    /// none set = the parent domain of <see cref="HostName"/>. Not class w (<c>Milter:Rules:LocalDomains</c>).
+    /// </summary>
+    public string[]? HostDomains { get; set; }
+
+    /// <summary>
+    /// The old name of <see cref="HostDomains"/>, which read like class w: still honoured, with a warning at start
+    /// (<see cref="Deprecations"/>); setting both is an error.
+    /// </summary>
+    public string[]? LocalDomains { get; set; }
 
     /// <summary>Reply texts, each <c>ddd d.d.d text</c>.</summary>
     public ReplySettings Replies { get; set; } = new();
@@ -100,12 +109,20 @@ public sealed class PolicySettings
             yield return $"{Section}:HostName: '{HostName}' is not a host name";
         }
 
-        for (int i = 0; i < LocalDomains.Length; i++)
+        foreach ((string key, string[]? domains) in new[] { (nameof(HostDomains), HostDomains), (nameof(LocalDomains), LocalDomains) })
         {
-            if (!IsDomainName(LocalDomains[i]))
+            for (int i = 0; i < domains?.Length; i++)
             {
-                yield return $"{Section}:LocalDomains:{i}: '{LocalDomains[i]}' is not a domain name";
+                if (!IsDomainName(domains[i]))
+                {
+                    yield return $"{Section}:{key}:{i}: '{domains[i]}' is not a domain name";
+                }
             }
+        }
+
+        if (HostDomains is not null && LocalDomains is not null)
+        {
+            yield return $"{Section}:{nameof(LocalDomains)}: the old name of {Section}:{nameof(HostDomains)}, which is set too; keep only {nameof(HostDomains)}";
         }
 
         for (int i = 0; i < Dnsbl.Length; i++)
@@ -122,6 +139,15 @@ public sealed class PolicySettings
             {
                 yield return $"{Section}:Replies:{name}: '{value}' is not 'ddd d.d.d text' with a 4xx or 5xx code and a matching class";
             }
+        }
+    }
+
+    /// <summary>One line per deprecated key in use, naming the key that replaces it.</summary>
+    public IEnumerable<string> Deprecations()
+    {
+        if (LocalDomains is not null && HostDomains is null)
+        {
+            yield return $"{Section}:{nameof(LocalDomains)} is deprecated: it is class m, now {Section}:{nameof(HostDomains)} (class w stays Milter:Rules:LocalDomains); rename the key";
         }
     }
 
@@ -150,7 +176,7 @@ public sealed class PolicySettings
             TrustedAuthMechanisms = TrustedAuthMechanisms,
             OwnAddresses = OwnAddresses,
             HostName = HostName,
-            LocalDomains = LocalDomains,
+            HostDomains = HostDomains ?? LocalDomains ?? [],
             TraceLookups = TraceLookups,
         };
         Replies.ApplyTo(options.Replies);

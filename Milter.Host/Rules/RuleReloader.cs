@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Milter.Host.Files;
 using Milter.Host.Metrics;
 using Milter.Host.Options;
 using Milter.Policy.Access;
@@ -14,7 +15,7 @@ namespace Milter.Host.Rules;
 /// new rule set replaces the old one atomically; a broken file is reported as <c>file:line: reason</c> and the last
 /// good rules stay in force.
 /// </summary>
-internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesOptions> options, StatePaths state, ILogger<RuleReloader> logger, MilterMetrics? metrics = null) : IHostedService, IDisposable
+internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFilesSettings> options, StatePaths state, ILogger<RuleReloader> logger, MilterMetrics? metrics = null) : IHostedService, IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -30,7 +31,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
     /// </summary>
     public IReadOnlyList<string> LoadAtStart()
     {
-        RuleFilesOptions files = options.Value;
+        RuleFilesSettings files = options.Value;
         List<string> problems = [.. files.Validate(), .. files.Unusable()];
         if (problems.Count == 0 && !Reload("start"))
         {
@@ -44,7 +45,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
 
         if (problems.Count == 0 && files.UsesEmbeddedExamples)
         {
-            Log.EmbeddedExamples(logger, RuleFilesOptions.EmbeddedNotice, RuleFilesOptions.Section);
+            Log.EmbeddedExamples(logger, RuleFilesSettings.EmbeddedNotice, RuleFilesSettings.Section);
         }
 
         return problems;
@@ -58,7 +59,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
         _gate.Wait();
         try
         {
-            RuleFilesOptions files = options.Value;
+            RuleFilesSettings files = options.Value;
             RuleSetLoadResult result = files.Load(_loader);
             foreach (LoadDiagnostic warning in result.Warnings)
             {
@@ -114,7 +115,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
             current.Sources.Select(s => new RulesStatusSource(s.Kind, s.Name, s.Lines, s.Entries, s.Sha256)).ToList(),
             errors.Count > 0 ? DateTimeOffset.UtcNow : null,
             errors,
-            options.Value.UsesEmbeddedExamples ? RuleFilesOptions.EmbeddedNotice : null);
+            options.Value.UsesEmbeddedExamples ? RuleFilesSettings.EmbeddedNotice : null);
         try
         {
             status.Write(state.Directory);
@@ -133,7 +134,7 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
         }
 
         metrics?.RulesLoaded(holder.Current.Version, holder.Current.LoadedAt);
-        RuleFilesOptions files = options.Value;
+        RuleFilesSettings files = options.Value;
         foreach (string? path in new[] { files.Access, files.RelayDomains, files.LocalDomains })
         {
             string? full = path is null ? null : Path.GetFullPath(path);

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Milter.Host.Leases;
 using Milter.Host.Listening;
 using Milter.Policy.Leases;
 using Milter.Protocol.Listening;
@@ -17,10 +16,10 @@ namespace Milter.Host.SocketMap;
 /// the caps and deadlines of <see cref="SocketMapSettings"/>: one local user cannot hold enough connections to make
 /// the map refuse Sendmail's.
 /// </summary>
-internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings settings, ILogger<SocketMapService> logger) : IHostedService, IAsyncDisposable
+internal sealed partial class SocketMapService(ILeaseTable leases, SocketMapSettings settings, ILogger<SocketMapService> logger) : IHostedService, IAsyncDisposable
 {
     private readonly LogThrottle _malformed = new(TimeSpan.FromMinutes(1));
-    private readonly SocketMapRequests _requests = new(new SocketMapResponder(leases, settings.SocketMap.MapName));
+    private readonly SocketMapRequests _requests = new(new SocketMapResponder(leases, settings.MapName));
     private SocketListener? _listener;
 
     /// <summary>Where the map listens, with the actual port (for tests on port 0).</summary>
@@ -28,8 +27,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        SocketMapSettings map = settings.SocketMap;
-        string listen = map.Listen!;
+        string listen = settings.Listen!;
         try
         {
             _listener = new SocketListener(
@@ -37,10 +35,10 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
                 {
                     Name = "Socketmap",
                     Listen = listen,
-                    SocketMode = (UnixFileMode)Convert.ToInt32(map.SocketMode, 8),
+                    SocketMode = (UnixFileMode)Convert.ToInt32(settings.SocketMode, 8),
                     Backlog = 64,
-                    MaxConnections = map.MaxConnections,
-                    MaxConnectionsPerPeer = map.MaxConnectionsPerUser,
+                    MaxConnections = settings.MaxConnections,
+                    MaxConnectionsPerPeer = settings.MaxConnectionsPerUser,
                     PeerKey = PeerUser.CapKey,
                 },
                 ServeAsync,
@@ -50,10 +48,10 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             _listener = null;
-            throw new IOException($"{LeaseSettings.Section}:SocketMap:Listen {listen}: {ex.Message}", ex);
+            throw new IOException($"{SocketMapSettings.Section}:Listen {listen}: {ex.Message}", ex);
         }
 
-        Log.SocketMapListening(logger, listen, map.MapName);
+        Log.SocketMapListening(logger, listen, settings.MapName);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);
@@ -62,9 +60,9 @@ internal sealed partial class SocketMapService(ILeaseTable leases, LeaseSettings
 
     private async Task ServeAsync(ListenerConnection connection)
     {
-        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.SocketMap.Limits.RequestTimeout });
+        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
         connection.OnCloseRequested(static input => ((PipeReader)input!).CancelPendingRead(), transport.Input);
-        string reason = await RequestLoop.RunAsync(transport, _requests, settings.SocketMap.Limits, connection.Aborted).ConfigureAwait(false);
+        string reason = await RequestLoop.RunAsync(transport, _requests, settings.Limits, connection.Aborted).ConfigureAwait(false);
         if (reason.StartsWith("malformed", StringComparison.Ordinal))
         {
             if (_malformed.TryEnter(out int suppressed))

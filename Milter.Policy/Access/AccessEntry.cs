@@ -25,18 +25,20 @@ public sealed class AccessEntry : PolicyRule
 
     /// <summary>Reply for <see cref="AccessAction.Error"/>; for every other action the reply Sendmail gives when the
     /// value is not understood at that stage (<c>553 5.3.0 value</c>).</summary>
-    public SmtpReply Reply => _rhs.Reply;
+    public PolicyReply Reply => _rhs.Reply;
 
     public string? QuarantineReason => _rhs.QuarantineReason;
 
     /// <summary>The reply Sendmail gives when a From: or To: check finds this entry: <see cref="Reply"/>, except that an
     /// unquoted text ends at its first '&gt;' there (check_mail and blocklist_recipients match <c>&lt;ERROR:$+&gt; $*</c>).</summary>
-    public SmtpReply AddressReply => _rhs.AddressReply;
+    public PolicyReply AddressReply => _rhs.AddressReply;
 
     public string? AddressQuarantineReason => _rhs.AddressQuarantineReason;
 
     /// <summary>The tag including its colon (<c>connect:</c>), or empty for an untagged key.</summary>
     public string Tag { get; }
+
+    internal override string TraceText => Value.TrimEnd();
 
     public override string ToString() => string.Concat(Location, " ", Key, " ", Value.TrimEnd());
 }

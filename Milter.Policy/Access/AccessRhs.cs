@@ -26,12 +26,12 @@ internal sealed class AccessRhs
 
     public AccessAction Action { get; }
 
-    public SmtpReply Reply { get; }
+    public PolicyReply Reply { get; }
 
     public string? QuarantineReason { get; }
 
     /// <summary>The reply when a From: or To: check finds the value (the text ends at an unquoted '&gt;', see <see cref="AccessValue"/>).</summary>
-    public SmtpReply AddressReply { get; }
+    public PolicyReply AddressReply { get; }
 
     public string? AddressQuarantineReason { get; }
 

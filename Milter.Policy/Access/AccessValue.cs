@@ -9,5 +9,5 @@ namespace Milter.Policy.Access;
 /// <param name="AddressReply">The reply when a From:/To: check found the value, if it differs from <paramref name="Reply"/>
 /// (an unquoted '&gt;' in the text: those rulesets match <c>&lt;ERROR:$+&gt; $*</c> and end the text at the first '&gt;').</param>
 /// <param name="AddressQuarantineReason">The same for the QUARANTINE reason.</param>
-internal readonly record struct AccessValue(AccessAction Action, SmtpReply Reply, string? QuarantineReason,
-    SmtpReply? AddressReply = null, string? AddressQuarantineReason = null);
+internal readonly record struct AccessValue(AccessAction Action, PolicyReply Reply, string? QuarantineReason,
+    PolicyReply? AddressReply = null, string? AddressQuarantineReason = null);

@@ -86,20 +86,20 @@ internal static class AccessValueParser
     /// <c>NNN text</c> takes <paramref name="status"/>, else the class default (4.0.0, 5.0.0); anything else, a bare
     /// code included, is <c>553 5.3.0 text</c>.
     /// </summary>
-    private static SmtpReply ErrorReply(List<string> tokens, int start, int end, string? status, List<string>? warnings)
+    private static PolicyReply ErrorReply(List<string> tokens, int start, int end, string? status, List<string>? warnings)
     {
         var text = RhsTokens.StripQuotes(RhsTokens.Join(tokens, start, end));
         if (text.Length < 4 || !IsCode(text) || text[3] != ' ')
         {
             warnings?.Add("ERROR: without an SMTP reply code: Sendmail answers 553");
-            return new SmtpReply(553, "5.3.0", text);
+            return new PolicyReply(553, "5.3.0", text);
         }
 
         var code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
         var message = text[4..];
         var space = message.IndexOf(' ', StringComparison.Ordinal);
         string enhanced;
-        if (space > 0 && IsEnhancedCode(message.AsSpan(0, space)))
+        if (space > 0 && PolicyReply.IsEnhancedCode(message.AsSpan(0, space)))
         {
             if (status is not null && status != message[..space])
             {
@@ -111,7 +111,7 @@ internal static class AccessValueParser
         }
         else
         {
-            enhanced = status is not null && IsEnhancedCode(status) ? status : code / 100 == 4 ? "4.0.0" : "5.0.0";
+            enhanced = status is not null && PolicyReply.IsEnhancedCode(status) ? status : code / 100 == 4 ? "4.0.0" : "5.0.0";
         }
 
         if (code / 100 is not (4 or 5))
@@ -124,7 +124,7 @@ internal static class AccessValueParser
             warnings?.Add($"enhanced code {enhanced} does not match reply class {code}");
         }
 
-        return new SmtpReply(code, enhanced, message);
+        return new PolicyReply(code, enhanced, message);
     }
 
     /// <summary>An unquoted text Sendmail re-spaces (words joined to punctuation, a parenthesised comment dropped).</summary>
@@ -187,37 +187,4 @@ internal static class AccessValueParser
 
     private static bool IsCode(ReadOnlySpan<char> s) =>
         s.Length >= 3 && char.IsAsciiDigit(s[0]) && char.IsAsciiDigit(s[1]) && char.IsAsciiDigit(s[2]) && s[0] is >= '2' and <= '5';
-
-    /// <summary><c>class.subject.detail</c> with class 2/4/5, 1–3 digits each (RFC 3463).</summary>
-    internal static bool IsEnhancedCode(ReadOnlySpan<char> s)
-    {
-        if (s.Length < 5 || s[0] is not ('2' or '4' or '5') || s[1] != '.')
-        {
-            return false;
-        }
-
-        var parts = 0;
-        var digits = 0;
-        for (var i = 2; i < s.Length; i++)
-        {
-            if (char.IsAsciiDigit(s[i]))
-            {
-                if (++digits > 3)
-                {
-                    return false;
-                }
-            }
-            else if (s[i] == '.' && digits > 0 && parts == 0)
-            {
-                parts = 1;
-                digits = 0;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        return parts == 1 && digits > 0;
-    }
 }

@@ -1,3 +1,5 @@
+using Milter.Policy.Model;
+
 namespace Milter.Policy.Access;
 
 /// <summary>A member of class R (relay-domains) or class w (local-host-names).</summary>

@@ -6,20 +6,20 @@ namespace Milter.Policy.Checking;
 /// <summary>Runs test cases against an engine: each case is a fresh traced session; every <c>expect</c> is compared.</summary>
 public static class PolicyCaseRunner
 {
-    public static async ValueTask<PolicyCaseReport> RunAsync(PolicyEngine engine, IEnumerable<PolicyCase> cases, CancellationToken ct = default)
+    public static async ValueTask<PolicyCaseReport> RunAsync(PolicyEngine engine, IEnumerable<PolicyCase> cases, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(cases);
         var results = new List<PolicyCaseResult>();
         foreach (var policyCase in cases)
         {
-            results.Add(await RunCaseAsync(engine, policyCase, ct).ConfigureAwait(false));
+            results.Add(await RunCaseAsync(engine, policyCase, cancellationToken).ConfigureAwait(false));
         }
 
         return new PolicyCaseReport(results);
     }
 
-    private static async ValueTask<PolicyCaseResult> RunCaseAsync(PolicyEngine engine, PolicyCase policyCase, CancellationToken ct)
+    private static async ValueTask<PolicyCaseResult> RunCaseAsync(PolicyEngine engine, PolicyCase policyCase, CancellationToken cancellationToken)
     {
         if (policyCase.Lease is { } lease)
         {
@@ -35,7 +35,7 @@ public static class PolicyCaseRunner
                 PolicyStage.Connect => session.Connect(),
                 PolicyStage.Helo => session.Helo(step.Argument),
                 PolicyStage.Mail => MailAfterReset(session, step.Argument, policyCase.Auth),
-                _ => await session.RcptAsync(step.Argument, ct).ConfigureAwait(false),
+                _ => await session.RcptAsync(step.Argument, cancellationToken).ConfigureAwait(false),
             };
             if (step.Expectation is { } expected && !expected.Matches(verdict))
             {

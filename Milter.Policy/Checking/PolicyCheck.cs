@@ -6,7 +6,7 @@ namespace Milter.Policy.Checking;
 /// <summary>Evaluates every stage of one simulated session with tracing on (what <c>milter check</c> prints).</summary>
 public static class PolicyCheck
 {
-    public static async ValueTask<CheckResult> RunAsync(PolicyEngine engine, CheckInput input, CancellationToken ct = default)
+    public static async ValueTask<CheckResult> RunAsync(PolicyEngine engine, CheckInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(input);
@@ -36,7 +36,7 @@ public static class PolicyCheck
 
         foreach (var rcpt in input.Recipients)
         {
-            stages.Add(await session.RcptAsync(rcpt, ct).ConfigureAwait(false));
+            stages.Add(await session.RcptAsync(rcpt, cancellationToken).ConfigureAwait(false));
         }
 
         return new CheckResult(stages);

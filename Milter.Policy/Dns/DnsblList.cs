@@ -41,9 +41,9 @@ public sealed class DnsblList
     public string Zone { get; }
 
     /// <summary>Reply text with <see cref="ClientAddrMacro"/> in it (code and DSN parsed).</summary>
-    public SmtpReply Reply { get; }
+    public PolicyReply Reply { get; }
 
-    public SmtpReply TemporaryReply { get; }
+    public PolicyReply TemporaryReply { get; }
 
     public bool TemporaryFailure { get; }
 
@@ -84,17 +84,17 @@ public sealed class DnsblList
     }
 
     /// <summary><paramref name="reply"/> with <c>$&amp;{client_addr}</c> replaced by the client in Sendmail's form.</summary>
-    public static SmtpReply Render(SmtpReply reply, ClientAddress client)
+    public static PolicyReply Render(PolicyReply reply, ClientAddress client)
     {
         ArgumentNullException.ThrowIfNull(reply);
         return reply.Text.Contains(ClientAddrMacro, StringComparison.Ordinal)
-            ? new SmtpReply(reply.Code, reply.EnhancedCode, reply.Text.Replace(ClientAddrMacro, client.ToString(), StringComparison.Ordinal))
+            ? new PolicyReply(reply.Code, reply.EnhancedCode, reply.Text.Replace(ClientAddrMacro, client.ToString(), StringComparison.Ordinal))
             : reply;
     }
 
-    private static SmtpReply Template(string text, string name, char replyClass)
+    private static PolicyReply Template(string text, string name, char replyClass)
     {
-        if (!SmtpReply.TryParse(text, out var reply) || reply!.Code / 100 != replyClass - '0')
+        if (!PolicyReply.TryParse(text, out var reply) || reply!.Code / 100 != replyClass - '0')
         {
             throw new ArgumentException($"{name}: '{text}' is not \"{replyClass}NN D.S.N text\"");
         }

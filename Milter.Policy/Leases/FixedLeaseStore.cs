@@ -7,5 +7,5 @@ public sealed class FixedLeaseStore(LeaseStatus status) : ILeaseStore
 {
     public LeaseStatus Status { get; } = status;
 
-    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => new(Status);
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => new(Status);
 }

@@ -8,5 +8,5 @@ namespace Milter.Policy.Leases;
 /// </summary>
 public interface ILeaseStore
 {
-    ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct);
+    ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken);
 }

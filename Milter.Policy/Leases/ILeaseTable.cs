@@ -10,14 +10,14 @@ namespace Milter.Policy.Leases;
 public interface ILeaseTable : ILeaseStore
 {
     /// <summary>Adds or refreshes a lease; returns it once it is stored (for a durable store: once it survives a crash).</summary>
-    ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct);
+    ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken);
 
     /// <summary>Removes a lease; false when there was none.</summary>
-    ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct);
+    ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken);
 
     /// <summary>The unexpired lease of a client, or null.</summary>
-    ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct);
+    ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken);
 
     /// <summary>Every unexpired lease.</summary>
-    ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct);
+    ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken);
 }

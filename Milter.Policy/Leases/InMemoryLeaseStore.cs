@@ -147,7 +147,7 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
         }
     }
 
-    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct)
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         return new ValueTask<LeaseStatus>(Check(ClientAddress.FromIPAddress(client)));
@@ -157,14 +157,14 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
     public LeaseStatus Check(ClientAddress client) =>
         _leases.TryGetValue(client, out var entry) && entry.ExpiresTicks > _time.GetUtcNow().UtcTicks ? LeaseStatus.Leased : LeaseStatus.NotLeased;
 
-    ValueTask<Lease> ILeaseTable.AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct) =>
+    ValueTask<Lease> ILeaseTable.AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken) =>
         new(Add(client, source, user, ttl));
 
-    ValueTask<bool> ILeaseTable.RemoveAsync(IPAddress client, CancellationToken ct) => new(Remove(client));
+    ValueTask<bool> ILeaseTable.RemoveAsync(IPAddress client, CancellationToken cancellationToken) => new(Remove(client));
 
-    ValueTask<Lease?> ILeaseTable.GetAsync(IPAddress client, CancellationToken ct) => new(Get(ClientAddress.FromIPAddress(client)));
+    ValueTask<Lease?> ILeaseTable.GetAsync(IPAddress client, CancellationToken cancellationToken) => new(Get(ClientAddress.FromIPAddress(client)));
 
-    ValueTask<IReadOnlyList<Lease>> ILeaseTable.ListAsync(CancellationToken ct) => new(List());
+    ValueTask<IReadOnlyList<Lease>> ILeaseTable.ListAsync(CancellationToken cancellationToken) => new(List());
 
     /// <summary>The table key of an address in any form; throws for a non-IP address.</summary>
     public static ClientAddress KeyOf(IPAddress client)

@@ -10,8 +10,8 @@ namespace Milter.Policy.Limits;
 public sealed record ClientControlMode(bool NoDelay = false, bool Terminate = false)
 {
     /// <summary>ratecontrol's reply: <c>452 4.3.2 Connection rate limit exceeded.</c> (421 with terminate).</summary>
-    public SmtpReply RateReply => new(Terminate ? 421 : 452, "4.3.2", "Connection rate limit exceeded.");
+    public PolicyReply RateReply => new(Terminate ? 421 : 452, "4.3.2", "Connection rate limit exceeded.");
 
     /// <summary>conncontrol's reply: <c>452 4.3.2 Too many open connections.</c> (421 with terminate).</summary>
-    public SmtpReply ConnReply => new(Terminate ? 421 : 452, "4.3.2", "Too many open connections.");
+    public PolicyReply ConnReply => new(Terminate ? 421 : 452, "4.3.2", "Too many open connections.");
 }

@@ -62,16 +62,16 @@ public sealed class FloodLimits
 
     public CountLimit? RecipientsPerMessage { get; init; }
 
-    public SmtpReply ConnectionsReply { get; init; } = new(421, "4.7.0", "Too many open connections from your host, try again later");
+    public PolicyReply ConnectionsReply { get; init; } = new(421, "4.7.0", "Too many open connections from your host, try again later");
 
-    public SmtpReply ConnectionRateReply { get; init; } = new(421, "4.7.0", "Connection rate limit exceeded, try again later");
+    public PolicyReply ConnectionRateReply { get; init; } = new(421, "4.7.0", "Connection rate limit exceeded, try again later");
 
-    public SmtpReply RateReply { get; init; } = new(451, "4.7.1", "Rate limit exceeded, try again later");
+    public PolicyReply RateReply { get; init; } = new(451, "4.7.1", "Rate limit exceeded, try again later");
 
-    public SmtpReply RecipientsReply { get; init; } = new(452, "4.5.3", "Too many recipients");
+    public PolicyReply RecipientsReply { get; init; } = new(452, "4.5.3", "Too many recipients");
 
     /// <summary>When a shared store cannot answer and its failure mode is to refuse.</summary>
-    public SmtpReply StoreDownReply { get; init; } = new(451, "4.3.0", "Temporary system failure. Please try again later.");
+    public PolicyReply StoreDownReply { get; init; } = new(451, "4.3.0", "Temporary system failure. Please try again later.");
 
     /// <summary>Every rate limit that is on.</summary>
     public IEnumerable<RateLimit> RateLimits => new[]

@@ -34,5 +34,5 @@ public sealed class LimitEngine
     public ConnectionRateWindow RateWindow { get; }
 
     /// <summary>Starts the limits of one SMTP session (call <see cref="LimitGate.Register"/> next, <see cref="LimitGate.Close"/> at the end).</summary>
-    public LimitGate Open(PolicySession session) => new(this, session ?? throw new ArgumentNullException(nameof(session)));
+    public LimitGate Open(ILimitedSession session) => new(this, session ?? throw new ArgumentNullException(nameof(session)));
 }

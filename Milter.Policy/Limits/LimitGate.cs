@@ -8,14 +8,14 @@ namespace Milter.Policy.Limits;
 /// rate), MAIL (message rates), RCPT (recipients per message, recipient rates, mail bomb). Each answer is null
 /// (go on) or the reply to refuse with. Checks run from the narrowest key to the widest and stop at the first
 /// refusal, so a refused command is not charged to the wider buckets. <see cref="Close"/> gives the connection
-/// slot back and is safe to call more than once. Not thread-safe (one per session, like <see cref="PolicySession"/>).
+/// slot back and is safe to call more than once. Not thread-safe (one per session, like the <see cref="ILimitedSession"/> it guards).
 /// </summary>
 public sealed class LimitGate
 {
     private static readonly CountLimit s_noConnectionLimit = new(nameof(FloodLimits.ClientConnections), 0);
     private readonly LimitEngine _engine;
     private readonly FloodLimits _limits;
-    private readonly PolicySession _session;
+    private readonly ILimitedSession _session;
     private LimitKey? _client;
     private LimitKey? _network;
     private LimitKey? _senderKey;
@@ -29,7 +29,7 @@ public sealed class LimitGate
     private int _counted; // 1 while this session is in the engine's OpenConnections
     private int _closed;
 
-    internal LimitGate(LimitEngine engine, PolicySession session)
+    internal LimitGate(LimitEngine engine, ILimitedSession session)
     {
         _engine = engine;
         _limits = engine.Limits;
@@ -56,7 +56,7 @@ public sealed class LimitGate
 
         var rate = _engine.RateWindow.Add(client);
         _engine.OpenConnections.TryAcquire(client, int.MaxValue, force: true, out var open);
-        _session.Counts = new ClientCounts(rate, open, _limits);
+        _session.Count(new ClientCounts(rate, open, _limits));
         if (Volatile.Read(ref _closed) == 1)
         {
             Close();
@@ -67,7 +67,7 @@ public sealed class LimitGate
     /// The configured limits at connect: open connections, then connection rate, for the client address (local clients:
     /// nothing). A <c>ClientConn:</c> or <c>ClientRate:</c> entry that applies to the client replaces the configured limit.
     /// </summary>
-    public async ValueTask<SmtpReply?> ConnectAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> ConnectAsync(CancellationToken cancellationToken = default)
     {
         if (_client is not { } client)
         {
@@ -79,12 +79,12 @@ public sealed class LimitGate
         var rate = _limits.ClientConnectionRate;
         if (_limits.AccessEntries)
         {
-            if (_session.FindClientLimit(PolicySession.ClientConnTag) is not null)
+            if (_session.FindClientLimit(ILimitedSession.ClientConnTag) is not null)
             {
                 max = 0;
             }
 
-            if (rate is not null && _session.FindClientLimit(PolicySession.ClientRateTag) is not null)
+            if (rate is not null && _session.FindClientLimit(ILimitedSession.ClientRateTag) is not null)
             {
                 rate = null;
             }
@@ -124,7 +124,7 @@ public sealed class LimitGate
     }
 
     /// <summary>Message rates by user, sender, client, network, server. <paramref name="auth"/> decides the Authenticated exemption.</summary>
-    public async ValueTask<SmtpReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
     {
         _sender = sender;
         _auth = auth;
@@ -140,7 +140,7 @@ public sealed class LimitGate
     }
 
     /// <summary>Recipients per message, then recipient rates by user, sender, client, network, server, then the mail bomb.</summary>
-    public async ValueTask<SmtpReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
+    public async ValueTask<PolicyReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
         _recipients++;
         if (_limits.RecipientsPerMessage is { Max: > 0 } perMessage && _recipients > perMessage.Max
@@ -196,7 +196,7 @@ public sealed class LimitGate
         }
     }
 
-    private async ValueTask<SmtpReply?> CheckAsync(RateLimit? limit, LimitKey? key, PolicyStage stage, SmtpReply reply, CancellationToken cancellationToken)
+    private async ValueTask<PolicyReply?> CheckAsync(RateLimit? limit, LimitKey? key, PolicyStage stage, PolicyReply reply, CancellationToken cancellationToken)
     {
         if (limit is null || key is not { } k)
         {

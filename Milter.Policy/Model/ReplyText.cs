@@ -5,7 +5,7 @@ namespace Milter.Policy.Model;
 /// <summary>
 /// Keeps reply texts fit for the wire (issue: a CR in <c>MAIL FROM:&lt;foo\rbar&gt;</c> quoted back into a reply made the
 /// milter reply unencodable and dropped the connection). <see cref="Quote"/> escapes what a client wrote before it is
-/// put into a text; <see cref="SmtpReply"/> passes every line through <see cref="Clean(string, int)"/>, so no CR, LF, NUL or other
+/// put into a text; <see cref="PolicyReply"/> passes every line through <see cref="Clean(string, int)"/>, so no CR, LF, NUL or other
 /// control character and no over-long line reaches SMFIR_REPLYCODE, whatever the source.
 /// </summary>
 public static class ReplyText

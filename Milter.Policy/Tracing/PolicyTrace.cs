@@ -1,5 +1,5 @@
 using System.Text;
-using Milter.Policy.Access;
+using Milter.Policy.Model;
 
 namespace Milter.Policy.Tracing;
 

@@ -1,4 +1,4 @@
-using Milter.Policy.Access;
+using Milter.Policy.Model;
 
 namespace Milter.Policy.Tracing;
 
@@ -13,14 +13,9 @@ public readonly record struct TraceStep(string Map, string Key, PolicyRule? Hit,
 
     public override string ToString()
     {
-        if (Hit is AccessEntry entry)
-        {
-            return $"{Map} {Key} -> {entry.Value.TrimEnd()} ({entry.Location})";
-        }
-
         if (Hit is not null)
         {
-            return $"{Map} {Key} -> member ({Hit.Location})";
+            return $"{Map} {Key} -> {Hit.TraceText} ({Hit.Location})";
         }
 
         return Result is null ? $"{Map} {Key} -> miss" : $"{Map} {Key} -> {Result}";

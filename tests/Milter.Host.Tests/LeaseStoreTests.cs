@@ -167,14 +167,14 @@ public class LeaseStoreTests
 
     private sealed class DownTable : ILeaseTable
     {
-        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => new(LeaseStatus.Unavailable);
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => new(LeaseStatus.Unavailable);
 
-        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct) => throw new LeaseStoreException("down");
+        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken) => throw new LeaseStoreException("down");
 
-        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => throw new LeaseStoreException("down");
+        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken) => throw new LeaseStoreException("down");
 
-        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => throw new LeaseStoreException("down");
+        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => throw new LeaseStoreException("down");
 
-        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => throw new LeaseStoreException("down");
+        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => throw new LeaseStoreException("down");
     }
 }

@@ -117,4 +117,32 @@ public class SettingsProcessTests
         run.Exit.Should().NotBe(2, run.Err); // the configuration is good; the exit code is the outcome
         run.Out.Should().MatchRegex($"rcpt: {System.Text.RegularExpressions.Regex.Escape(rcpt)}\\s*(\\n|$)");
     }
+
+    [TestCase("LocalDomains", 1)]
+    [TestCase("HostDomains", 0)]
+    [CancelAfter(60_000)]
+    public async Task PolicyClassM_UnderTheNewOrTheDeprecatedKey_RelaysForItsDomains_TheOldKeyWarnsOnce(string key, int warnings)
+    {
+        var run = await MilterProgram.RunAsync("check", "--config", Config($$"""{ "Policy": { "RelayEntireDomain": true, "{{key}}": ["corp.example"] } }"""),
+            "--client-ip", "203.0.113.20", "--from", "<a@example.org>", "--rcpt", "<x@corp.example>");
+
+        run.Exit.Should().Be(0, run.Err);
+        run.Out.Should().MatchRegex(@"rcpt: accept\s*(\n|$)", "class m holds corp.example under either key");
+        System.Text.RegularExpressions.Regex.Count(run.Err, "deprecated").Should().Be(warnings, run.Err);
+        if (warnings > 0)
+        {
+            run.Err.Should().Contain("milter: warning: Milter:Policy:LocalDomains is deprecated: it is class m, now Milter:Policy:HostDomains");
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Run_DeprecatedPolicyLocalDomains_WarnsOnceAtStart_NamingTheNewKey()
+    {
+        await using RunningMilter milter = await RunningMilter.StartAsync("""{ "Policy": { "LocalDomains": ["corp.example"] } }""");
+
+        string output = await milter.OutputOnceItContainsAsync("deprecated", TimeSpan.FromSeconds(10));
+        output.Should().Contain("milter run: warning: Milter:Policy:LocalDomains is deprecated: it is class m, now Milter:Policy:HostDomains");
+        System.Text.RegularExpressions.Regex.Count(output, "deprecated").Should().Be(1, output);
+    }
 }

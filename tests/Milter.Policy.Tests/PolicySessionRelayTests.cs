@@ -156,8 +156,8 @@ public sealed class PolicySessionRelayTests
     }
 
     [Test]
-    public void Rcpt_RelayEntireDomain_ExplicitLocalDomains() =>
-        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, LocalDomains = ["corp.example"] })
+    public void Rcpt_RelayEntireDomain_ExplicitHostDomains() =>
+        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, HostDomains = ["corp.example"] })
             .Rcpt("192.0.2.1", "<x@a.corp.example>").Action.Should().Be(VerdictAction.Accept);
 
     [TestCase(ClientResolve.Temp, "450 4.4.0 Relaying temporarily denied. Cannot resolve PTR record for 192.0.2.1")]

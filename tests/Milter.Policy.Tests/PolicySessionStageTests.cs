@@ -212,7 +212,7 @@ public sealed class PolicySessionStageTests
     public void Replies_MultiLine_KeepEachLine_AndLogAsOneLine()
     {
         var options = new PolicyOptions { Replies = new ReplyTexts { RelayDeniedAuthRequired = "550 5.7.1 No relay, log in\nSee https://example.net/relay" } };
-        SmtpReply reply = TestPolicy.Engine("", options).Rcpt("192.0.2.2", "<x@elsewhere.example>").Reply!;
+        PolicyReply reply = TestPolicy.Engine("", options).Rcpt("192.0.2.2", "<x@elsewhere.example>").Reply!;
 
         reply.TextLines.Should().Equal("No relay, log in", "See https://example.net/relay");
         reply.Line.Should().Be("550 5.7.1 No relay, log in\\nSee https://example.net/relay", "a log line stays one line");

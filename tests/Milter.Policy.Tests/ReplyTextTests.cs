@@ -23,7 +23,7 @@ public sealed class ReplyTextTests
     [Test]
     public void SmtpReply_NeverHoldsCrOrNul_WhateverItIsBuiltFrom()
     {
-        var reply = new SmtpReply(550, "5.7.1", "bad\rtext\0here");
+        var reply = new PolicyReply(550, "5.7.1", "bad\rtext\0here");
         reply.TextLines.Should().Equal("bad\\rtext\\0here");
         reply.Line.Should().Be("550 5.7.1 bad\\rtext\\0here");
     }
@@ -31,23 +31,23 @@ public sealed class ReplyTextTests
     [Test]
     public void SmtpReply_KeepsLfAsTheLineSeparator_AndTabs()
     {
-        new SmtpReply(550, "5.7.1", "first\tline\nsecond").TextLines.Should().Equal("first\tline", "second");
+        new PolicyReply(550, "5.7.1", "first\tline\nsecond").TextLines.Should().Equal("first\tline", "second");
     }
 
     [Test]
     public void SmtpReply_CutsALineTooLongForTheWire_CountingPercentTwice()
     {
-        var reply = new SmtpReply(550, "5.7.1", new string('%', 600));
+        var reply = new PolicyReply(550, "5.7.1", new string('%', 600));
         reply.IsCut.Should().BeTrue();
         var line = reply.TextLines.Single();
         line.Should().EndWith("...");
         ("550 5.7.1 ".Length + line.Count(c => c == '%') * 2 + 3).Should().BeLessThanOrEqualTo(ReplyText.MaxLineLength);
-        new SmtpReply(550, "5.7.1", new string('x', 970)).IsCut.Should().BeFalse();
+        new PolicyReply(550, "5.7.1", new string('x', 970)).IsCut.Should().BeFalse();
     }
 
     [Test]
     public void SmtpReply_AtMostMaxLines()
     {
-        new SmtpReply(550, "5.7.1", string.Join('\n', Enumerable.Repeat("x", 40))).TextLines.Should().HaveCount(ReplyText.MaxLines);
+        new PolicyReply(550, "5.7.1", string.Join('\n', Enumerable.Repeat("x", 40))).TextLines.Should().HaveCount(ReplyText.MaxLines);
     }
 }

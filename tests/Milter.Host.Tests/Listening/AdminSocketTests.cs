@@ -2,6 +2,7 @@ using System.Text;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Testing;
 using Milter.Host.Admin;
+using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Options;
 using Milter.Policy.Leases;

@@ -5,6 +5,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Milter.Host.Admin;
+using Milter.Host.Files;
 using Milter.Host.Leases;
 using Milter.Host.Options;
 using Milter.Host.SocketMap;
@@ -77,7 +78,7 @@ public sealed class LocalListenerMutationTests
     public async Task SocketMap_MutatedNetstrings_AreAnsweredOrClosed_AndTheMapStillServes(CancellationToken cancellationToken)
     {
         var log = new FakeLogger<SocketMapService>();
-        var settings = new LeaseSettings { SocketMap = new SocketMapSettings { Listen = "inet:0@127.0.0.1", MaxConnections = AtOnce * 2 } };
+        var settings = new SocketMapSettings { Listen = "inet:0@127.0.0.1", MaxConnections = AtOnce * 2 };
         var service = new SocketMapService(new InMemoryLeaseStore(), settings, log);
         await service.StartAsync(cancellationToken);
         try

@@ -33,8 +33,8 @@ public sealed class SocketMapServiceTests
 
     private async Task StartAsync(Action<SocketMapSettings>? configure = null)
     {
-        var settings = new LeaseSettings { SocketMap = new SocketMapSettings { Listen = "inet:0@127.0.0.1" } };
-        configure?.Invoke(settings.SocketMap);
+        var settings = new SocketMapSettings { Listen = "inet:0@127.0.0.1" };
+        configure?.Invoke(settings);
         _service = new SocketMapService(_leases, settings, _log);
         await _service.StartAsync(CancellationToken.None);
         _endPoint = (IPEndPoint)await MilterSocketSpec.Parse(_service.Endpoint!).ResolveAsync(CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using FluentAssertions;
 using Milter.Host.Metrics;
+using Milter.Policy;
 using Milter.Policy.Model;
 using NUnit.Framework;
 

@@ -19,6 +19,7 @@ public class ListSettingsTests
         ["Milter:Rules:Optional"] = ["RelayDomains", "LocalDomains"],
         ["Milter:Policy:TrustedAuthMechanisms"] = ["PLAIN", "LOGIN"],
         ["Milter:Policy:OwnAddresses"] = ["192.0.2.1", "2001:db8::1"],
+        ["Milter:Policy:HostDomains"] = ["example.org", "example.net"],
         ["Milter:Policy:LocalDomains"] = ["example.org", "example.net"],
         ["Milter:Dns:Servers"] = ["192.0.2.53", "[2001:db8::53]:5353"],
     };
@@ -90,7 +91,7 @@ public class ListSettingsTests
             value = node.Property!.GetValue(value);
         }
 
-        return [.. ((IEnumerable)value!).Cast<string>()];
+        return value is null ? [] : [.. ((IEnumerable)value).Cast<string>()]; // null: a list whose default is "not set" (HostDomains)
     }
 
     private static string Json(string path, string array)

@@ -44,4 +44,32 @@ public class MilterSettingsTests
 
         MilterSettings.Bind(configuration).Problems.Should().ContainSingle().Which.Should().StartWith(problem);
     }
+
+    [Test]
+    public void DeprecatedPolicyLocalDomains_StillSetsClassM_WithOneWarningNamingTheNewKey()
+    {
+        MilterSettings settings = MilterSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection([new("Milter:Policy:LocalDomains:0", "corp.example")]).Build());
+
+        settings.Problems.Should().BeEmpty("the old key is still a setting");
+        settings.Policy.ToPolicyOptions().HostDomains.Should().Equal("corp.example");
+        settings.Warnings.Should().ContainSingle().Which.Should().StartWith("Milter:Policy:LocalDomains is deprecated: it is class m, now Milter:Policy:HostDomains");
+    }
+
+    [Test]
+    public void PolicyHostDomains_SetsClassM_WithoutWarning()
+    {
+        MilterSettings settings = MilterSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection([new("Milter:Policy:HostDomains:0", "corp.example")]).Build());
+
+        settings.Problems.Should().BeEmpty();
+        settings.Policy.ToPolicyOptions().HostDomains.Should().Equal("corp.example");
+        settings.Warnings.Should().BeEmpty();
+    }
+
+    [Test]
+    public void PolicyHostDomains_AndTheDeprecatedKey_IsAProblemNamingBoth()
+    {
+        MilterSettings settings = MilterSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection([new("Milter:Policy:HostDomains:0", "a.example"), new("Milter:Policy:LocalDomains:0", "b.example")]).Build());
+
+        settings.Problems.Should().ContainSingle().Which.Should().Be("Milter:Policy:LocalDomains: the old name of Milter:Policy:HostDomains, which is set too; keep only HostDomains");
+    }
 }

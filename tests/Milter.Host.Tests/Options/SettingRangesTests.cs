@@ -2,6 +2,7 @@ using System.Globalization;
 using FluentAssertions;
 using Microsoft.Extensions.Configuration;
 using Milter.Host.Leases;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using NUnit.Framework;
 
@@ -142,6 +143,7 @@ public class SettingRangesTests
 
     [TestCase("Milter:Policy:OwnAddresses", 1000, "192.0.2.1")]
     [TestCase("Milter:Policy:TrustedAuthMechanisms", 100, "PLAIN")]
+    [TestCase("Milter:Policy:HostDomains", SettingRanges.MaxListEntries, "example.org")]
     [TestCase("Milter:Policy:LocalDomains", SettingRanges.MaxListEntries, "example.org")]
     public void List_AtItsLongest_IsAccepted_OneMore_IsAProblem(string path, int longest, string entry)
     {
@@ -163,6 +165,7 @@ public class SettingRangesTests
         Problems(($"Milter:Policy:TrustedAuthMechanisms:{index}", "0 x")).Should().ContainSingle().Which.Should().StartWith(problem);
 
     [TestCase("Milter:Policy:HostName", "mail example.org", "Milter:Policy:HostName: 'mail example.org' is not a host name")]
+    [TestCase("Milter:Policy:HostDomains:0", "[127.0.0.1]", "Milter:Policy:HostDomains:0: '[127.0.0.1]' is not a domain name")]
     [TestCase("Milter:Policy:LocalDomains:0", "[127.0.0.1]", "Milter:Policy:LocalDomains:0: '[127.0.0.1]' is not a domain name")]
     [TestCase("Milter:Listener:SocketMode", "4777", "Milter:Listener:SocketMode: '4777' is not an octal mode from 000 to 777")]
     [TestCase("Milter:Leases:SocketMap:SocketMode", "66", "Milter:Leases:SocketMap:SocketMode: '66' is not an octal mode from 000 to 777")]
@@ -194,5 +197,5 @@ public class SettingRangesTests
 
     [Test]
     public void RangeAttributes_AreTheDataAnnotationsOnes_SoTheyDocumentThemselves() =>
-        typeof(ListenerOptions).GetProperty(nameof(ListenerOptions.IdleTimeoutSeconds))!.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false).Should().ContainSingle();
+        typeof(ListenerSettings).GetProperty(nameof(ListenerSettings.IdleTimeoutSeconds))!.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false).Should().ContainSingle();
 }

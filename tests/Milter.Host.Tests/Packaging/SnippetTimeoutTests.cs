@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Milter.Host.Listening;
 using Milter.Host.Options;
 using Milter.Protocol.Session;
 using NUnit.Framework;
@@ -13,7 +14,7 @@ namespace Milter.Host.Tests.Packaging;
 /// </summary>
 public partial class SnippetTimeoutTests
 {
-    private static double DefaultHandlerTimeout => new ListenerOptions().HandlerTimeoutSeconds;
+    private static double DefaultHandlerTimeout => new ListenerSettings().HandlerTimeoutSeconds;
 
     [Test]
     public void DefaultHandlerTimeout_IsBelowSendmailsAnswerTimeout_InTheSnippet()

@@ -34,7 +34,7 @@ public sealed class LimitGateTests
         return limits.Open(session);
     }
 
-    private static SmtpReply? Connect(LimitEngine limits, PolicyEngine policy, string ip, out LimitGate gate)
+    private static PolicyReply? Connect(LimitEngine limits, PolicyEngine policy, string ip, out LimitGate gate)
     {
         gate = Open(limits, policy, ip);
         return Sync(gate.ConnectAsync());

@@ -27,9 +27,9 @@ public sealed class PolicyOptionsMeaningTests
         TestPolicy.Engine("", new PolicyOptions { HostName = "mx", RelayEntireDomain = true }).Rcpt("192.0.2.1", "<x@a.mx>").Reply!.Line.Should().Be(Denied);
 
     [Test]
-    public void ExplicitLocalDomains_ReplaceTheHostNameDomain()
+    public void ExplicitHostDomains_ReplaceTheHostNameDomain()
     {
-        var engine = TestPolicy.Engine("", new PolicyOptions { HostName = "mx.corp.example", LocalDomains = ["other.example."], RelayEntireDomain = true });
+        var engine = TestPolicy.Engine("", new PolicyOptions { HostName = "mx.corp.example", HostDomains = ["other.example."], RelayEntireDomain = true });
         engine.Rcpt("192.0.2.1", "<x@a.corp.example>").Reply!.Line.Should().Be(Denied);
         engine.Rcpt("192.0.2.1", "<x@a.other.example>").Action.Should().Be(VerdictAction.Accept);
     }

@@ -41,7 +41,7 @@ public sealed class RelayDecisionReasonTests
 
     [Test]
     public void ClientNameInClassM_ReasonNamesClassM() =>
-        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, LocalDomains = ["corp.example"] })
+        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, HostDomains = ["corp.example"] })
             .Rcpt("198.18.0.1", "<x@elsewhere.example>", name: "ws7.corp.example").Reason.Should().Be("client name in a class m domain (relay_entire_domain)");
 
     [Test]

@@ -24,12 +24,12 @@ public sealed class RelayDecisionRecipientTests
 
     [Test]
     public void RecipientInClassM_IsNamedInTheReason() =>
-        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, LocalDomains = ["corp.example"] })
+        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, HostDomains = ["corp.example"] })
             .Rcpt("192.0.2.1", "<x@a.corp.example>").Reason.Should().Be("recipient domain in class m (relay_entire_domain)");
 
     [Test]
     public void RecipientInClassM_WithoutRelayEntireDomain_IsDenied() =>
-        TestPolicy.Engine("", new PolicyOptions { LocalDomains = ["corp.example"] })
+        TestPolicy.Engine("", new PolicyOptions { HostDomains = ["corp.example"] })
             .Rcpt("192.0.2.1", "<x@a.corp.example>").Reply!.Line.Should().Be(Denied);
 
     [Test]
@@ -46,14 +46,14 @@ public sealed class RelayDecisionRecipientTests
 
     [Test]
     public void PercentHackThroughClassMDomain_IsRecheckedAndDenied() =>
-        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, LocalDomains = ["corp.example"] })
+        TestPolicy.Engine("", new PolicyOptions { RelayEntireDomain = true, HostDomains = ["corp.example"] })
             .Rcpt("192.0.2.1", "<victim%elsewhere.example@a.corp.example>").Reply!.Line.Should().Be(Denied);
 
     [Test]
     public void PercentHackThroughClassMDomain_WithoutRelayEntireDomain_IsNotUnwrapped()
     {
         // corp.example is not authorised, so the local part is not parsed again: the address is judged as it stands.
-        var verdict = TestPolicy.Engine("", new PolicyOptions { LocalDomains = ["corp.example"] }).Rcpt("192.0.2.1", "<victim%elsewhere.example@a.corp.example>");
+        var verdict = TestPolicy.Engine("", new PolicyOptions { HostDomains = ["corp.example"] }).Rcpt("192.0.2.1", "<victim%elsewhere.example@a.corp.example>");
         verdict.Reply!.Line.Should().Be(Denied);
         verdict.Trace!.Steps.Should().NotContain(s => s.Key == "ParseRecipient");
     }

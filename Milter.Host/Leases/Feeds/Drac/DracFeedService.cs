@@ -10,7 +10,7 @@ namespace Milter.Host.Leases.Feeds.Drac;
 /// The dracd-compatible UDP listener (<c>Milter:Leases:Drac</c>): POP/IMAP servers patched for DRAC call it instead of
 /// rpc.dracd. Bound at start (a taken port fails the start), datagrams are answered one at a time as rpc.dracd does.
 /// </summary>
-internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger, LeaseSettings? leases = null) : BackgroundService
+internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable table, ILogger<DracFeedService> logger, TimeSpan? tableTtl = null, int? tableMaxEntries = null) : BackgroundService
 {
     private readonly DracAllowFile _allow = new(settings.AllowFile, logger);
     private readonly RefusalLog _refusals = new(logger, TimeProvider.System, RefusalLog.DefaultInterval);
@@ -69,13 +69,13 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
     // Unmodified dracauth() clients find the server through the portmapper, as with rpc.dracd. A mapping left by a
     // run that died without unregistering (or by a stopped rpc.dracd) would make PMAPPROC_SET fail, so each version is
     // unset first, as rpc.dracd's svc_register after pmap_unset does.
-    private async Task RegisterAsync(CancellationToken ct)
+    private async Task RegisterAsync(CancellationToken cancellationToken)
     {
         bool all = true;
         foreach (uint version in DracVersions)
         {
-            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
-            all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, ct).ConfigureAwait(false);
+            await Portmapper.UnsetAsync(DracProgram, version, settings.PortmapperEndpoint, cancellationToken).ConfigureAwait(false);
+            all &= await Portmapper.SetAsync(DracProgram, version, LocalEndpoint!.Port, settings.PortmapperEndpoint, cancellationToken).ConfigureAwait(false);
         }
 
         _registered = all;
@@ -156,17 +156,17 @@ internal sealed partial class DracFeedService(DracSettings settings, ILeaseTable
             Log.OffLoopback(logger, settings.Endpoint);
         }
 
-        if (leases is null)
+        if (tableTtl is not { } defaultTtl || tableMaxEntries is not { } maxEntries)
         {
             return;
         }
 
         // One caller's new leases within one lease lifetime: the bucket (a minute's worth) plus the refill.
-        double ttl = (settings.TtlValue ?? leases.TtlValue).TotalMinutes;
+        double ttl = (settings.TtlValue ?? defaultTtl).TotalMinutes;
         double reach = settings.NewLeasesPerMinute * (ttl + 1);
-        if (settings.NewLeasesPerMinute == 0 || reach >= leases.MaxEntries / 2.0)
+        if (settings.NewLeasesPerMinute == 0 || reach >= maxEntries / 2.0)
         {
-            Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", leases.MaxEntries, DracSettings.Section);
+            Log.CanFillTable(logger, settings.NewLeasesPerMinute == 0 ? "no limit" : $"{settings.NewLeasesPerMinute} a minute", maxEntries, DracSettings.Section);
         }
     }
 }

@@ -51,7 +51,7 @@ internal sealed partial class DracRequestHandler
     public const string Source = "drac";
 
     /// <summary>Handles one datagram; returns the length of the reply written to <paramref name="reply"/> (0 = no reply).</summary>
-    public async ValueTask<int> HandleAsync(ReadOnlyMemory<byte> datagram, IPEndPoint caller, Memory<byte> reply, CancellationToken ct)
+    public async ValueTask<int> HandleAsync(ReadOnlyMemory<byte> datagram, IPEndPoint caller, Memory<byte> reply, CancellationToken cancellationToken)
     {
         if (!RpcCall.TryRead(datagram.Span, out RpcCall call))
         {
@@ -118,14 +118,14 @@ internal sealed partial class DracRequestHandler
         try
         {
             // A refresh is free; a new address takes one of the caller's tokens (a flood cannot evict other leases).
-            if (_newLeases.PerMinute > 0 && await _table.CheckAsync(client, ct).ConfigureAwait(false) != LeaseStatus.Leased && !_newLeases.TryTake(caller.Address))
+            if (_newLeases.PerMinute > 0 && await _table.CheckAsync(client, cancellationToken).ConfigureAwait(false) != LeaseStatus.Leased && !_newLeases.TryTake(caller.Address))
             {
                 int perMinute = _newLeases.PerMinute;
                 _refusals.Refused(l => Log.RateLimited(l, caller, perMinute, client));
                 return RpcReply.WriteAccepted(reply.Span, call.Xid, RpcAcceptStatus.Success, AddSysErr);
             }
 
-            Lease lease = await _table.AddAsync(client, Source, null, _ttl, ct).ConfigureAwait(false);
+            Lease lease = await _table.AddAsync(client, Source, null, _ttl, cancellationToken).ConfigureAwait(false);
             Log.DracAdded(_logger, lease.Client, caller, lease.Expires);
             result = AddSuccess;
         }

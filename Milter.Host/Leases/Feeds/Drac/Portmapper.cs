@@ -20,14 +20,14 @@ internal static class Portmapper
     public static readonly IPEndPoint DefaultEndpoint = new(IPAddress.Loopback, 111);
 
     /// <summary>PMAPPROC_SET for (program, version, udp, port); true when the portmapper said yes.</summary>
-    public static Task<bool> SetAsync(uint program, uint version, int port, IPEndPoint portmapper, CancellationToken ct) =>
-        CallAsync(ProcSet, program, version, IpProtoUdp, (uint)port, portmapper, ct);
+    public static Task<bool> SetAsync(uint program, uint version, int port, IPEndPoint portmapper, CancellationToken cancellationToken) =>
+        CallAsync(ProcSet, program, version, IpProtoUdp, (uint)port, portmapper, cancellationToken);
 
     /// <summary>PMAPPROC_UNSET for (program, version).</summary>
-    public static Task<bool> UnsetAsync(uint program, uint version, IPEndPoint portmapper, CancellationToken ct) =>
-        CallAsync(ProcUnset, program, version, 0, 0, portmapper, ct);
+    public static Task<bool> UnsetAsync(uint program, uint version, IPEndPoint portmapper, CancellationToken cancellationToken) =>
+        CallAsync(ProcUnset, program, version, 0, 0, portmapper, cancellationToken);
 
-    private static async Task<bool> CallAsync(uint procedure, uint program, uint version, uint protocol, uint port, IPEndPoint portmapper, CancellationToken ct)
+    private static async Task<bool> CallAsync(uint procedure, uint program, uint version, uint protocol, uint port, IPEndPoint portmapper, CancellationToken cancellationToken)
     {
         // RPC call (RFC 5531) with AUTH_NONE credentials and verifier, then struct mapping { prog, vers, prot, port }.
         uint xid = (uint)Random.Shared.Next();
@@ -39,7 +39,7 @@ internal static class Portmapper
         }
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         byte[] reply = new byte[64];
         try
@@ -58,7 +58,7 @@ internal static class Portmapper
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }

@@ -149,7 +149,7 @@ internal sealed partial class JournalFeedService(JournalSettings settings, strin
         return args;
     }
 
-    private async Task ReadAsync(Process child, CancellationToken ct)
+    private async Task ReadAsync(Process child, CancellationToken cancellationToken)
     {
         PipeReader reader = PipeReader.Create(child.StandardOutput.BaseStream);
         bool skipping = false;
@@ -157,11 +157,11 @@ internal sealed partial class JournalFeedService(JournalSettings settings, strin
         {
             while (true)
             {
-                ReadResult read = await reader.ReadAsync(ct).ConfigureAwait(false);
+                ReadResult read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
                 while (NextLine(ref buffer, ref skipping) is { } line)
                 {
-                    await HandleAsync(line, ct).ConfigureAwait(false);
+                    await HandleAsync(line, cancellationToken).ConfigureAwait(false);
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -206,7 +206,7 @@ internal sealed partial class JournalFeedService(JournalSettings settings, strin
         }
     }
 
-    private async Task HandleAsync(byte[] json, CancellationToken ct)
+    private async Task HandleAsync(byte[] json, CancellationToken cancellationToken)
     {
         long number = ++_entries;
         if (!JournalEntry.TryParse(json, out JournalEntry? entry))
@@ -228,9 +228,9 @@ internal sealed partial class JournalFeedService(JournalSettings settings, strin
 
         if (entry!.AsSyslogLine() is { } line)
         {
-            while (await _sink.HandleAsync(line, number, "journal", ct).ConfigureAwait(false) == LineOutcome.Retry)
+            while (await _sink.HandleAsync(line, number, "journal", cancellationToken).ConfigureAwait(false) == LineOutcome.Retry)
             {
-                await Task.Delay(RetryPause, _time, ct).ConfigureAwait(false);
+                await Task.Delay(RetryPause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
 

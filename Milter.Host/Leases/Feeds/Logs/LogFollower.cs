@@ -67,25 +67,25 @@ internal sealed partial class LogFollower : IDisposable
     public long Offset => _offset;
 
     /// <summary>Reads what was appended since the last poll; returns the number of leases added.</summary>
-    public async Task<int> PollAsync(CancellationToken ct)
+    public async Task<int> PollAsync(CancellationToken cancellationToken)
     {
         if (_stream is null && !TryOpen())
         {
             return 0;
         }
 
-        int added = await ReadNewLinesAsync(ct).ConfigureAwait(false);
+        int added = await ReadNewLinesAsync(cancellationToken).ConfigureAwait(false);
         FileIdentity? current = FileIdentity.Of(_path);
         bool replaced = current is null ? !File.Exists(_path) : _identity is not null && current != _identity;
         if (replaced)
         {
-            added += await ReadNewLinesAsync(ct).ConfigureAwait(false); // whatever was written before the rename
+            added += await ReadNewLinesAsync(cancellationToken).ConfigureAwait(false); // whatever was written before the rename
             Log.Rotated(_logger, _path, _offset);
             Close();
             _wasMissing = true; // the next file is new: read it from its start
             if (TryOpen())
             {
-                added += await ReadNewLinesAsync(ct).ConfigureAwait(false);
+                added += await ReadNewLinesAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -154,7 +154,7 @@ internal sealed partial class LogFollower : IDisposable
         return true;
     }
 
-    private async Task<int> ReadNewLinesAsync(CancellationToken ct)
+    private async Task<int> ReadNewLinesAsync(CancellationToken cancellationToken)
     {
         FileStream stream = _stream!;
         long length = stream.Length;
@@ -170,7 +170,7 @@ internal sealed partial class LogFollower : IDisposable
         while (_offset < length)
         {
             stream.Position = _offset;
-            int read = await stream.ReadAsync(_buffer.AsMemory(0, (int)Math.Min(_buffer.Length, length - _offset)), ct).ConfigureAwait(false);
+            int read = await stream.ReadAsync(_buffer.AsMemory(0, (int)Math.Min(_buffer.Length, length - _offset)), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;
@@ -199,7 +199,7 @@ internal sealed partial class LogFollower : IDisposable
                 }
 
                 string line = Encoding.UTF8.GetString(_buffer, consumed, newline - consumed).TrimEnd('\r');
-                LineOutcome outcome = await _sink.HandleAsync(line, _offset + consumed, _path, ct).ConfigureAwait(false);
+                LineOutcome outcome = await _sink.HandleAsync(line, _offset + consumed, _path, cancellationToken).ConfigureAwait(false);
                 if (outcome == LineOutcome.Retry)
                 {
                     _offset += consumed; // the store failed for now: this line again at the next poll

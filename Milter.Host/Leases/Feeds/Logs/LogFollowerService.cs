@@ -42,11 +42,11 @@ internal sealed partial class LogFollowerService(LogFollowerSettings settings, s
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
     {
         try
         {
-            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

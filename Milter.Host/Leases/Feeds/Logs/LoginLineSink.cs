@@ -39,7 +39,7 @@ internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeas
     /// One complete line at <paramref name="offset"/> (a file offset, or an entry number: the same line handed in
     /// again after <see cref="LineOutcome.Retry"/> has the same one) of <paramref name="path"/> (for the messages).
     /// </summary>
-    public async Task<LineOutcome> HandleAsync(string line, long offset, string path, CancellationToken ct)
+    public async Task<LineOutcome> HandleAsync(string line, long offset, string path, CancellationToken cancellationToken)
     {
         if (!LoginLineParser.TryParse(line, options.Format, out LoginEvent? login))
         {
@@ -63,7 +63,7 @@ internal sealed partial class LoginLineSink(LoginLineSink.Options options, ILeas
         string source = options.SourcePrefix + login.Format.ToString().ToLowerInvariant();
         try
         {
-            Lease lease = await table.AddAsync(login.Client, source, login.User, options.Ttl, ct).ConfigureAwait(false);
+            Lease lease = await table.AddAsync(login.Client, source, login.User, options.Ttl, cancellationToken).ConfigureAwait(false);
             Log.LoginAdded(logger, source, lease.Client, login.User ?? "-", lease.Expires);
             if (_failing is { } failing && failing.Offset == offset)
             {

@@ -178,14 +178,14 @@ public sealed class DracRequestHandlerTests
 
     private sealed class FailingTable : ILeaseTable
     {
-        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct) => throw new IOException("disk full");
+        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken) => throw new IOException("disk full");
 
-        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => new(LeaseStatus.Unavailable);
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => new(LeaseStatus.Unavailable);
 
-        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => new((Lease?)null);
+        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => new((Lease?)null);
 
-        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => new((IReadOnlyList<Lease>)[]);
+        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => new((IReadOnlyList<Lease>)[]);
 
-        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => new(false);
+        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken) => new(false);
     }
 }

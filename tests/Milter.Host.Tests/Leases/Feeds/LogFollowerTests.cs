@@ -211,15 +211,15 @@ public sealed class LogFollowerTests : LogFileFixture
     {
         public bool Failing { get; set; }
 
-        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct) =>
-            Failing ? throw new IOException("store down") : inner.AddAsync(client, source, user, ttl, ct);
+        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken) =>
+            Failing ? throw new IOException("store down") : inner.AddAsync(client, source, user, ttl, cancellationToken);
 
-        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => inner.CheckAsync(client, ct);
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => inner.CheckAsync(client, cancellationToken);
 
-        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => inner.GetAsync(client, ct);
+        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => inner.GetAsync(client, cancellationToken);
 
-        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
+        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
 
-        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => inner.RemoveAsync(client, ct);
+        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken) => inner.RemoveAsync(client, cancellationToken);
     }
 }

@@ -178,23 +178,23 @@ public sealed class LogFollowerTrustTests : LogFileFixture
     {
         public int Attempts { get; private set; }
 
-        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken ct)
+        public ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken)
         {
             if (client.ToString() != failFor)
             {
-                return inner.AddAsync(client, source, user, ttl, ct);
+                return inner.AddAsync(client, source, user, ttl, cancellationToken);
             }
 
             Attempts++;
             throw error;
         }
 
-        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct) => inner.CheckAsync(client, ct);
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => inner.CheckAsync(client, cancellationToken);
 
-        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken ct) => inner.GetAsync(client, ct);
+        public ValueTask<Lease?> GetAsync(IPAddress client, CancellationToken cancellationToken) => inner.GetAsync(client, cancellationToken);
 
-        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
+        public ValueTask<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
 
-        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken ct) => inner.RemoveAsync(client, ct);
+        public ValueTask<bool> RemoveAsync(IPAddress client, CancellationToken cancellationToken) => inner.RemoveAsync(client, cancellationToken);
     }
 }

@@ -1,8 +1,9 @@
 using System.Text;
 using Milter.Policy.Access;
+using Milter.Policy.Model;
 using Milter.Policy.Tracing;
 
-namespace Milter.Policy.Model;
+namespace Milter.Policy;
 
 /// <summary>
 /// The answer of one stage: what to do, the exact reply Sendmail would show (without the <c>&lt;addr&gt;... </c>
@@ -11,7 +12,7 @@ namespace Milter.Policy.Model;
 /// </summary>
 public readonly struct Verdict
 {
-    internal Verdict(PolicyStage stage, VerdictAction action, SmtpReply? reply, string? quarantineReason,
+    internal Verdict(PolicyStage stage, VerdictAction action, PolicyReply? reply, string? quarantineReason,
         PolicyRule? decidedBy, string reason, long ruleSetVersion, PolicyTrace? trace, bool deferred = false)
     {
         Stage = stage;
@@ -30,7 +31,7 @@ public readonly struct Verdict
     public VerdictAction Action { get; }
 
     /// <summary>The reply for <see cref="VerdictAction.Reject"/> and <see cref="VerdictAction.TempFail"/>; null otherwise.</summary>
-    public SmtpReply? Reply { get; }
+    public PolicyReply? Reply { get; }
 
     public string? QuarantineReason { get; }
 

@@ -1,14 +1,15 @@
 namespace Milter.Policy.Model;
 
 /// <summary>
-/// An SMTP reply as Sendmail shows it: code, enhanced status code and text. The text never contains the
+/// The reply the policy gives the SMTP client, as Sendmail shows it: code, enhanced status code and text (the milter
+/// adapter hands it to Milter.Protocol's SmtpReply, which formats SMFIR_REPLYCODE). The text never contains the
 /// <c>&lt;addr&gt;... </c> prefix that Sendmail itself inserts for MAIL/RCPT replies (err.c fmtmsg). Every
 /// line is made fit for the wire (<see cref="ReplyText.Clean(string, int)"/>): no control character, at most
 /// <see cref="ReplyText.MaxLines"/> lines of at most <see cref="ReplyText.MaxLineLength"/> characters on the wire.
 /// </summary>
-public sealed class SmtpReply : IEquatable<SmtpReply>
+public sealed class PolicyReply : IEquatable<PolicyReply>
 {
-    public SmtpReply(int code, string enhancedCode, string text)
+    public PolicyReply(int code, string enhancedCode, string text)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(code, 200);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(code, 599);
@@ -58,7 +59,7 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     /// Parses <c>"NNN D.S.N text"</c> (or <c>"NNN text"</c>: the enhanced code is then the class default, 4.0.0 or 5.0.0)
     /// with a 4xx/5xx code; false for anything else.
     /// </summary>
-    public static bool TryParse(string? text, out SmtpReply? reply)
+    public static bool TryParse(string? text, out PolicyReply? reply)
     {
         reply = null;
         var span = (text ?? string.Empty).AsSpan().Trim();
@@ -71,15 +72,48 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
         var rest = span[4..];
         var space = rest.IndexOf(' ');
         var head = space < 0 ? rest : rest[..space];
-        reply = Milter.Policy.Access.AccessValueParser.IsEnhancedCode(head)
-            ? new SmtpReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
-            : new SmtpReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
+        reply = IsEnhancedCode(head)
+            ? new PolicyReply(code, head.ToString(), space < 0 ? string.Empty : rest[(space + 1)..].ToString())
+            : new PolicyReply(code, code < 500 ? "4.0.0" : "5.0.0", rest.ToString());
         return true;
     }
 
-    public bool Equals(SmtpReply? other) => other is not null && other.Line == Line;
+    /// <summary><c>class.subject.detail</c> with class 2/4/5, 1–3 digits each (RFC 3463).</summary>
+    internal static bool IsEnhancedCode(ReadOnlySpan<char> s)
+    {
+        if (s.Length < 5 || s[0] is not ('2' or '4' or '5') || s[1] != '.')
+        {
+            return false;
+        }
 
-    public override bool Equals(object? obj) => Equals(obj as SmtpReply);
+        var parts = 0;
+        var digits = 0;
+        for (var i = 2; i < s.Length; i++)
+        {
+            if (char.IsAsciiDigit(s[i]))
+            {
+                if (++digits > 3)
+                {
+                    return false;
+                }
+            }
+            else if (s[i] == '.' && digits > 0 && parts == 0)
+            {
+                parts = 1;
+                digits = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return parts == 1 && digits > 0;
+    }
+
+    public bool Equals(PolicyReply? other) => other is not null && other.Line == Line;
+
+    public override bool Equals(object? obj) => Equals(obj as PolicyReply);
 
     public override int GetHashCode() => Line.GetHashCode(StringComparison.Ordinal);
 

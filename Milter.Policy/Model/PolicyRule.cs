@@ -1,4 +1,4 @@
-namespace Milter.Policy.Access;
+namespace Milter.Policy.Model;
 
 /// <summary>A line of a policy file that can decide a verdict: an access entry or a class member.</summary>
 public abstract class PolicyRule
@@ -21,6 +21,9 @@ public abstract class PolicyRule
     /// <remarks>Built on first use: a million-entry table should not carry a million location strings.</remarks>
     public string Location => _location ??=
         Line > 0 ? string.Concat(File, ":", Line.ToString(System.Globalization.CultureInfo.InvariantCulture)) : File;
+
+    /// <summary>What a trace shows for a hit on this rule: the entry's value, or <c>member</c> for a class member.</summary>
+    internal virtual string TraceText => "member";
 
     public override string ToString() => Location;
 }

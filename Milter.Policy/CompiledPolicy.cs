@@ -2,7 +2,7 @@ using Milter.Policy.Access;
 using Milter.Policy.Dns;
 using Milter.Policy.Model;
 
-namespace Milter.Policy.Engine;
+namespace Milter.Policy;
 
 /// <summary>An immutable snapshot of <see cref="PolicyOptions"/> with replies parsed and extra class members built.</summary>
 internal sealed class CompiledPolicy
@@ -58,9 +58,9 @@ internal sealed class CompiledPolicy
         ExtraLocalNames = new HostClass('w', extra);
 
         var domains = HostClass.NewMap();
-        foreach (var domain in options.LocalDomains)
+        foreach (var domain in options.HostDomains)
         {
-            Add(domains, domain.Trim().TrimEnd('.'), 'm', "PolicyOptions.LocalDomains");
+            Add(domains, domain.Trim().TrimEnd('.'), 'm', "PolicyOptions.HostDomains");
         }
 
         if (domains.Count == 0 && options.HostName?.Trim().TrimEnd('.') is { } host && host.IndexOf('.', StringComparison.Ordinal) is var dot and > 0)
@@ -68,7 +68,7 @@ internal sealed class CompiledPolicy
             Add(domains, host[(dot + 1)..], 'm', "PolicyOptions.HostName");
         }
 
-        LocalDomains = new HostClass('m', domains);
+        HostDomains = new HostClass('m', domains);
 
         var replies = options.Replies ?? new ReplyTexts();
         AccessDenied = ParseReply(replies.AccessDenied, nameof(ReplyTexts.AccessDenied));
@@ -105,20 +105,20 @@ internal sealed class CompiledPolicy
     public HostClass ExtraLocalNames { get; }
 
     /// <summary>Class m.</summary>
-    public HostClass LocalDomains { get; }
+    public HostClass HostDomains { get; }
 
-    public SmtpReply AccessDenied { get; }
-    public SmtpReply RecipientRejected { get; }
-    public SmtpReply RelayDenied { get; }
-    public SmtpReply TemporaryFailure { get; }
+    public PolicyReply AccessDenied { get; }
+    public PolicyReply RecipientRejected { get; }
+    public PolicyReply RelayDenied { get; }
+    public PolicyReply TemporaryFailure { get; }
 
-    public static readonly SmtpReply UserAddressRequired = new(553, "5.1.1", "User address required");
-    public static readonly SmtpReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
+    public static readonly PolicyReply UserAddressRequired = new(553, "5.1.1", "User address required");
+    public static readonly PolicyReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
 
     public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
 
-    internal static SmtpReply ParseReply(string text, string name) =>
-        SmtpReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
+    internal static PolicyReply ParseReply(string text, string name) =>
+        PolicyReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");
 
     private static void Add(Dictionary<string, ClassEntry> map, string name, char className, string source) =>
         map.TryAdd(name, new ClassEntry(name.ToLowerInvariant(), className, source, 0));

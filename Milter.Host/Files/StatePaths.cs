@@ -1,4 +1,4 @@
-namespace Milter.Host.Options;
+namespace Milter.Host.Files;
 
 /// <summary>The resolved state directory of this process.</summary>
 internal sealed record StatePaths(string Directory);

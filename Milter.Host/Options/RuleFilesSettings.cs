@@ -7,7 +7,7 @@ namespace Milter.Host.Options;
 /// demonstration, never a silent default: every command that uses them says so). A configured file must exist and
 /// be readable, unless its setting's name is listed in <see cref="Optional"/>; then a missing file is an empty one.
 /// </summary>
-public sealed class RuleFilesOptions
+public sealed class RuleFilesSettings
 {
     public const string Section = "Milter:Rules";
 

@@ -1,4 +1,4 @@
-namespace Milter.Policy.Model;
+namespace Milter.Policy;
 
 /// <summary>What the adapter does with a <see cref="Verdict"/>: the milter response of each is named below.</summary>
 public enum VerdictAction

@@ -1,11 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Milter.Host.Options;
+namespace Milter.Host.Listening;
 
 /// <summary>Settings under <c>Milter:Listener</c>.</summary>
-public sealed class ListenerOptions
+public sealed class ListenerSettings
 {
     public const string Section = "Milter:Listener";
+
+    /// <summary>sun_path holds 108 bytes, the last one the terminating NUL.</summary>
+    public const int MaxUnixSocketPath = 107;
 
     /// <summary>Socket in Sendmail's <c>S=</c> syntax; the default is loopback only.</summary>
     public string Listen { get; set; } = "inet:8890@127.0.0.1";
@@ -47,7 +50,7 @@ public sealed class ListenerOptions
 
     /// <summary>A unix socket whose path does not fit sun_path (bind would fail at start).</summary>
     internal static bool UnixPathTooLong(Milter.Protocol.Transport.MilterSocketSpec spec) =>
-        spec.IsUnix && System.Text.Encoding.UTF8.GetByteCount(spec.Path!) > MilterSettings.MaxUnixSocketPath;
+        spec.IsUnix && System.Text.Encoding.UTF8.GetByteCount(spec.Path!) > MaxUnixSocketPath;
 
     public IEnumerable<string> Validate()
     {
@@ -57,7 +60,7 @@ public sealed class ListenerOptions
         }
         else if (UnixPathTooLong(spec))
         {
-            yield return $"{Section}:Listen: '{Listen}': a unix socket path holds at most {MilterSettings.MaxUnixSocketPath} bytes";
+            yield return $"{Section}:Listen: '{Listen}': a unix socket path holds at most {MaxUnixSocketPath} bytes";
         }
 
         if (!IsSocketMode(SocketMode))

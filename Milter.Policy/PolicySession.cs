@@ -237,7 +237,7 @@ public sealed partial class PolicySession
     /// Maps an access hit to a verdict (the RHS meanings of cf/README); <paramref name="reject"/> is the REJECT text of this tag;
     /// <paramref name="address"/>: a From:/To: check (an unquoted text ends at its first '&gt;' there), else check_relay.
     /// </summary>
-    private Verdict FromEntry(AccessEntry entry, PolicyStage stage, PolicyReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
+    private static Verdict FromEntry(AccessEntry entry, PolicyStage stage, PolicyReply reject, RuleSet rules, PolicyTrace? trace, bool address = false) =>
         entry.Action switch
         {
             AccessAction.Ok => Allow(stage, VerdictAction.Accept, "access OK", rules, trace, rule: entry),

@@ -77,7 +77,7 @@ internal static class IdleConnections
         {
             await milter.NegotiateAsync(cancellationToken).ConfigureAwait(false);
             await milter.ConnectAsync(client.Hostname, ConnectFamily.Inet, client.Port, client.Address, client.Macros, cancellationToken).ConfigureAwait(false);
-            await milter.HeloAsync(script.Helo, script.HeloMacros, cancellationToken).ConfigureAwait(false);
+            await milter.HeloAsync(SessionScript.Helo, SessionScript.HeloMacros, cancellationToken).ConfigureAwait(false);
             return milter;
         }
         catch

@@ -154,7 +154,7 @@ internal sealed class LoadTool
                 return await QuitAsync(milter, worker, t, cancellationToken).ConfigureAwait(false);
             }
 
-            reply = await milter.HeloAsync(script.Helo, script.HeloMacros, cancellationToken).ConfigureAwait(false);
+            reply = await milter.HeloAsync(SessionScript.Helo, SessionScript.HeloMacros, cancellationToken).ConfigureAwait(false);
             t = worker.Mark(BenchStep.Helo, t);
             if (!reply.IsContinue)
             {

@@ -55,10 +55,10 @@ internal sealed class SessionScript
 
     public Client[] Clients { get; }
 
-    public string Helo => "client.bench.example";
+    public static string Helo => "client.bench.example";
 
     /// <summary>Sendmail sends an empty macro packet before HELO when no TLS/auth macro has a value.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> HeloMacros => NoMacros;
+    public static IReadOnlyList<KeyValuePair<string, string>> HeloMacros => NoMacros;
 
     public string Sender { get; }
 

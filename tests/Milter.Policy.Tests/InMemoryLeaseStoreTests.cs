@@ -8,7 +8,7 @@ public sealed class InMemoryLeaseStoreTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
 
-    private LeaseStatus Check(InMemoryLeaseStore store, string address)
+    private static LeaseStatus Check(InMemoryLeaseStore store, string address)
     {
         return Sync(store.CheckAsync(IPAddress.Parse(address), CancellationToken.None));
     }

@@ -249,7 +249,7 @@ public sealed class PolicySessionRelayTests
         var verdict = TestPolicy.Engine("", leases: new FixedLeaseStore(LeaseStatus.NotLeased)).Rcpt("192.0.2.1", "<x@far.example>", name: "h.client.example", resolve: ClientResolve.Ok);
         var maps = verdict.Trace!.Steps.Select(s => s.Map).Distinct().ToList();
         maps.Should().Equal("class w", "class R", "access", "lease");
-        verdict.Trace.Steps.Last().Key.Should().Be("example", "the Connect: name walk ends at the TLD, bare");
+        verdict.Trace.Steps[^1].Key.Should().Be("example", "the Connect: name walk ends at the TLD, bare");
     }
 
     /// <summary>A store that answers only when the test says so (no timing involved).</summary>

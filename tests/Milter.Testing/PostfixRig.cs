@@ -77,7 +77,7 @@ public sealed partial class PostfixRig : IAsyncDisposable
     /// <summary>swaks against the rig (from 127.0.0.5 unless <c>--local-interface</c> is given).</summary>
     public async Task<SwaksTranscript> SwaksAsync(params string[] arguments)
     {
-        ProcessResult result = await RunAsync(["swaks", WorkDirectory, "--timeout", "20", .. arguments]).ConfigureAwait(false);
+        ProcessResult result = await RunScriptAsync(["swaks", WorkDirectory, "--timeout", "20", .. arguments]).ConfigureAwait(false);
         return new SwaksTranscript(result);
     }
 
@@ -86,7 +86,7 @@ public sealed partial class PostfixRig : IAsyncDisposable
         if (_running)
         {
             _running = false;
-            ProcessResult stop = await RunAsync("stop", WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", WorkDirectory).ConfigureAwait(false);
             if (stop.ExitCode != 0)
             {
                 throw new InvalidOperationException($"postfix-rig.sh stop failed:\n{stop}");
@@ -134,14 +134,14 @@ public sealed partial class PostfixRig : IAsyncDisposable
                 arguments = [.. arguments, socketMap];
             }
 
-            ProcessResult start = await rig.RunAsync(arguments).ConfigureAwait(false);
+            ProcessResult start = await RunScriptAsync(arguments).ConfigureAwait(false);
             if (start.ExitCode == 0)
             {
                 rig._running = true;
                 return rig;
             }
 
-            ProcessResult stop = await rig.RunAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
             if (attempt >= 2 || !start.StdErr.Contains("already in use", StringComparison.Ordinal))
             {
                 Directory.Delete(directory, recursive: true);
@@ -150,7 +150,7 @@ public sealed partial class PostfixRig : IAsyncDisposable
         }
     }
 
-    private Task<ProcessResult> RunAsync(params string[] arguments) =>
+    private static Task<ProcessResult> RunScriptAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("/bin/bash", [RepoLayout.PostfixRig, .. arguments], CommandTimeout);
 
     [GeneratedRegex(@"^inet:(\d+)@(.+)$")]

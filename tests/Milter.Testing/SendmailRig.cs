@@ -66,11 +66,11 @@ public sealed class SendmailRig : IAsyncDisposable
         Tools.Require("unshare", "util-linux");
         Tools.Require("nsenter", "util-linux");
         var rig = new SendmailRig(TempDirectories.New("sendmail-rig-"), FreePort.Next());
-        ProcessResult start = await rig.RunAsync([mode, rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec, .. extra]).ConfigureAwait(false);
+        ProcessResult start = await RunScriptAsync([mode, rig.WorkDirectory, rig.Port.ToString(CultureInfo.InvariantCulture), milterSpec, .. extra]).ConfigureAwait(false);
         if (start.ExitCode != 0)
         {
             // whatever was started goes (stop succeeds also when nothing runs)
-            ProcessResult stop = await rig.RunAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
             throw new InvalidOperationException($"sendmail-rig.sh {mode} failed:\n{start}\n{stop}");
         }
 
@@ -81,7 +81,7 @@ public sealed class SendmailRig : IAsyncDisposable
     /// <summary>swaks against the rig (from 127.0.0.5 unless <c>--local-interface</c> is given).</summary>
     public async Task<SwaksTranscript> SwaksAsync(params string[] arguments)
     {
-        ProcessResult result = await RunAsync(["swaks", WorkDirectory, "--timeout", "20", .. arguments]).ConfigureAwait(false);
+        ProcessResult result = await RunScriptAsync(["swaks", WorkDirectory, "--timeout", "20", .. arguments]).ConfigureAwait(false);
         return new SwaksTranscript(result);
     }
 
@@ -100,7 +100,7 @@ public sealed class SendmailRig : IAsyncDisposable
         if (_running)
         {
             _running = false;
-            ProcessResult stop = await RunAsync("stop", WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", WorkDirectory).ConfigureAwait(false);
             if (stop.ExitCode != 0)
             {
                 throw new InvalidOperationException($"sendmail-rig.sh stop failed:\n{stop}");
@@ -108,6 +108,6 @@ public sealed class SendmailRig : IAsyncDisposable
         }
     }
 
-    private Task<ProcessResult> RunAsync(params string[] arguments) =>
+    private static Task<ProcessResult> RunScriptAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("/bin/bash", [RepoLayout.SendmailRig, .. arguments], CommandTimeout);
 }

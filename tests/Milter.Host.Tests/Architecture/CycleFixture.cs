@@ -4,7 +4,7 @@ namespace Milter.Host.Tests.Architecture.CycleFixture.First
 {
     internal sealed class Caller
     {
-        public int Call() => Second.Callee.Answer();
+        public static int Call() => Second.Callee.Answer();
     }
 }
 

@@ -71,10 +71,10 @@ internal sealed partial class WalkthroughRig : IAsyncDisposable
         var rig = new WalkthroughRig(TempDirectories.New("walkthrough-"));
         string stepsFile = Path.Combine(rig.WorkDirectory, "steps.sh");
         await File.WriteAllTextAsync(stepsFile, string.Join('\n', steps) + "\n").ConfigureAwait(false);
-        ProcessResult start = await rig.RunAsync("start", rig.WorkDirectory, stepsFile).ConfigureAwait(false);
+        ProcessResult start = await RunScriptAsync("start", rig.WorkDirectory, stepsFile).ConfigureAwait(false);
         if (start.ExitCode != 0)
         {
-            ProcessResult stop = await rig.RunAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", rig.WorkDirectory).ConfigureAwait(false);
             throw new InvalidOperationException($"walkthrough-rig.sh start failed:\n{start}\n{stop}");
         }
 
@@ -84,17 +84,17 @@ internal sealed partial class WalkthroughRig : IAsyncDisposable
 
     /// <summary>swaks inside the namespaces, against Debian's daemon on 127.0.0.1:25 (from 127.0.0.5 unless <c>--local-interface</c> is given).</summary>
     public async Task<SwaksTranscript> SwaksAsync(params string[] arguments) =>
-        new(await RunAsync(["swaks", WorkDirectory, "--timeout", "30", .. arguments]).ConfigureAwait(false));
+        new(await RunScriptAsync(["swaks", WorkDirectory, "--timeout", "30", .. arguments]).ConfigureAwait(false));
 
     /// <summary>A command inside the namespaces (the steps' <c>systemctl</c> first on PATH).</summary>
-    public Task<ProcessResult> ExecAsync(params string[] command) => RunAsync(["exec", WorkDirectory, .. command]);
+    public Task<ProcessResult> ExecAsync(params string[] command) => RunScriptAsync(["exec", WorkDirectory, .. command]);
 
     public async ValueTask DisposeAsync()
     {
         if (_running)
         {
             _running = false;
-            ProcessResult stop = await RunAsync("stop", WorkDirectory).ConfigureAwait(false);
+            ProcessResult stop = await RunScriptAsync("stop", WorkDirectory).ConfigureAwait(false);
             if (stop.ExitCode != 0)
             {
                 throw new InvalidOperationException($"walkthrough-rig.sh stop failed:\n{stop}");
@@ -104,7 +104,7 @@ internal sealed partial class WalkthroughRig : IAsyncDisposable
 
     private static string ReadOrEmpty(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
 
-    private Task<ProcessResult> RunAsync(params string[] arguments) =>
+    private static Task<ProcessResult> RunScriptAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("/bin/bash", [Path.Combine(RepoLayout.Root, "tests", "e2e", "walkthrough-rig.sh"), .. arguments], CommandTimeout);
 
     [GeneratedRegex(@"^(?<indent>[ ]*)```sh\n(?<body>.*?)^[ ]*```", RegexOptions.Multiline | RegexOptions.Singleline)]

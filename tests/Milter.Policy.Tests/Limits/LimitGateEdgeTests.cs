@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Milter.Policy.Leases;
 using Milter.Policy.Limits;
 using Milter.Policy.Model;
+using static Milter.Policy.Tests.Limits.LimitTesting;
 
 namespace Milter.Policy.Tests.Limits;
 
@@ -14,11 +15,6 @@ public sealed class LimitGateEdgeTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly List<LimitHit> _hits = [];
-
-    private sealed class Hits(List<LimitHit> hits) : ILimitObserver
-    {
-        public void Exceeded(in LimitHit hit) => hits.Add(hit);
-    }
 
     private sealed class DownStore(bool allowed) : IRateLimitStore
     {
@@ -39,12 +35,6 @@ public sealed class LimitGateEdgeTests
 
     private LimitEngine Limits(FloodLimits limits, IRateLimitStore? store = null) =>
         new(limits, store ?? new MemoryRateLimitStore(_time), new Hits(_hits), time: _time);
-
-    private static RateLimit Rate(string name, LimitScope scope, int count, LimitExemptions exempt = LimitExemptions.None, bool audit = false) =>
-        new(name, scope, count, TimeSpan.FromMinutes(1), audit: audit, exempt: exempt);
-
-    private static T Sync<T>(ValueTask<T> pending) =>
-        pending.IsCompletedSuccessfully ? pending.Result : throw new AssertionException("the stores here answer synchronously");
 
     private static (PolicySession Session, LimitGate Gate) Open(LimitEngine limits, PolicyEngine policy, string ip)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Milter.Policy.Leases;
 using Milter.Policy.Limits;
 using Milter.Policy.Model;
+using static Milter.Policy.Tests.Limits.LimitTesting;
 
 namespace Milter.Policy.Tests.Limits;
 
@@ -13,19 +14,8 @@ public sealed class LimitGateTests
     private readonly List<LimitHit> _hits = [];
     private MemoryRateLimitStore? _store;
 
-    private sealed class Hits(List<LimitHit> hits) : ILimitObserver
-    {
-        public void Exceeded(in LimitHit hit) => hits.Add(hit);
-    }
-
     private LimitEngine Limits(FloodLimits limits) =>
         new(limits, _store = new MemoryRateLimitStore(_time), new Hits(_hits));
-
-    private static RateLimit Rate(string name, LimitScope scope, int count, LimitExemptions exempt = LimitExemptions.None, bool audit = false) =>
-        new(name, scope, count, TimeSpan.FromMinutes(1), audit: audit, exempt: exempt);
-
-    private static T Sync<T>(ValueTask<T> pending) =>
-        pending.IsCompletedSuccessfully ? pending.Result : throw new AssertionException("the memory store answers synchronously");
 
     private static LimitGate Open(LimitEngine limits, PolicyEngine policy, string ip)
     {

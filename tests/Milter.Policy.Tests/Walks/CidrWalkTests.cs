@@ -1,3 +1,5 @@
+using Milter.Policy.Model;
+
 namespace Milter.Policy.Tests.Walks;
 
 /// <summary>CIDR blocks shorter than an octet, traced CIDR probes, expanded IPv6 literals and clients without an address.</summary>
@@ -31,4 +33,22 @@ public sealed class CidrWalkTests
     [Test]
     public void ClientWithoutAddress_HasNoAddressWalk() =>
         TestPolicy.Engine("").Session("").Connect().Trace!.Steps.Should().NotContain(s => s.Key == "connect:" || s.Key == "");
+
+    [Test]
+    public void IPv6Block_LongerThanAGroupKey_IsTriedBeforeIt() =>
+        TestPolicy.Engine("Connect:IPv6:2001:db8 OK\nConnect:IPv6:2001:db8::/40 REJECT").Session("2001:db8:1:2::1").Connect().Action
+            .Should().Be(VerdictAction.Reject);
+
+    [Test]
+    public void IPv6Block_OfAGroupKeysLength_IsTriedAfterIt() =>
+        TestPolicy.Engine("Connect:IPv6:2001:db8 OK\nConnect:IPv6:2001:db8::/32 REJECT").Session("2001:db8:1:2::1").Connect().Action
+            .Should().Be(VerdictAction.Accept);
+
+    [Test]
+    public void IPv6Block_BetweenTwoGroupKeys_IsTriedBetweenThem()
+    {
+        var steps = TestPolicy.Engine("Connect:IPv6:2001:db8:2::/56 REJECT").Session("2001:db8:1:2::1").Connect().Trace!.Steps.Select(s => s.Key).ToList();
+        steps.Should().ContainInOrder("connect:ipv6:2001:db8:1:2", "connect:IPv6:2001:db8:1:0:0:0:0:0/56", "connect:ipv6:2001:db8:1");
+        steps.IndexOf("connect:IPv6:2001:db8:1:0:0:0:0:0/56").Should().Be(steps.IndexOf("ipv6:2001:db8:1:2") + 1);
+    }
 }

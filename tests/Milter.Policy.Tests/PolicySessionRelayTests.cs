@@ -259,6 +259,6 @@ public sealed class PolicySessionRelayTests
 
         public void Answer(LeaseStatus status) => _answer.SetResult(status);
 
-        public ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct) => new(_answer.Task.WaitAsync(ct));
+        public ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken cancellationToken) => new(_answer.Task.WaitAsync(cancellationToken));
     }
 }

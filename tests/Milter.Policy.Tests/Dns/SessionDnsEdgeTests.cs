@@ -17,14 +17,14 @@ public sealed class SessionDnsEdgeTests
 
     private PolicyEngine Engine(string access = "", Action<PolicyOptions>? configure = null)
     {
-        var options = new PolicyOptions { HostName = "mail.example.net", LocalDomains = ["corp.example"] };
+        var options = new PolicyOptions { HostName = "mail.example.net", HostDomains = ["corp.example"] };
         configure?.Invoke(options);
         return new PolicyEngine(new RuleSetHolder(TestPolicy.Rules(access)), options, resolver: _dns);
     }
 
     private static Verdict Run(ValueTask<Verdict> pending) => pending.AsTask().GetAwaiter().GetResult();
 
-    private PolicySession Connected(PolicyEngine engine, string client = "198.51.100.1")
+    private static PolicySession Connected(PolicyEngine engine, string client = "198.51.100.1")
     {
         var session = engine.OpenSession(new ClientFacts(client), trace: true);
         Run(session.ConnectAsync());

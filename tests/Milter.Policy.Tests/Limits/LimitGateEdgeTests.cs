@@ -26,7 +26,7 @@ public sealed class LimitGateEdgeTests
     {
         public int Calls { get; private set; }
 
-        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken ct)
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken)
         {
             Calls++;
             return fail ? throw new InvalidOperationException("lease store broken") : new ValueTask<LeaseStatus>(status);

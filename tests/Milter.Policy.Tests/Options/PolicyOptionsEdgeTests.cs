@@ -67,7 +67,7 @@ public sealed class PolicyOptionsEdgeTests
 
     [Test]
     public void LocalDomains_AreTrimmedOfSpacesAndTrailingDot() =>
-        TestPolicy.Engine("", new PolicyOptions { LocalDomains = ["  corp.example.  "], RelayEntireDomain = true })
+        TestPolicy.Engine("", new PolicyOptions { HostDomains = ["  corp.example.  "], RelayEntireDomain = true })
             .Rcpt("192.0.2.1", "<x@a.corp.example>").Reason.Should().Be("recipient domain in class m (relay_entire_domain)");
 
     [Test]

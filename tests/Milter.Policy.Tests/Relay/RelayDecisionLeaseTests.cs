@@ -100,7 +100,7 @@ public sealed class RelayDecisionLeaseTests
 
     private sealed class ThrowingLeaseStore : ILeaseStore
     {
-        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct)
+        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken cancellationToken)
         {
             await Task.Yield();
             throw new InvalidOperationException("store broken");
@@ -109,7 +109,7 @@ public sealed class RelayDecisionLeaseTests
 
     private sealed class DelayedLeaseStore(LeaseStatus status) : ILeaseStore
     {
-        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct)
+        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken cancellationToken)
         {
             await Task.Yield();
             return status;
@@ -120,7 +120,7 @@ public sealed class RelayDecisionLeaseTests
     {
         public int Calls { get; private set; }
 
-        public ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct)
+        public ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken cancellationToken)
         {
             Calls++;
             return new(LeaseStatus.Leased);

@@ -77,9 +77,9 @@ public sealed class RelayDecisionReasonTests
 
     private sealed class CancellingLeaseStore : ILeaseStore
     {
-        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken ct)
+        public async ValueTask<LeaseStatus> CheckAsync(System.Net.IPAddress client, CancellationToken cancellationToken)
         {
-            await Task.Delay(Timeout.Infinite, ct);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
             return LeaseStatus.Leased;
         }
     }

@@ -27,7 +27,7 @@ internal sealed class DnsClientResolver : IDnsResolver
         }
 
         Servers = servers;
-        _deadline = timeout * (retries + 1) + TimeSpan.FromMilliseconds(Options.DnsSettings.QuerySlackMilliseconds);
+        _deadline = Options.DnsSettings.QueryDeadline(timeout, retries);
         _client = new LookupClient(new LookupClientOptions([.. servers])
         {
             UseCache = false,

@@ -25,18 +25,17 @@ internal sealed partial class MilterListenerService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        ListenerSettings o = settings;
         var serverOptions = new MilterServerOptions
         {
-            Listen = o.Listen,
-            MaxConnections = DescriptorBudget.Fit(o.MaxConnections, otherConnections, loggerFactory.CreateLogger("Milter.Host")),
-            SocketMode = (UnixFileMode)Convert.ToInt32(o.SocketMode, 8),
+            Listen = settings.Listen,
+            MaxConnections = DescriptorBudget.Fit(settings.MaxConnections, otherConnections, loggerFactory.CreateLogger("Milter.Host")),
+            SocketMode = (UnixFileMode)Convert.ToInt32(settings.SocketMode, 8),
             Session = new MilterSessionOptions
             {
-                HandlerTimeout = TimeSpan.FromSeconds(o.HandlerTimeoutSeconds),
-                IdleTimeout = TimeSpan.FromSeconds(o.IdleTimeoutSeconds),
-                FrameTimeout = TimeSpan.FromSeconds(o.FrameTimeoutSeconds),
-                WriteTimeout = TimeSpan.FromSeconds(o.WriteTimeoutSeconds),
+                HandlerTimeout = TimeSpan.FromSeconds(settings.HandlerTimeoutSeconds),
+                IdleTimeout = TimeSpan.FromSeconds(settings.IdleTimeoutSeconds),
+                FrameTimeout = TimeSpan.FromSeconds(settings.FrameTimeoutSeconds),
+                WriteTimeout = TimeSpan.FromSeconds(settings.WriteTimeoutSeconds),
             },
         };
         _server = new MilterServer(serverOptions, handlerFactory, loggerFactory);

@@ -37,8 +37,11 @@ public sealed class DnsSettings
     [Range(1, 86400)]
     public int MaxCacheTtlSeconds { get; set; } = 3600;
 
-    /// <summary>The longest one query (with its retries) may take.</summary>
-    public int QueryDeadlineMilliseconds => (TimeoutMilliseconds * (Retries + 1)) + QuerySlackMilliseconds;
+    /// <summary>The longest one query (with its retries) may take: the resolver's deadline and the start's sum alike.</summary>
+    public int QueryDeadlineMilliseconds => (int)QueryDeadline(TimeSpan.FromMilliseconds(TimeoutMilliseconds), Retries).TotalMilliseconds;
+
+    /// <summary>The deadline of one query of <paramref name="retries"/> + 1 tries of <paramref name="timeout"/> each.</summary>
+    public static TimeSpan QueryDeadline(TimeSpan timeout, int retries) => (timeout * (retries + 1)) + TimeSpan.FromMilliseconds(QuerySlackMilliseconds);
 
     public IEnumerable<string> Validate()
     {

@@ -14,9 +14,6 @@ internal static class MilterProgram
     /// </summary>
     public static string NoConfigFile => Path.Combine(AppContext.BaseDirectory, "no-such-directory", "milter.json");
 
-    /// <summary>Set to true for every child unless the test's environment says otherwise.</summary>
-    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
-
     /// <summary>The state directory of a child that configures none (<c>$STATE_DIRECTORY</c>, as systemd would set it).</summary>
     public static string DefaultStateDirectory => Path.Combine(AppContext.BaseDirectory, "default-state");
 
@@ -44,7 +41,7 @@ internal static class MilterProgram
         info.Environment.Remove("NOTIFY_SOCKET"); // a test runner under systemd must not make the child notify systemd
         // The sender domain check asks DNS (/etc/resolv.conf by default): tests do not depend on this machine's DNS.
         // The DNS tests (Dns/) set it back to false and point Milter:Dns:Servers at their own NSD.
-        info.Environment[NoDnsSetting] = "true";
+        info.Environment[MilterEnvironment.NoDnsCheck] = "true";
         info.Environment["Milter__Logging__BatchMilliseconds"] = "0"; // tests read a log line right after the session that logged it
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {

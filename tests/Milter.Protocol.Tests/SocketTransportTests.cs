@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using FluentAssertions;
 using Milter.Protocol.Framing;
 using Milter.Protocol.Transport;
+using Milter.Protocol.Tests.Support;
 using NUnit.Framework;
 
 namespace Milter.Protocol.Tests;
@@ -42,17 +43,6 @@ public class SocketTransportTests
         return (new SocketTransport(accepted, readerOptions), await connecting);
     }
 
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)(i * 31 + (i >> 9));
-        }
-
-        return bytes;
-    }
-
     [TestCaseSource(nameof(Modes))]
     [CancelAfter(10_000)]
     public async Task LargeFrame_ArrivesWholeAndIntact(SocketTransportOptions readerOptions, SocketTransportOptions writerOptions, CancellationToken cancellationToken)
@@ -61,7 +51,7 @@ public class SocketTransportTests
         await using (reader)
         await using (writer)
         {
-            byte[] body = Pattern(ProtocolLimits.MaxDataSize1M);
+            byte[] body = TestBytes.Pattern(ProtocolLimits.MaxDataSize1M);
             // Flushed while the other side reads: 1 MiB does not fit in the socket buffers.
             MilterFrameWriter.WriteFrame(writer.Output, (byte)'B', body);
             Task flushing = writer.Output.FlushAsync(cancellationToken).AsTask();
@@ -94,7 +84,7 @@ public class SocketTransportTests
         await using (writer)
         {
             // Far more than the socket buffers hold: the flush completes only through several partial sends.
-            byte[] sent = Pattern(8 * 1024 * 1024);
+            byte[] sent = TestBytes.Pattern(8 * 1024 * 1024);
             Task flushing = Task.Run(async () =>
             {
                 FlushResult flushed = await writer.Output.WriteAsync(sent, cancellationToken);

@@ -30,17 +30,6 @@ public class SocketWriterTests
         return (new SocketWriter(_sockets.Local, minimumBufferSize: 4096, writeTimeout), _sockets.Peer);
     }
 
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)(i * 31 + (i >> 9));
-        }
-
-        return bytes;
-    }
-
     /// <summary>Writes <paramref name="bytes"/> into the writer in pieces, as the encoders do, and returns the array it gathered them in.</summary>
     private static byte[] Write(SocketWriter writer, byte[] bytes)
     {
@@ -60,7 +49,7 @@ public class SocketWriterTests
     public async Task FlushThatFits_IsSentAtOnce_AndTheArrayGoesBack(CancellationToken cancellationToken)
     {
         (SocketWriter writer, Socket peer) = await WriterAsync(TimeSpan.FromSeconds(5));
-        byte[] reply = Pattern(100);
+        byte[] reply = TestBytes.Pattern(100);
         byte[] array = Write(writer, reply);
 
         ValueTask<FlushResult> flush = writer.FlushAsync(cancellationToken);
@@ -78,7 +67,7 @@ public class SocketWriterTests
     public async Task FlushToAPeerWithATinyReceiveBuffer_TakesSeveralSends_AndDeliversEveryByteInOrder(CancellationToken cancellationToken)
     {
         (SocketWriter writer, Socket peer) = await WriterAsync(TimeSpan.FromSeconds(20), tinyBuffers: true);
-        byte[] sent = Pattern(1024 * 1024);
+        byte[] sent = TestBytes.Pattern(1024 * 1024);
         Write(writer, sent);
 
         ValueTask<FlushResult> flush = writer.FlushAsync(cancellationToken);
@@ -107,7 +96,7 @@ public class SocketWriterTests
     public async Task FlushToAPeerThatNeverReads_FailsAtTheWriteTimeout_AndCompleteReturnsTheArray(CancellationToken cancellationToken)
     {
         (SocketWriter writer, Socket peer) = await WriterAsync(TimeSpan.FromMilliseconds(300), tinyBuffers: true);
-        byte[] array = Write(writer, Pattern(1024 * 1024));
+        byte[] array = Write(writer, TestBytes.Pattern(1024 * 1024));
 
         Func<Task> flush = async () => await writer.FlushAsync(cancellationToken);
         (await flush.Should().ThrowAsync<TimeoutException>()).Which.Message.Should().Contain("has not read");
@@ -120,7 +109,7 @@ public class SocketWriterTests
     public async Task FlushCancelledWhileThePeerDoesNotRead_IsCancelled_NotATimeout(CancellationToken cancellationToken)
     {
         (SocketWriter writer, Socket peer) = await WriterAsync(Timeout.InfiniteTimeSpan, tinyBuffers: true);
-        Write(writer, Pattern(1024 * 1024));
+        Write(writer, TestBytes.Pattern(1024 * 1024));
         using var cancel = new CancellationTokenSource();
         ValueTask<FlushResult> flush = writer.FlushAsync(cancel.Token);
         flush.IsCompleted.Should().BeFalse();
@@ -143,7 +132,7 @@ public class SocketWriterTests
         {
             for (int i = 0; i < 100; i++)
             {
-                Write(writer, Pattern(100));
+                Write(writer, TestBytes.Pattern(100));
                 await writer.FlushAsync(cancellationToken); // the first may still be taken before the reset is seen
                 await Task.Delay(10, cancellationToken);
             }

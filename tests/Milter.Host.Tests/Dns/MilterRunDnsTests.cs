@@ -26,7 +26,7 @@ public sealed class MilterRunDnsTests
         _milter = await RunningMilter.StartWithAsync(
             new Dictionary<string, string>
             {
-                [MilterProgram.NoDnsSetting] = "false",
+                [MilterEnvironment.NoDnsCheck] = "false",
                 ["Milter__Dns__Servers__0"] = _nsd.Server,
                 ["Milter__Dns__TimeoutMilliseconds"] = "1000",
                 ["Milter__Policy__Dnsbl__0__Zone"] = TestDnsServer.ListZone,

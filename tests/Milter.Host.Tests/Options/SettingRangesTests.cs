@@ -188,11 +188,11 @@ public class SettingRangesTests
     [Test]
     public void HandlerTimeout_ShorterThanAStageMayWaitForRedis_IsAProblem()
     {
-        (string, string)[] redis = [("Milter:Leases:Store", "redis:127.0.0.1:1"), ("Milter:Leases:Redis:TimeoutMilliseconds", "2000"), ("Milter:Limits:Store", "Redis"), ("Milter:Limits:Redis:TimeoutMilliseconds", "1500"), ("Milter:Policy:AcceptUnresolvableDomains", "true")];
+        (string, string)[] redis = [("Milter:Leases:Store", "redis:127.0.0.1:1"), ("Milter:Leases:Redis:TimeoutMilliseconds", "2000"), ("Milter:Limits:Store", "Redis"), ("Milter:Limits:Redis:TimeoutMilliseconds", "1500"), NoDnsCheck];
         Problems([.. redis, ("Milter:Listener:HandlerTimeoutSeconds", "4.5")]).Should().BeEmpty();
         Problems([.. redis, ("Milter:Listener:HandlerTimeoutSeconds", "4.4")]).Should().ContainSingle()
             .Which.Should().StartWith("Milter:Listener:HandlerTimeoutSeconds: 4.4 s is shorter than a stage may wait (4.5 s: Milter:Leases:Redis:TimeoutMilliseconds 2000 + Milter:Limits:Redis:TimeoutMilliseconds 1500 + 1000 ms margin)");
-        Problems(("Milter:Listener:HandlerTimeoutSeconds", "0.1"), ("Milter:Policy:AcceptUnresolvableDomains", "true")).Should().BeEmpty("without Redis or DNS no stage waits for either");
+        Problems(("Milter:Listener:HandlerTimeoutSeconds", "0.1"), NoDnsCheck).Should().BeEmpty("without Redis or DNS no stage waits for either");
     }
 
     [Test]

@@ -16,9 +16,6 @@ public sealed partial class MilterProcess : IAsyncDisposable
         Port = port;
     }
 
-    /// <summary>The setting that turns the sender domain check off; true for every milter unless the test's settings say otherwise.</summary>
-    public const string NoDnsSetting = "Milter__Policy__AcceptUnresolvableDomains";
-
     public string Name { get; }
 
     public int Port { get; }
@@ -55,7 +52,7 @@ public sealed partial class MilterProcess : IAsyncDisposable
             ["MILTER_CONFIG"] = Path.Combine(stateDirectory, "no-such-milter.json"),
         };
         // The sender domain check asks DNS: off unless the test points the milter at its own DNS server (PolicyStack).
-        environment.TryAdd(NoDnsSetting, "true");
+        environment.TryAdd(MilterEnvironment.NoDnsCheck, "true");
         for (int attempt = 1; ; attempt++)
         {
             int listen = port ?? FreePort.Next();

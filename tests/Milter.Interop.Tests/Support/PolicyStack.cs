@@ -54,7 +54,7 @@ internal sealed class PolicyStack : IAsyncDisposable
         var milterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
         if (dns is not null)
         {
-            milterSettings[MilterProcess.NoDnsSetting] = "false";
+            milterSettings[MilterEnvironment.NoDnsCheck] = "false";
             milterSettings["Milter__Dns__Servers__0"] = dns.Server;
             milterSettings["Milter__Policy__Dnsbl__0__Zone"] = TestDnsServer.ListZone;
         }

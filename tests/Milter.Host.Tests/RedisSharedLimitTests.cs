@@ -44,7 +44,7 @@ public class RedisSharedLimitTests
         outcomes.Should().Equal(["continue", "continue", "continue", "continue", Refused, Refused, Refused, Refused, Refused, Refused],
             "4 per hour across both milters, not 4 each");
         (await LimitsFloodTests.SessionAsync(second.Spec, "127.0.0.31")).Should().Be("continue", "another client has its own bucket");
-        second.Output.Should().Contain("key=127.0.0.30 count=5 max=4");
+        (await second.OutputOnceItContainsAsync("key=127.0.0.30 count=5 max=4", TimeSpan.FromSeconds(10))).Should().Contain("key=127.0.0.30 count=5 max=4");
     }
 
     [Test]

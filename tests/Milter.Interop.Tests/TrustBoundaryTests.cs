@@ -126,7 +126,8 @@ public sealed partial class TrustBoundaryTests
 
         result.StdOut.Should().Contain("ADD_PERM 1", "{0}\n{1}", result, _milter!.Output);
         (await LeasedAsync(Attacker)).Should().BeFalse();
-        _milter.Output.Should().Contain($"sends from an unprivileged port (a local user can): ADD_PERM, no lease for {Attacker}");
+        await _milter.WaitForLineAsync(
+            new Regex(Regex.Escape($"sends from an unprivileged port (a local user can): ADD_PERM, no lease for {Attacker}")), TimeSpan.FromSeconds(10));
     }
 
     [Test]

@@ -171,7 +171,9 @@ public sealed class DracPortmapperTests
 
             port.Should().BeGreaterThan(0, "program 900101 is registered:\n{0}", milter.Output);
             port.Should().NotBe(stalePort, "the milter's own port replaces the stale mapping:\n{0}", milter.Output);
-            milter.Output.Should().Contain($"registered with the portmapper at 127.0.0.1:111 on udp port {port}");
+            // rpcbind shows the mapping as soon as it takes the SET; the milter logs it after the reply.
+            string registered = $"registered with the portmapper at 127.0.0.1:111 on udp port {port}";
+            (await milter.OutputOnceItContainsAsync(registered, TimeSpan.FromSeconds(10))).Should().Contain(registered);
 
             // As clnt_create does: ask the portmapper, then call the port it gave.
             // rpcbind needs root, so this test runs as root and calls from a reserved port as a root POP server would

@@ -43,7 +43,7 @@ public sealed class LeaseFeedsRunTests
             (await ShowAsync(milter, "192.0.2.42")).Should().Be(0, milter.Output);
             (await ShowAsync(milter, "192.0.2.49")).Should().Be(1, "the log's history before the first start is not replayed:\n{0}", milter.Output);
             (await ShowAsync(milter, "192.0.2.43")).Should().Be(1, "a login line in syslog form (anyone can logger one) is ignored by default:\n{0}", milter.Output);
-            milter.Output.Should().Contain("drac caller=127.0.0.2:").And.Contain("not in the allow file: ADD_PERM, no lease for 192.0.2.41");
+            (await milter.OutputOnceItContainsAsync("no lease for 192.0.2.41", TimeSpan.FromSeconds(10))).Should().Contain("drac caller=127.0.0.2:").And.Contain("not in the allow file: ADD_PERM, no lease for 192.0.2.41");
         }
         finally
         {

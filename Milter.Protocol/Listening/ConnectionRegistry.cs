@@ -46,13 +46,14 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
         }
     }
 
-    public void Remove(ListenerConnection connection)
+    /// <summary>Drops <paramref name="connection"/>; returns how many stay open.</summary>
+    public int Remove(ListenerConnection connection)
     {
         lock (_lock)
         {
             if (!_open.Remove(connection.Id) || connection.Peer is not { } peer || maxPerPeer <= 0)
             {
-                return;
+                return _open.Count;
             }
 
             int count = _perPeer.GetValueOrDefault(peer) - 1;
@@ -64,6 +65,8 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
             {
                 _perPeer.Remove(peer);
             }
+
+            return _open.Count;
         }
     }
 

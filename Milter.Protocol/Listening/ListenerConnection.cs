@@ -4,17 +4,21 @@ namespace Milter.Protocol.Listening;
 
 /// <summary>
 /// One accepted connection of a <see cref="SocketListener"/>, handed to its connection handler: the socket, the peer
-/// it was counted against, the listener's abort token, and the hook for a graceful stop. The listener disposes the
-/// socket once the handler's task ends.
+/// it was counted against, the listener's abort token, and the hooks for a stop. The listener disposes the socket
+/// once the connection ends: when the handler's task ends, or, for a handler that keeps no task, at <see cref="Complete"/>.
 /// </summary>
 public sealed class ListenerConnection
 {
+    private readonly SocketListener _listener;
     private Action<object?>? _onCloseRequested;
+    private Action<object?>? _onAbort;
     private object? _state;
     private int _closeRequested;
+    private int _completed;
 
-    internal ListenerConnection(long id, Socket socket, string? peer, CancellationToken aborted)
+    internal ListenerConnection(SocketListener listener, long id, Socket socket, string? peer, CancellationToken aborted)
     {
+        _listener = listener;
         Id = id;
         Socket = socket;
         Peer = peer;
@@ -35,19 +39,36 @@ public sealed class ListenerConnection
     /// <summary>True once the listener asked the connection to finish (phase one of a stop).</summary>
     public bool CloseRequested => Volatile.Read(ref _closeRequested) == 1;
 
-    internal Task? Task { get; set; }
-
     /// <summary>
     /// Sets what to do when the listener stops gracefully: end at the next point where the peer loses nothing (a
     /// milter session at QUIT, a request protocol between requests). Runs at once if the stop has already begun.
     /// </summary>
-    public void OnCloseRequested(Action<object?> callback, object? state)
+    public void OnCloseRequested(Action<object?> callback, object? state) => OnStop(callback, null, state);
+
+    /// <summary>
+    /// As <see cref="OnCloseRequested"/>, and <paramref name="abort"/> runs when the listener gives up waiting (phase
+    /// two), for a handler that does not watch <see cref="Aborted"/> (a registration per connection costs memory).
+    /// </summary>
+    public void OnStop(Action<object?> closeRequested, Action<object?>? abort, object? state)
     {
         _state = state;
-        Volatile.Write(ref _onCloseRequested, callback);
+        _onAbort = abort;
+        Volatile.Write(ref _onCloseRequested, closeRequested);
         if (CloseRequested)
         {
-            callback(state);
+            closeRequested(state);
+        }
+    }
+
+    /// <summary>
+    /// The connection has ended (for handlers started with <see cref="SocketListener"/>'s task-less form): the socket
+    /// is disposed and the connection leaves the count; <paramref name="error"/>, if any, is logged. Once only.
+    /// </summary>
+    public void Complete(Exception? error = null)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _listener.Finish(this, error);
         }
     }
 
@@ -56,6 +77,14 @@ public sealed class ListenerConnection
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
             Volatile.Read(ref _onCloseRequested)?.Invoke(_state);
+        }
+    }
+
+    internal void Abort()
+    {
+        if (Volatile.Read(ref _onCloseRequested) is not null)
+        {
+            _onAbort?.Invoke(_state);
         }
     }
 }

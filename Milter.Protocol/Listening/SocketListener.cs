@@ -20,13 +20,15 @@ public sealed class SocketListener : IAsyncDisposable
     internal static readonly TimeSpan AbortWait = TimeSpan.FromSeconds(2);
 
     private readonly SocketListenerOptions _options;
-    private readonly Func<ListenerConnection, Task> _onConnection;
+    private readonly Func<ListenerConnection, Task>? _onConnection;
+    private readonly Action<ListenerConnection>? _startConnection;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry _registry;
     private readonly ListenerEvents _events;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Func<CancellationToken, ValueTask<Socket>>? _accept;
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
     private MilterSocketSpec? _spec;
@@ -43,17 +45,30 @@ public sealed class SocketListener : IAsyncDisposable
     {
     }
 
+    /// <param name="options">Where to listen and the caps.</param>
+    /// <param name="startConnection">
+    /// Starts serving one connection and returns; the connection lives until the handler calls
+    /// <see cref="ListenerConnection.Complete"/> (no task per connection: what a server of many idle connections wants).
+    /// </param>
+    /// <param name="logger">Where the listener's own lines go.</param>
+    public SocketListener(SocketListenerOptions options, Action<ListenerConnection> startConnection, ILogger? logger = null)
+        : this(options, null, logger, TimeProvider.System, accept: null, delay: null, startConnection)
+    {
+    }
+
     /// <summary>For tests: an accept and a delay of their own in place of the socket's and the clock's.</summary>
     internal SocketListener(
         SocketListenerOptions options,
-        Func<ListenerConnection, Task> onConnection,
+        Func<ListenerConnection, Task>? onConnection,
         ILogger? logger,
         TimeProvider time,
         Func<CancellationToken, ValueTask<Socket>>? accept,
-        Func<TimeSpan, CancellationToken, Task>? delay)
+        Func<TimeSpan, CancellationToken, Task>? delay,
+        Action<ListenerConnection>? startConnection = null)
     {
         _options = options;
         _onConnection = onConnection;
+        _startConnection = startConnection;
         _logger = logger ?? NullLogger.Instance;
         _registry = new ConnectionRegistry(options.MaxConnections, options.MaxConnectionsPerPeer);
         _events = new ListenerEvents(options.Name, _logger, time, options.MaxConnections, options.MaxConnectionsPerPeer);
@@ -141,17 +156,26 @@ public sealed class SocketListener : IAsyncDisposable
             connection.RequestClose();
         }
 
-        Task all = Task.WhenAll(open.Select(c => c.Task ?? Task.CompletedTask));
+        if (_registry.Count == 0)
+        {
+            _drained.TrySetResult();
+        }
+
         try
         {
-            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             Log.ShutdownClean(_logger, _options.Name);
         }
         catch (OperationCanceledException)
         {
             int remaining = _registry.Count;
             await _abort.CancelAsync().ConfigureAwait(false);
-            await all.WaitAsync(AbortWait, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            foreach (ListenerConnection connection in _registry.Snapshot())
+            {
+                connection.Abort();
+            }
+
+            await _drained.Task.WaitAsync(AbortWait, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Log.ShutdownAborted(_logger, _options.Name, remaining);
         }
     }
@@ -218,7 +242,7 @@ public sealed class SocketListener : IAsyncDisposable
             return;
         }
 
-        var connection = new ListenerConnection(id, socket, peer, _abort.Token);
+        var connection = new ListenerConnection(this, id, socket, peer, _abort.Token);
         switch (_registry.TryAdd(connection))
         {
             case Admission.ListenerFull:
@@ -232,23 +256,52 @@ public sealed class SocketListener : IAsyncDisposable
         }
 
         _events.Admitted(peer);
-        connection.Task = RunAsync(connection);
+        if (_startConnection is not null)
+        {
+            try
+            {
+                _startConnection(connection);
+            }
+            catch (Exception ex)
+            {
+                connection.Complete(ex);
+            }
+
+            return;
+        }
+
+        _ = RunAsync(connection);
+    }
+
+    /// <summary>A connection has ended: its socket is closed and it leaves the count (the last one at a stop ends the drain).</summary>
+    internal void Finish(ListenerConnection connection, Exception? error)
+    {
+        if (error is not null)
+        {
+            Log.ConnectionFailed(_logger, error, _options.Name, connection.Id);
+        }
+
+        connection.Socket.Dispose();
+        if (_registry.Remove(connection) == 0 && Volatile.Read(ref _stopping) == 1)
+        {
+            _drained.TrySetResult();
+        }
     }
 
     private async Task RunAsync(ListenerConnection connection)
     {
+        Exception? error = null;
         try
         {
-            await _onConnection(connection).ConfigureAwait(false);
+            await _onConnection!(connection).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Log.ConnectionFailed(_logger, ex, _options.Name, connection.Id);
+            error = ex;
         }
         finally
         {
-            connection.Socket.Dispose();
-            _registry.Remove(connection);
+            connection.Complete(error);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milter.Protocol.Framing;
@@ -14,14 +15,18 @@ namespace Milter.Protocol.Session;
 /// replies). Connection state (negotiated options, client, macros) survives messages; message state is reset by
 /// ABORT, MAIL, HELO and final verdicts. A protocol violation closes this connection with one log line and no
 /// reply; nothing is ever silently dropped.
+/// The read loop is not an async method: between commands a session is this object and its parked read, as
+/// libmilter's is a struct in a poll set (MilterSession.Loop.cs), so an idle connection holds no suspended state
+/// machine, no task and no cancellation registration.
 /// </summary>
-public sealed class MilterSession
+public sealed partial class MilterSession
 {
     private const int NotWaiting = 0;
     private const int Waiting = 1;
     private const int Expired = 2;
 
-    private readonly IDuplexPipe _transport;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
     private readonly MilterSessionOptions _options;
     private readonly ILogger _logger;
     private readonly MilterContext _context;
@@ -32,11 +37,12 @@ public sealed class MilterSession
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
     {
-        _transport = transport;
+        _input = transport.Input;
+        _output = transport.Output;
         _options = options ?? new MilterSessionOptions();
         _logger = logger ?? NullLogger.Instance;
-        _context = new MilterContext(connectionId ?? Guid.NewGuid().ToString("N")[..8], transport.Output);
-        _dispatcher = new CommandDispatcher(handler, _context, transport.Output, _options, _logger);
+        _context = new MilterContext(connectionId ?? Guid.NewGuid().ToString("N")[..8], _output);
+        _dispatcher = new CommandDispatcher(handler, _context, _output, _options, _logger);
     }
 
     public MilterContext Context => _context;
@@ -56,112 +62,27 @@ public sealed class MilterSession
         _dispatcher.RequestStop();
         if (IsIdle)
         {
-            _transport.Input.CancelPendingRead();
+            _input.CancelPendingRead();
         }
     }
 
     /// <summary>Runs until QUIT, end of stream, a violation, a graceful stop, or <paramref name="cancellationToken"/>.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken)
     {
-        PipeReader input = _transport.Input;
-        // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read.
-        using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
-        ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
-        string reason = "end of stream";
-        bool partial = false;
-        long frameStarted = 0; // when the first byte of the packet in progress arrived (Stopwatch ticks)
-        try
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Start(static (state, error) => Finish((TaskCompletionSource)state!, error), ended, watchToken: true, cancellationToken);
+        return ended.Task;
+
+        static void Finish(TaskCompletionSource ended, Exception? error)
         {
-            while (true)
+            if (error is null)
             {
-                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
-                _readDeadline = partial ? frameStarted + ToTicks(_options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_options.IdleTimeout);
-                Volatile.Write(ref _deadlineState, Waiting);
-                ReadResult result = await input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                if (Interlocked.Exchange(ref _deadlineState, NotWaiting) == Expired && !cancellationToken.IsCancellationRequested)
-                {
-                    throw new MilterProtocolException(
-                        ProtocolViolation.Timeout,
-                        partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
-                }
-
-                if (result.IsCanceled)
-                {
-                    reason = cancellationToken.IsCancellationRequested ? "closed by the server" : "graceful stop";
-                    return;
-                }
-
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                SequencePosition consumed = buffer.Start;
-                bool framed = false;
-                try
-                {
-                    ReadOnlySequence<byte> remaining = buffer;
-                    while (MilterFrameReader.TryReadFrame(ref remaining, _context.Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
-                    {
-                        consumed = remaining.Start;
-                        framed = true;
-                        if (!await _dispatcher.DispatchAsync((MilterCommandCode)code, Linearize(data), cancellationToken).ConfigureAwait(false))
-                        {
-                            reason = _dispatcher.State == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
-                            return;
-                        }
-                    }
-
-                    if (!remaining.IsEmpty && (!partial || framed))
-                    {
-                        frameStarted = Stopwatch.GetTimestamp(); // a new packet began in this read
-                    }
-
-                    partial = !remaining.IsEmpty;
-                }
-                finally
-                {
-                    input.AdvanceTo(consumed, buffer.End);
-                }
-
-                if (result.IsCompleted)
-                {
-                    if (partial)
-                    {
-                        throw new MilterProtocolException(ProtocolViolation.EndOfStreamMidFrame, "the MTA closed the connection in the middle of a packet");
-                    }
-
-                    return;
-                }
+                ended.TrySetResult();
             }
-        }
-        catch (MilterProtocolException ex)
-        {
-            reason = ex.Message;
-            Log.ProtocolViolation(_logger, _context.ConnectionId, ex.Violation, ex.Message);
-        }
-        catch (HandlerTimeoutException ex)
-        {
-            reason = "handler timeout";
-            Log.HandlerTimeout(_logger, _context.ConnectionId, ex.Command, _options.HandlerTimeout);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            reason = "closed by the server";
-        }
-        catch (HandlerFailedException ex)
-        {
-            reason = "handler failure";
-            Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
-        }
-        catch (IOException ex)
-        {
-            reason = "connection lost: " + ex.Message;
-            Log.ConnectionLost(_logger, _context.ConnectionId, ex.Message);
-        }
-        finally
-        {
-            await _dispatcher.CloseAsync().ConfigureAwait(false);
-            Log.SessionEnded(_logger, _context.ConnectionId, reason);
-            ReadDeadlines.Shared.Remove(this);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await _transport.Output.CompleteAsync().ConfigureAwait(false);
+            else
+            {
+                ended.TrySetException(error);
+            }
         }
     }
 
@@ -170,10 +91,59 @@ public sealed class MilterSession
         Volatile.Read(ref _deadlineState) == Waiting && now >= Volatile.Read(ref _readDeadline)
         && Interlocked.CompareExchange(ref _deadlineState, Expired, Waiting) == Waiting;
 
-    internal void CancelExpiredRead() => _transport.Input.CancelPendingRead();
+    internal void CancelExpiredRead() => _input.CancelPendingRead();
 
     private static long ToTicks(TimeSpan timeout) =>
         timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>
+    /// The packets of one read, each handed to the dispatcher; false when the session ends here (QUIT, a graceful
+    /// stop at QUIT_NC, or the end of the stream). Completes synchronously unless a handler answers later.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ProcessAsync(ReadResult result)
+    {
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        SequencePosition consumed = buffer.Start;
+        bool framed = false;
+        try
+        {
+            ReadOnlySequence<byte> remaining = buffer;
+            while (MilterFrameReader.TryReadFrame(ref remaining, _context.Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
+            {
+                consumed = remaining.Start;
+                framed = true;
+                if (!await _dispatcher.DispatchAsync((MilterCommandCode)code, Linearize(data), _cancellationToken).ConfigureAwait(false))
+                {
+                    _reason = _dispatcher.State == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
+                    return false;
+                }
+            }
+
+            if (!remaining.IsEmpty && (!_partial || framed))
+            {
+                _frameStarted = Stopwatch.GetTimestamp(); // a new packet began in this read
+            }
+
+            _partial = !remaining.IsEmpty;
+        }
+        finally
+        {
+            _input.AdvanceTo(consumed, buffer.End);
+        }
+
+        if (result.IsCompleted)
+        {
+            if (_partial)
+            {
+                throw new MilterProtocolException(ProtocolViolation.EndOfStreamMidFrame, "the MTA closed the connection in the middle of a packet");
+            }
+
+            return false;
+        }
+
+        return true;
+    }
 
     private ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data)
     {

@@ -35,7 +35,7 @@ public sealed class MilterServer : IAsyncDisposable
                 Backlog = options.Backlog,
                 MaxConnections = options.MaxConnections,
             },
-            ServeAsync,
+            Serve,
             _logger);
     }
 
@@ -62,12 +62,13 @@ public sealed class MilterServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
-    // The session completes both pipes when it ends; the listener then disposes the socket.
-    private Task ServeAsync(ListenerConnection connection)
+    // The session completes both pipes when it ends and then the connection, whose listener disposes the socket.
+    // No task or registration per connection: an idle one is its session, its parked read and the listener's entry.
+    private void Serve(ListenerConnection connection)
     {
         var transport = new SocketTransport(connection.Socket, _transport);
         var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id.ToString("x", CultureInfo.InvariantCulture));
-        connection.OnCloseRequested(static session => ((MilterSession)session!).RequestStop(), session);
-        return session.RunAsync(connection.Aborted);
+        connection.OnStop(static session => ((MilterSession)session!).RequestStop(), static session => ((MilterSession)session!).Abort(), session);
+        session.Start(static (connection, error) => ((ListenerConnection)connection!).Complete(error), connection, watchToken: false, connection.Aborted);
     }
 }

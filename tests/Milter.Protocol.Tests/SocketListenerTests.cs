@@ -48,9 +48,9 @@ public class SocketListenerTests
     }
 
     /// <summary>A listener whose accepts come from the queue (then it waits for the stop), whose delays are recorded, not waited.</summary>
-    private SocketListener Listener(SocketListenerOptions? options = null, Func<ListenerConnection, Task>? serve = null) => new(
+    private SocketListener Listener(SocketListenerOptions? options = null, Func<ListenerConnection, Task>? serve = null, Action<ListenerConnection>? start = null) => new(
         options ?? new SocketListenerOptions { Name = "Test", SendBufferSize = 0 },
-        serve ?? (c =>
+        start is not null ? null : serve ?? (c =>
         {
             _served.Enqueue(c);
             return Task.CompletedTask;
@@ -75,7 +75,8 @@ public class SocketListenerTests
             }
 
             return Task.CompletedTask;
-        });
+        },
+        start);
 
     private static async Task WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
@@ -260,5 +261,92 @@ public class SocketListenerTests
         await WaitForAsync(() => listener.AcceptedCount == 1 && listener.ConnectionCount == 0, cancellationToken);
 
         _log.Entries.Should().ContainSingle(e => e.EventId == 1022);
+    }
+
+    [Test]
+    public async Task TaskLessHandler_ConnectionStaysCountedUntilComplete_ThenItsSocketIsClosed(CancellationToken cancellationToken)
+    {
+        Succeed();
+        await using SocketListener listener = Listener(start: _served.Enqueue);
+        await listener.StartAsync(cancellationToken);
+        await WaitForAsync(() => _served.Count == 1, cancellationToken);
+        _served.TryPeek(out ListenerConnection? connection).Should().BeTrue();
+
+        listener.ConnectionCount.Should().Be(1, "returning from the start hook does not end the connection");
+        connection!.Socket.SafeHandle.IsClosed.Should().BeFalse();
+
+        connection.Complete();
+        connection.Complete(new InvalidOperationException("a second call is ignored"));
+
+        listener.ConnectionCount.Should().Be(0);
+        connection.Socket.SafeHandle.IsClosed.Should().BeTrue();
+        _log.Entries.Should().NotContain(e => e.EventId == 1022);
+    }
+
+    [Test]
+    public async Task TaskLessHandler_Stop_AsksToFinish_ThenRunsTheAbortHookAtTheDeadline(CancellationToken cancellationToken)
+    {
+        Succeed(2);
+        int closeRequests = 0;
+        int aborts = 0;
+        await using SocketListener listener = Listener(start: c =>
+        {
+            _served.Enqueue(c);
+            if (_served.Count == 1)
+            {
+                c.OnStop(s => { Interlocked.Increment(ref closeRequests); ((ListenerConnection)s!).Complete(); }, _ => Interlocked.Increment(ref aborts), c);
+                return;
+            }
+
+            c.OnStop(_ => Interlocked.Increment(ref closeRequests), s => { Interlocked.Increment(ref aborts); ((ListenerConnection)s!).Complete(); }, c);
+        });
+        await listener.StartAsync(cancellationToken);
+        await WaitForAsync(() => listener.ConnectionCount == 2, cancellationToken);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await listener.StopAsync(deadline.Token);
+
+        closeRequests.Should().Be(2, "phase one asks every connection");
+        aborts.Should().Be(1, "phase two aborts only the one still open");
+        _log.Entries.Should().ContainSingle(e => e.EventId == 1012).Which.Message.Should().Contain("1 connections did not end");
+        listener.ConnectionCount.Should().Be(0);
+    }
+
+    [Test]
+    public async Task TaskLessHandler_ThatThrowsOrCompletesWithAnError_IsLoggedAndItsConnectionDropped(CancellationToken cancellationToken)
+    {
+        Succeed(2);
+        await using SocketListener listener = Listener(start: c =>
+        {
+            if (c.Id == 1)
+            {
+                throw new InvalidOperationException("bug");
+            }
+
+            c.Complete(new InvalidOperationException("failed later"));
+        });
+        await listener.StartAsync(cancellationToken);
+        await WaitForAsync(() => listener.AcceptedCount == 2 && listener.ConnectionCount == 0, cancellationToken);
+
+        _log.Entries.Where(e => e.EventId == 1022).Should().HaveCount(2);
+    }
+
+    [Test]
+    public async Task TaskLessHandler_Stop_EndsCleanlyWhenTheLastConnectionCompletesLater(CancellationToken cancellationToken)
+    {
+        Succeed(2);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15)); // outlives the listener's disposal
+        await using SocketListener listener = Listener(start: c => c.OnStop(
+            static s => _ = Task.Delay(100).ContinueWith(static (_, s) => ((ListenerConnection)s!).Complete(), s, TaskScheduler.Default),
+            null,
+            c));
+        await listener.StartAsync(cancellationToken);
+        await WaitForAsync(() => listener.ConnectionCount == 2, cancellationToken);
+
+        Task stop = listener.StopAsync(deadline.Token);
+
+        (await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken))).Should().BeSameAs(stop, "the stop ends with the last connection, not at its deadline");
+        _log.Entries.Should().Contain(e => e.EventId == 1016);
+        _log.Entries.Should().NotContain(e => e.EventId == 1012);
     }
 }

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+
+namespace Milter.Protocol.Session;
+
+/// <summary>
+/// The read loop as a resumable step function instead of an async method. <see cref="Pump"/> reads and processes
+/// until a read or a handler must wait; it then leaves the wait's completion to call it again (one cached delegate)
+/// and returns. So while the MTA is silent the session is held only by its parked read: no suspended state machine
+/// (336 bytes), no task and no cancellation registration per connection. Exactly one wait is outstanding at a time,
+/// so the loop never runs on two threads at once.
+/// </summary>
+public sealed partial class MilterSession
+{
+    private CancellationToken _cancellationToken;
+    private CancellationTokenRegistration _tokenWatch;
+    private Action<object?, Exception?>? _onEnded;
+    private object? _onEndedState;
+    private Action? _resume;
+    private ValueTask<ReadResult> _pendingRead;
+    private ValueTask<bool> _pendingStep;
+    private bool _waitingForStep;
+    private bool _partial; // a packet is incomplete in the buffer
+    private long _frameStarted; // when the first byte of the packet in progress arrived (Stopwatch ticks)
+    private volatile bool _aborted;
+    private string _reason = "end of stream";
+
+    /// <summary>
+    /// Starts the session; <paramref name="onEnded"/> runs once when it has ended and both pipes are completed (with
+    /// the exception of a failure that is not the session's to report, else null). <paramref name="cancellationToken"/>
+    /// goes to the handlers; with <paramref name="watchToken"/> it also ends the session when cancelled, otherwise the
+    /// owner calls <see cref="Abort"/> for that.
+    /// </summary>
+    internal void Start(Action<object?, Exception?> onEnded, object? state, bool watchToken, CancellationToken cancellationToken)
+    {
+        _cancellationToken = cancellationToken;
+        _onEnded = onEnded;
+        _onEndedState = state;
+        if (watchToken)
+        {
+            // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read too.
+            _tokenWatch = cancellationToken.UnsafeRegister(static state => ((MilterSession)state!).Abort(), this);
+        }
+
+        ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
+        Pump(resumed: false);
+    }
+
+    /// <summary>Ends the session now (the server's stop deadline passed): the pending read returns and the session closes.</summary>
+    internal void Abort()
+    {
+        _aborted = true;
+        _input.CancelPendingRead();
+    }
+
+    private void Pump(bool resumed)
+    {
+        try
+        {
+            if (resumed && !(_waitingForStep ? AfterStep(TakeStep()) : AfterRead(TakeRead())))
+            {
+                return;
+            }
+
+            while (true)
+            {
+                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
+                _readDeadline = _partial ? _frameStarted + ToTicks(_options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_options.IdleTimeout);
+                Volatile.Write(ref _deadlineState, Waiting);
+                ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None);
+                if (!read.IsCompleted)
+                {
+                    _pendingRead = read;
+                    _waitingForStep = false;
+                    read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
+                    return;
+                }
+
+                if (!AfterRead(read.GetAwaiter().GetResult()))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _ = EndAsync(ex);
+        }
+    }
+
+    private void Resume() => Pump(resumed: true);
+
+    private ReadResult TakeRead()
+    {
+        ValueTask<ReadResult> read = _pendingRead;
+        _pendingRead = default;
+        return read.GetAwaiter().GetResult();
+    }
+
+    private bool TakeStep()
+    {
+        ValueTask<bool> step = _pendingStep;
+        _pendingStep = default;
+        return step.GetAwaiter().GetResult();
+    }
+
+    /// <summary>False when the loop leaves: the session ended or a handler's answer is awaited.</summary>
+    private bool AfterRead(ReadResult result)
+    {
+        if (Interlocked.Exchange(ref _deadlineState, NotWaiting) == Expired && !_aborted)
+        {
+            throw new MilterProtocolException(
+                ProtocolViolation.Timeout,
+                _partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
+        }
+
+        if (result.IsCanceled)
+        {
+            _reason = _aborted ? "closed by the server" : "graceful stop";
+            _ = EndAsync(null);
+            return false;
+        }
+
+        ValueTask<bool> step = ProcessAsync(result);
+        if (!step.IsCompleted)
+        {
+            _pendingStep = step;
+            _waitingForStep = true;
+            step.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
+            return false;
+        }
+
+        return AfterStep(step.GetAwaiter().GetResult());
+    }
+
+    private bool AfterStep(bool goOn)
+    {
+        if (!goOn)
+        {
+            _ = EndAsync(null);
+        }
+
+        return goOn;
+    }
+
+    /// <summary>Says why the session ended, lets the handler hear of it, completes both pipes and tells the owner.</summary>
+    private async Task EndAsync(Exception? failure)
+    {
+        switch (failure)
+        {
+            case null:
+                break;
+            case MilterProtocolException ex:
+                _reason = ex.Message;
+                Log.ProtocolViolation(_logger, _context.ConnectionId, ex.Violation, ex.Message);
+                failure = null;
+                break;
+            case HandlerTimeoutException ex:
+                _reason = "handler timeout";
+                Log.HandlerTimeout(_logger, _context.ConnectionId, ex.Command, _options.HandlerTimeout);
+                failure = null;
+                break;
+            case OperationCanceledException when _cancellationToken.IsCancellationRequested || _aborted:
+                _reason = "closed by the server";
+                failure = null;
+                break;
+            case HandlerFailedException ex:
+                _reason = "handler failure";
+                Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
+                failure = null;
+                break;
+            case IOException ex:
+                _reason = "connection lost: " + ex.Message;
+                Log.ConnectionLost(_logger, _context.ConnectionId, ex.Message);
+                failure = null;
+                break;
+        }
+
+        try
+        {
+            await _dispatcher.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure ??= ex;
+        }
+        finally
+        {
+            Log.SessionEnded(_logger, _context.ConnectionId, _reason);
+            ReadDeadlines.Shared.Remove(this);
+            _tokenWatch.Dispose();
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            _onEnded!(_onEndedState, failure);
+        }
+    }
+}

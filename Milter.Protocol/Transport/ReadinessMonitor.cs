@@ -13,8 +13,10 @@ internal interface IReadinessTarget : IThreadPoolWorkItem
 /// One epoll instance and one thread for the whole process, for sockets with nothing to read: an idle connection is
 /// watched here (one slot, one edge-triggered registration for its lifetime) instead of holding a pending receive of
 /// the runtime's socket engine, which costs about a kilobyte per connection (event args, operation, state machine,
-/// async context). When bytes arrive the target runs: on the thread pool, or on this thread when
-/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> asks the runtime's own engine to do so. Linux only:
+/// async context). When bytes arrive the target runs: on this thread when it is the only socket ready (a lone
+/// session then costs no thread hop per command: what decides its latency), on the thread pool when several are
+/// (they then run in parallel), and always on this thread when <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>
+/// asks the runtime's own engine to do so. Linux only:
 /// <see cref="Shared"/> is null elsewhere, and the readers then wait with a zero-byte receive.
 /// </summary>
 internal sealed partial class ReadinessMonitor
@@ -152,7 +154,7 @@ internal sealed partial class ReadinessMonitor
                     continue;
                 }
 
-                if (_inline)
+                if (_inline || count == 1)
                 {
                     target.Execute();
                 }

@@ -25,6 +25,13 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
     private bool _completed;
     private int _cancelRequested;
 
+    // Who may return the array: Complete while no receive of the runtime's engine writes into it, else that receive
+    // when it ends (an array back in the pool while the kernel still fills it would hand one connection's bytes to another).
+    private const int BufferFree = 0;
+    private const int BufferReceiving = 1;
+    private const int BufferClosed = 2;
+    private int _bufferOwner;
+
     // Cancels the receive in flight for CancelPendingRead (and for the caller's token, which is linked to it by a
     // registration only while a receive waits). Replaced once it has been cancelled.
     private CancellationTokenSource? _receiveCancel;
@@ -93,18 +100,9 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
     public override void CancelPendingRead()
     {
         Volatile.Write(ref _cancelRequested, 1);
-        if (TryCancelParked(byToken: false))
+        if (!TryCancelParked(byToken: false))
         {
-            return;
-        }
-
-        try
-        {
-            Volatile.Read(ref _receiveCancel)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // completed meanwhile
+            CancelReceive();
         }
     }
 
@@ -118,8 +116,27 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
         _completed = true;
         TryCancelParked(byToken: false);
         LeaveMonitor();
+        if (Interlocked.Exchange(ref _bufferOwner, BufferClosed) == BufferReceiving)
+        {
+            // A receive is in flight: it ends now (cancelled) and gives the array back itself.
+            CancelReceive();
+            return;
+        }
+
         ReturnBuffer();
         _receiveCancel?.Dispose();
+    }
+
+    private void CancelReceive()
+    {
+        try
+        {
+            Volatile.Read(ref _receiveCancel)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // completed meanwhile
+        }
     }
 
     private ReadResult Result(bool canceled) =>
@@ -148,6 +165,7 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
         using CancellationTokenRegistration caller = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), receiveCancel)
             : default;
+        Interlocked.CompareExchange(ref _bufferOwner, BufferReceiving, BufferFree);
         try
         {
             if (waitForData && Buffered == 0)
@@ -173,6 +191,14 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
         catch (SocketException ex)
         {
             throw new IOException($"Unable to read data from the transport connection: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (Interlocked.CompareExchange(ref _bufferOwner, BufferFree, BufferReceiving) == BufferClosed)
+            {
+                ReturnBuffer(); // completed while this receive ran
+                receiveCancel.Dispose();
+            }
         }
 
         return Result(canceled: false);

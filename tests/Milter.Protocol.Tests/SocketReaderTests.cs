@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Reflection;
 using FluentAssertions;
 using Milter.Protocol.Tests.Support;
 using Milter.Protocol.Transport;
@@ -174,5 +175,27 @@ public class SocketReaderTests
         reader.AdvanceTo(result.Buffer.End);
         PoolProbe.WasJustReturned(grown).Should().BeTrue("a client keeps its first array between replies, not a grown one");
         reader.Complete();
+    }
+
+    [Test]
+    public async Task CompleteDuringAReceiveInFlight_KeepsTheArrayOutOfThePool_AndEndsTheReceive(CancellationToken cancellationToken)
+    {
+        SocketReader reader = Reader(waitForData: false); // the client's mode: the receive of the runtime's engine writes into the array
+        ValueTask<ReadResult> pending = reader.ReadAsync(cancellationToken);
+        byte[] receiving = (byte[])typeof(SocketReader).GetField("_buffer", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(reader)!;
+
+        reader.Complete();
+        byte[] rented = ArrayPool<byte>.Shared.Rent(receiving.Length);
+        try
+        {
+            rented.Should().NotBeSameAs(receiving, "the kernel may still write into the array of a receive in flight");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        Func<Task> read = async () => await pending;
+        await read.Should().ThrowAsync<OperationCanceledException>("completing the reader ends its receive (which then gives the array back)");
     }
 }

@@ -69,6 +69,10 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
         }
 
         Log.AdminListening(logger, path, _groupId is null ? "0600" : "0660");
+        if (_groupId is { } admins && DirectorySearch.FirstBlocked(path, admins) is { } blocked)
+        {
+            Log.AdminUnreachable(logger, path, settings.Group!, blocked.Directory, Convert.ToString(blocked.Mode, 8).PadLeft(4, '0'), blocked.Group);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => LocalListenerStop.StopAsync(_listener, cancellationToken);

@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(3325, LogLevel.Debug, "admin connection {Id} closed: {Reason}")]
     public static partial void AdminClosed(ILogger logger, long id, string reason);
+
+    [LoggerMessage(3326, LogLevel.Warning, "admin socket {Path}: members of group {Group} cannot reach it: {Directory} (mode {Mode}, group {DirectoryGroup}) does not let them search it; give that directory to the group or let others search it (StateDirectoryMode=0751)")]
+    public static partial void AdminUnreachable(ILogger logger, string path, string group, string directory, string mode, uint directoryGroup);
 }

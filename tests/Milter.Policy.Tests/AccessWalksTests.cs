@@ -212,4 +212,23 @@ public sealed class AccessWalksTests
     [Test]
     public void MailboxSearch_LiteralDomain_WalksByOctet() =>
         MailKey("From:[192.0.2] REJECT", "<u@[192.0.2.7]>").Should().Be("from:[192.0.2]");
+
+    [TestCase("[IPv6:ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]")]
+    [TestCase("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]")]
+    public void LiteralName_OfTheLongestIPv6Form_WalksByGroup(string literal) =>
+        ConnectKey("Connect:[IPv6:ffff:ffff] REJECT", "198.51.100.1", literal).Should().Be("connect:[ipv6:ffff:ffff]");
+
+    [Test]
+    public void DomainWalk_UpToTheLongestKey_IsWalked()
+    {
+        var name = string.Join('.', Enumerable.Repeat(new string('a', 60), 16)) + ".example";
+        name = new string('b', 1024 - "connect:".Length - name.Length) + name;
+        ("connect:" + name).Should().HaveLength(1024);
+        ConnectKey("Connect:example REJECT", "192.0.2.1", name).Should().Be("connect:example");
+        ConnectKey("Connect:example REJECT", "192.0.2.1", "b" + name).Should().BeNull("a key longer than any entry is not asked");
+    }
+
+    [Test]
+    public void DomainWalk_GoesOnPastAnEmptyLabel() =>
+        ConnectKey("Connect:example REJECT", "192.0.2.1", "a..example").Should().Be("connect:example");
 }

@@ -50,4 +50,29 @@ public sealed class ReplyTextTests
     {
         new PolicyReply(550, "5.7.1", string.Join('\n', Enumerable.Repeat("x", 40))).TextLines.Should().HaveCount(ReplyText.MaxLines);
     }
+
+    [Test]
+    public void Clean_FillsTheLineUpToTheBudget_ThenEndsInDots()
+    {
+        // 980 - "550 5.7.1 ".Length leaves 970: 967 characters and "...".
+        var line = ReplyText.Clean(new string('x', 1000), "550 5.7.1 ".Length, out var cut);
+        cut.Should().BeTrue();
+        line.Should().Be(new string('x', 967) + "...");
+    }
+
+    [Test]
+    public void Clean_CountsAPercentTwice_WhenCutting()
+    {
+        var line = ReplyText.Clean("%" + new string('x', 1000), "550 5.7.1 ".Length);
+        line.Should().Be("%" + new string('x', 965) + "...");
+    }
+
+    [Test]
+    public void Clean_KeepsTabs_WhileEscapingOtherControlCharacters() =>
+        ReplyText.Clean("a\tb\rc", 10)
+            .Should().Be("a\tb\\rc");
+
+    [Test]
+    public void Clean_Null_IsAnArgumentError() =>
+        FluentActions.Invoking(() => ReplyText.Clean(null!, 10)).Should().Throw<ArgumentNullException>();
 }

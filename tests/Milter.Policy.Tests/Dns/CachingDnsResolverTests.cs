@@ -116,4 +116,62 @@ public sealed class CachingDnsResolverTests
         public ValueTask<DnsAnswer> QueryAsync(string name, DnsRecordType type, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("broken");
     }
+
+    [Test]
+    public void ExpiredAnswer_IsDropped_EvenWhenTheNewAnswerIsNotKept()
+    {
+        _dns.Set("a.example", DnsRecordType.A, new DnsAnswer(DnsStatus.Answer, ["192.0.2.1"], TimeSpan.FromSeconds(30)));
+        var cache = Cache();
+        Ask(cache, "a.example");
+        cache.Count.Should().Be(1);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        _dns.Fail("a.example", DnsRecordType.A);
+
+        Ask(cache, "a.example").Status.Should().Be(DnsStatus.TemporaryFailure);
+        cache.Count.Should().Be(0);
+    }
+
+    [Test]
+    public void ZeroTtl_IsNotKept()
+    {
+        _dns.Set("now.example", DnsRecordType.A, new DnsAnswer(DnsStatus.Answer, ["192.0.2.1"], TimeSpan.Zero));
+        var cache = Cache();
+        Ask(cache, "now.example");
+        cache.Count.Should().Be(0);
+    }
+
+    [Test]
+    public void ZeroSizedCache_KeepsNothing()
+    {
+        _dns.Answer("a.example", DnsRecordType.A, "192.0.2.1");
+        var cache = Cache(size: 0);
+        Ask(cache, "a.example");
+        Ask(cache, "a.example");
+        cache.Count.Should().Be(0);
+        _dns.Asked.Should().HaveCount(2);
+    }
+
+    [Test]
+    public void FullCache_DropsExpiredAnswers_AtMostOnceASecond()
+    {
+        var cache = Cache(size: 1);
+        var halfSecond = TimeSpan.FromMilliseconds(500);
+        _dns.Set("a.example", DnsRecordType.A, new DnsAnswer(DnsStatus.Answer, ["192.0.2.1"], halfSecond));
+        _dns.Set("b.example", DnsRecordType.A, new DnsAnswer(DnsStatus.Answer, ["192.0.2.2"], halfSecond));
+        _dns.Answer("c.example", DnsRecordType.A, "192.0.2.3");
+        _dns.Answer("d.example", DnsRecordType.A, "192.0.2.4");
+        Ask(cache, "a.example");
+        _time.Advance(halfSecond);
+        Ask(cache, "b.example"); // full: the expired a is dropped, b kept; the next purge is one second on
+        _time.Advance(halfSecond);
+
+        Ask(cache, "c.example"); // full, b expired, but no purge yet: c is used, not kept
+        Ask(cache, "c.example");
+        _dns.Asked.Count(q => q.Name == "c.example").Should().Be(2, "within a second of the last purge a full cache keeps nothing new");
+
+        _time.Advance(halfSecond);
+        Ask(cache, "d.example"); // a second after the last purge: b is dropped, d kept
+        Ask(cache, "d.example");
+        _dns.Asked.Count(q => q.Name == "d.example").Should().Be(1, "a second after the last purge the expired answers make room");
+    }
 }

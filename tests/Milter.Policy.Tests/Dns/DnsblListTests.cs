@@ -75,4 +75,62 @@ public sealed class DnsblListTests
     [TestCase("nonsense", "Reply")]
     public void ReplyOfTheWrongClass_IsRefused(string reply, string named) =>
         FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = "bl.example", Reply = reply })).Should().Throw<ArgumentException>().WithMessage(named + ":*");
+
+    [TestCase("127.$-", "127.0.0.2", false)]
+    [TestCase("127.0.0.2.5", "127.0.0.2", false)]
+    [TestCase("127.0.0.$-.$-", "127.0.0.2", false)]
+    public void Pattern_LongerOrShorterThanTheValue_DoesNotMatch(string pattern, string value, bool matches)
+    {
+        DnsblPattern.TryParse(pattern, out var parsed, out _).Should().BeTrue();
+        parsed!.Matches(value).Should().Be(matches);
+    }
+
+    [Test]
+    public void Pattern_Errors_SayWhatIsWrong()
+    {
+        DnsblPattern.TryParse(" . ", out _, out var empty).Should().BeFalse();
+        empty.Should().Be("an empty pattern");
+        DnsblPattern.TryParse("127.$x", out _, out var malformed).Should().BeFalse();
+        malformed.Should().Be("'127.$x' is not a result pattern (labels, $-, $+ or $*, separated by dots)");
+    }
+
+    [Test]
+    public void MalformedMatchPattern_IsRefused_NamingItsIndex() =>
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = "bl.example", Match = ["127.0.0.2", "127..3"] }))
+            .Should().Throw<ArgumentException>().WithMessage("Match:1: '127..3' is not a result pattern*");
+
+    [Test]
+    public void TemporaryReplyOfTheWrongClass_IsRefused_NamingIt() =>
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = "bl.example", TemporaryReply = "550 5.7.1 x" }))
+            .Should().Throw<ArgumentException>().WithMessage("TemporaryReply: '550 5.7.1 x'*");
+
+    [Test]
+    public void CustomTemporaryReply_IsUsed() =>
+        DnsblList.Render(new DnsblList(new DnsblOptions { Zone = "bl.example", TemporaryReply = "421 4.4.3 $&{client_addr}: list down" }).TemporaryReply,
+            new ClientFacts("192.0.2.1").Address).Line.Should().Be("421 4.4.3 192.0.2.1: list down");
+
+    [Test]
+    public void MissingZone_IsRefused_QuotingWhatWasGiven() =>
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions())).Should().Throw<ArgumentException>().WithMessage("Zone: '' is not a domain name*");
+
+    [Test]
+    public void Dnsbl_WithoutPatterns_DoesNotListOnAnEmptyAnswer() =>
+        new DnsblList(new DnsblOptions { Zone = "bl.example" }).Lists([]).Should().BeFalse();
+
+    [Test]
+    public void Zone_IsBoundedTo200Characters_AndLabelsTo63()
+    {
+        var label63 = new string('a', 63);
+        var zone200 = string.Join('.', label63, label63, label63, new string('b', 8));
+        zone200.Should().HaveLength(200);
+        new DnsblList(new DnsblOptions { Zone = zone200 }).Zone.Should().Be(zone200);
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = zone200 + "b" })).Should().Throw<ArgumentException>().WithMessage("Zone:*");
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = label63 + "a.example" })).Should().Throw<ArgumentException>().WithMessage("Zone:*");
+    }
+
+    [TestCase("bl..example")]
+    [TestCase("bl.bad zone")]
+    [TestCase("ok.b!d")]
+    public void ZoneWithAnEmptyOrBadLabel_IsRefused(string zone) =>
+        FluentActions.Invoking(() => new DnsblList(new DnsblOptions { Zone = zone })).Should().Throw<ArgumentException>().WithMessage("Zone:*");
 }

@@ -90,4 +90,18 @@ public sealed class SenderDomainCheckTests
         SenderDomainCheck.Reverse(IPAddress.Parse("2001:db8::1")).Should().Be("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2");
         SenderDomainCheck.ReverseName("[IPv6:2001:db8:0:0:0:0:0:1]").Should().EndWith(".8.b.d.0.1.0.0.2.ip6.arpa");
     }
+
+    [Test]
+    public void Name_IsAskedUpTo253Characters_AndLabelsUpTo63()
+    {
+        var label63 = new string('a', 63);
+        var name253 = string.Join('.', label63, label63, label63, new string('b', 61));
+        name253.Should().HaveLength(253);
+        _dns.Answer(name253, DnsRecordType.A, "192.0.2.1");
+        Resolve(name253).Should().Be(DomainResolution.Resolves);
+
+        Resolve("x" + name253).Should().Be(DomainResolution.DoesNotExist);
+        Resolve(label63 + "a.example").Should().Be(DomainResolution.DoesNotExist);
+        _dns.Asked.Should().Equal((name253, DnsRecordType.A));
+    }
 }

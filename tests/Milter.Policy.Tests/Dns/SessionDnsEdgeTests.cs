@@ -115,4 +115,78 @@ public sealed class SessionDnsEdgeTests
         Run(session.ConnectAsync()).IsRefusal.Should().BeFalse();
         _dns.Asked.Should().BeEmpty();
     }
+
+    [Test]
+    public void DelayChecks_TrustedAuth_AsksNoList()
+    {
+        var engine = Engine(configure: o =>
+        {
+            o.DelayChecks = DelayChecksMode.On;
+            Listed(o);
+        });
+        var session = Connected(engine, "192.0.2.1");
+        Run(session.MailAsync("<a@sender.example>", new AuthFacts("PLAIN", "alice")));
+
+        Run(session.RcptAsync("<u@example.net>")).IsRefusal.Should().BeFalse();
+        _dns.Asked.Should().NotContain(q => q.Name.EndsWith(".bl.example", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void WithoutDelayChecks_TheListsAreNotAskedAtRcpt()
+    {
+        var session = Engine(configure: o => Listed(o)).OpenSession(new ClientFacts("192.0.2.1"));
+        session.Connect();
+        Run(session.MailAsync("<a@sender.example>"));
+
+        Run(session.RcptAsync("<u@example.net>")).IsRefusal.Should().BeFalse("check_relay ran at connect, without DNS");
+        _dns.Asked.Should().NotContain(q => q.Name.EndsWith(".bl.example", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void NoLists_NothingIsNotedAboutThem()
+    {
+        var verdict = Run(Engine().OpenSession(new ClientFacts("192.0.2.1"), trace: true).ConnectAsync());
+        verdict.Trace!.Steps.Should().NotContain(s => s.Key.StartsWith("dnsbl", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void ClientWithoutAddress_NothingIsNotedAboutTheLists()
+    {
+        var verdict = Run(Engine(configure: o => Listed(o)).OpenSession(new ClientFacts(""), trace: true).ConnectAsync());
+        verdict.Trace!.Steps.Should().NotContain(s => s.Key.StartsWith("dnsbl", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void ListNotAskedForAnIPv6Client_IsTracedWithoutAnAnswer()
+    {
+        var verdict = Run(Engine(configure: o => Listed(o)).OpenSession(new ClientFacts("2001:db8::1"), trace: true).ConnectAsync());
+        verdict.IsRefusal.Should().BeFalse();
+        verdict.Trace!.Steps.Should().Contain(s => s.Key == "dnsbl bl.example" && s.Result == "NotAsked");
+    }
+
+    [TestCase("<a@localhost>")]
+    [TestCase("<a@[127.0.0.1]>")]
+    public void SenderDomainNeverResolved_IsNotTraced(string sender)
+    {
+        var verdict = Run(Connected(Engine()).MailAsync(sender));
+        verdict.Trace!.Steps.Should().NotContain(s => s.Key.StartsWith("resolve", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void LocalhostUnderASubdomainOfTheOwnDomain_IsResolved()
+    {
+        Run(Connected(Engine()).MailAsync("<a@localhost.sub.corp.example>"));
+        _dns.Asked.Should().Contain(("localhost.sub.corp.example", DnsRecordType.A));
+    }
+
+    [Test]
+    public void SenderDomainThatCannotBeResolvedNow_NamesTheTemporaryFailure()
+    {
+        _dns.Fail("broken.example", DnsRecordType.A).Fail("broken.example", DnsRecordType.Aaaa).Fail("broken.example", DnsRecordType.Mx);
+        Run(Connected(Engine()).MailAsync("<a@broken.example>")).Reason.Should().Be("sender domain lookup failed (TEMP)");
+    }
+
+    [Test]
+    public void QuotedSender_IsShownWithoutQuotes() =>
+        Run(Connected(Engine()).MailAsync("<\"a.b\"@nope.example>")).Outcome.Should().Be("553 5.1.8 Domain of sender address a.b@nope.example does not exist");
 }

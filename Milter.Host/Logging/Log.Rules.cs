@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(3106, LogLevel.Warning, "no rule file configured ({Section}): {Notice} (Connect: RELAY only for documentation networks)")]
     public static partial void EmbeddedExamples(ILogger logger, string notice, string section);
+
+    [LoggerMessage(3107, LogLevel.Information, "SIGHUP was ignored by the process that started the milter (nohup?): set back to its default so that SIGHUP reloads the rules")]
+    public static partial void HangupWasIgnored(ILogger logger);
 }

@@ -154,6 +154,11 @@ internal sealed partial class RuleReloader(RuleSetHolder holder, IOptions<RuleFi
             _watchers.Add(watcher);
         }
 
+        if (HangupSignal.Unignore())
+        {
+            Log.HangupWasIgnored(logger);
+        }
+
         _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;

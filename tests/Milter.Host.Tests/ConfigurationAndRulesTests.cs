@@ -138,6 +138,36 @@ public class ConfigurationAndRulesTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Sighup_ReloadsTheRules_WhenTheParentIgnoredSighup(CancellationToken cancellationToken)
+    {
+        int port = FreePort.Next();
+        string access = Write("access", "Connect:192.0.2.1\tRELAY\n");
+        // As under nohup: SIGHUP ignored from the start (sh execs the milter: same pid).
+        using Process milter = MilterProgram.StartUnder(
+            ["sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""], null, "run", "--listen", $"inet:{port}@127.0.0.1", "--access", access, "--state-dir", _dir);
+        try
+        {
+            (await MilterProgram.ListensAsync($"inet:{port}@127.0.0.1")).Should().BeTrue();
+            using (Process kill = Process.Start("kill", ["-HUP", milter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync(cancellationToken);
+            }
+
+            (await EventuallyAsync(async () => (await MilterProgram.RunAsync("rules", "--state-dir", _dir)).Out.StartsWith("version 2,", StringComparison.Ordinal)))
+                .Should().BeTrue("SIGHUP reloads the rules even when the parent ignored it");
+        }
+        finally
+        {
+            milter.Kill(entireProcessTree: true);
+            await milter.WaitForExitAsync(cancellationToken);
+        }
+
+        string output = await milter.StandardOutput.ReadToEndAsync(cancellationToken) + await milter.StandardError.ReadToEndAsync(cancellationToken);
+        output.Should().Contain("SIGHUP was ignored by the process that started the milter");
+    }
+
+    [Test]
     public async Task Sigterm_DrainsAndExitsZero()
     {
         int port = FreePort.Next();

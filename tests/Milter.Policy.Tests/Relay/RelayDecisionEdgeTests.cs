@@ -68,4 +68,16 @@ public sealed class RelayDecisionEdgeTests
     public void BlocklistedUntaggedMailbox_IsRefusedWithTheMailboxText() =>
         TestPolicy.Engine("gone@example.net REJECT", new PolicyOptions { BlocklistRecipients = true })
             .Rcpt("192.0.2.1", "<gone@example.net>").Reply!.Line.Should().Be("550 5.2.1 Mailbox disabled for this recipient");
+
+    // proto.m4's blocklist_recipients searches a local recipient as <F:user@domain> <U:user@> <D:domain>: the user
+    // entry answers before the domain entry.
+    [Test]
+    public void BlocklistedLocalDomain_AUserEntryAnswersBeforeTheDomainEntry() =>
+        TestPolicy.Engine("To:bob@ OK\nTo:example.net REJECT\n", new PolicyOptions { BlocklistRecipients = true })
+            .Rcpt("192.0.2.1", "<bob@example.net>").IsRefusal.Should().BeFalse();
+
+    [Test]
+    public void Localhost_IsInClassW_WithoutAHostNameOrLocalHostNames() =>
+        TestPolicy.Engine("", new PolicyOptions(), local: "")
+            .Rcpt("192.0.2.1", "<postmaster@localhost>").IsRefusal.Should().BeFalse("localhost is always one of our names (class w)");
 }

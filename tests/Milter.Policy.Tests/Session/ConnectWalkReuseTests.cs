@@ -35,6 +35,18 @@ public sealed class ConnectWalkReuseTests
     }
 
     [Test]
+    public void UntracedTrustCheck_IsNotReusedAcrossARuleReload()
+    {
+        var holder = new RuleSetHolder(TestPolicy.Rules(""));
+        var session = Untraced(new PolicyEngine(holder), "192.0.2.1", "client.example");
+        session.Connect();
+        session.ClientIsTrusted().Should().BeFalse();
+        holder.Swap(TestPolicy.Rules("Connect:client.example\tOK\n"));
+
+        session.ClientIsTrusted().Should().BeTrue("the reloaded rules trust the client's name");
+    }
+
+    [Test]
     public void UntracedNameWalk_ReusedAtRcpt_GivesTheConnectAnswer()
     {
         var session = Untraced(TestPolicy.Engine("Connect:client.example\tRELAY\n"), "192.0.2.1", "client.example");

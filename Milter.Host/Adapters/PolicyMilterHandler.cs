@@ -70,10 +70,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
         ConnectInfo? client = context.Connection;
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
-        // IPv4: the CONNECT text is already the address (no second string per session); IPv6 and v4-mapped: the parsed form.
-        string? address = client is { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } ? client.Address : client?.IPAddress?.ToString();
         ForgetMessage();
-        return Answer(context, _transaction.ConnectAsync(new ClientFacts(address, client?.Hostname, resolve), cancellationToken));
+        return Answer(context, _transaction.ConnectAsync(new ClientFacts(ClientAddressOf(client), client?.Hostname, resolve), cancellationToken));
     }
 
     public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken)
@@ -143,11 +141,29 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     {
         if (!_transaction.IsOpen)
         {
-            _transaction.Open(new ClientFacts(context.Connection?.IPAddress?.ToString(), context.Connection?.Hostname));
+            _transaction.Open(new ClientFacts(ClientAddressOf(context.Connection), context.Connection?.Hostname));
         }
 
         return _transaction;
     }
+
+    /// <summary>
+    /// The client address the policy is given. IPv4: the CONNECT text, already the address (no second string per
+    /// session); IPv6 and v4-mapped: the parsed form; family unknown or unix: none, a local client (Relay_ok's
+    /// "originated locally", as Sendmail's empty <c>{client_addr}</c>). Fail closed on what an MTA should never send: an
+    /// inet or inet6 address that does not parse, or no CONNECT at all, is passed as a text that is no address, so the
+    /// client is neither local nor found by an address rule.
+    /// </summary>
+    private static string? ClientAddressOf(ConnectInfo? client) => client switch
+    {
+        null => UnknownAddress,
+        { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } => client.Address,
+        { IPAddress: { } address } => address.ToString(),
+        { Family: ConnectFamily.Inet or ConnectFamily.Inet6 } => UnknownAddress,
+        _ => null,
+    };
+
+    private const string UnknownAddress = "unknown";
 
     private ValueTask<MilterResponse> Answer(MilterContext context, ValueTask<Verdict> pending, string? recipient = null) =>
         pending.IsCompletedSuccessfully ? new(Answer(context, pending.Result, recipient)) : AnswerAsync(context, pending, recipient);

@@ -8,6 +8,7 @@ using Milter.Policy.Access;
 using Milter.Policy.Limits;
 using Milter.Protocol;
 using Milter.Protocol.Client;
+using Milter.Protocol.Commands;
 using Milter.Protocol.Responses;
 using Milter.Protocol.Session;
 using NUnit.Framework;
@@ -130,6 +131,29 @@ public class PolicyMilterHandlerVerdictTests
     }
 
     /// <summary>A Sendmail-flavoured MTA side and the policy milter, joined in memory.</summary>
+    // What an MTA should never send fails closed: an inet address that does not parse is not a local client (which
+    // would relay anything, as Relay_ok's "originated locally"). A MAIL without CONNECT is closed by the session's
+    // state table before the policy sees it.
+    [TestCase(ConnectFamily.Inet, "not-an-address")]
+    [TestCase(ConnectFamily.Inet, "")]
+    [TestCase(ConnectFamily.Inet6, "IPv6:zz::1")]
+    public async Task UnparsableInetAddress_IsNoLocalClient(ConnectFamily family, string address)
+    {
+        await using var mta = new Mta();
+
+        (await mta.OddConnectStepsAsync(family, address, "<a@sender.example>", "<x@remote.example>"))
+            .Should().Equal("C c", "M c", "R y 550 5.7.1 Relaying denied. Proper authentication required.");
+    }
+
+    [Test]
+    public async Task UnknownFamily_IsALocalClient_AsSendmailsEmptyClientAddr()
+    {
+        await using var mta = new Mta();
+
+        (await mta.OddConnectStepsAsync(ConnectFamily.Unknown, "", "<a@sender.example>", "<x@remote.example>"))
+            .Should().Equal("C c", "M c", "R c");
+    }
+
     private sealed class Mta : IAsyncDisposable
     {
         private readonly Pipe _toMilter = new();
@@ -170,6 +194,20 @@ public class PolicyMilterHandlerVerdictTests
                 await _client.QuitAsync();
             }
 
+            return steps;
+        }
+
+        /// <summary>A session whose CONNECT is <paramref name="family"/> and <paramref name="address"/> as given.</summary>
+        public async Task<List<string>> OddConnectStepsAsync(ConnectFamily family, string address, string sender, string rcpt)
+        {
+            var steps = new List<string>();
+            await _client.NegotiateAsync(default);
+            if (Add(steps, "C", await _client.ConnectAsync("client.example", family, 4711, address)))
+            {
+                steps.AddRange(await MessageAsync(sender, rcpt));
+            }
+
+            await _client.QuitAsync();
             return steps;
         }
 

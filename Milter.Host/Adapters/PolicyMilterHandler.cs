@@ -149,7 +149,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     /// <summary>
     /// The client address the policy is given. IPv4: the CONNECT text, already the address (no second string per
-    /// session); IPv6 and v4-mapped: the parsed form; family unknown or unix: none, a local client (Relay_ok's
+    /// session), unless it is a short form such as <c>0</c> or <c>127.1</c>; IPv6, v4-mapped and short forms: the parsed
+    /// form (so an inet <c>0</c> is 0.0.0.0, never the local <c>{client_addr}</c> 0); family unknown or unix: none, a local client (Relay_ok's
     /// "originated locally", as Sendmail's empty <c>{client_addr}</c>). Fail closed on what an MTA should never send: an
     /// inet or inet6 address that does not parse, or no CONNECT at all, is passed as a text that is no address, so the
     /// client is neither local nor found by an address rule.
@@ -157,7 +158,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private static string? ClientAddressOf(ConnectInfo? client) => client switch
     {
         null => UnknownAddress,
-        { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } => client.Address,
+        { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork, Address.Length: >= 7 } => client.Address,
         { IPAddress: { } address } => address.ToString(),
         { Family: ConnectFamily.Inet or ConnectFamily.Inet6 } => UnknownAddress,
         _ => null,

@@ -45,8 +45,11 @@ public sealed class ClientFacts
     /// <summary>The name is an address literal (<c>[ip]</c>): the MTA could not resolve it.</summary>
     public bool NameIsLiteral => Name.Length > 1 && Name[0] == '[';
 
-    /// <summary>Empty, <c>0</c> or a loopback address: Relay_ok "originated locally".</summary>
-    public bool IsLocal => Address.IsNone ? RawAddress.Length == 0 || RawAddress == "0" : Address.IsLoopback;
+    /// <summary>
+    /// Empty, <c>0</c> (Sendmail's <c>{client_addr}</c> of a local submission) or the loopback address: Relay_ok's
+    /// "originated locally". <c>0</c> is compared as received: it would parse as 0.0.0.0.
+    /// </summary>
+    public bool IsLocal => RawAddress.Length == 0 || RawAddress == "0" || Address.IsLoopback;
 
     private static string NormalizeName(string? name)
     {

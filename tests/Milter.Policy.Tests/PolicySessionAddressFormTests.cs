@@ -57,6 +57,17 @@ public sealed class PolicySessionAddressFormTests
     public void Mail_UnqualifiedSenderFromClientZero_IsRefused() =>
         TestPolicy.Engine("", Options()).Session("0").Mail("<root>").Reply!.Line.Should().Be("553 5.5.4 Domain name required for sender address root");
 
+    // Sendmail 8.17 (the oracle's "0" sessions): Relay_ok's "R0 $@ RELAY originated locally" relays for a
+    // {client_addr} of 0, while check_mail above takes an unqualified sender only from an empty {client_addr}.
+    [Test]
+    public void Rcpt_RemoteRecipientFromClientZero_IsRelayedAsOriginatedLocally() =>
+        TestPolicy.Engine("", Options()).Rcpt("0", "<x@remote.example>", "host.example.com").IsRefusal.Should().BeFalse();
+
+    [TestCase("0.0.0.0")]
+    [TestCase("00")]
+    public void Rcpt_RemoteRecipientFromAnAddressThatOnlyLooksLikeZero_IsRefused(string address) =>
+        TestPolicy.Engine("", Options()).Rcpt(address, "<x@remote.example>", "host.example.com").Reply!.Line.Should().StartWith("550 5.7.1 Relaying denied");
+
     [Test]
     public void Rcpt_OwnAddressLiteral_IsLookedUpAsTheHostName() =>
         TestPolicy.Engine("To:bob@mta.test.example REJECT", Options(blocklist: true), local: "example.net\n[192.0.2.10]\n")

@@ -131,13 +131,14 @@ public class PolicyMilterHandlerVerdictTests
     }
 
     /// <summary>A Sendmail-flavoured MTA side and the policy milter, joined in memory.</summary>
-    // What an MTA should never send fails closed: an inet address that does not parse is not a local client (which
-    // would relay anything, as Relay_ok's "originated locally"). A MAIL without CONNECT is closed by the session's
-    // state table before the policy sees it.
+    // What an MTA should never send fails closed: an inet address that does not parse, or the short form 0 (0.0.0.0,
+    // not the {client_addr} 0 of a local submission), is not a local client (which would relay anything, as Relay_ok's
+    // "originated locally"). A MAIL without CONNECT is closed by the session's state table before the policy sees it.
     [TestCase(ConnectFamily.Inet, "not-an-address")]
     [TestCase(ConnectFamily.Inet, "")]
     [TestCase(ConnectFamily.Inet6, "IPv6:zz::1")]
-    public async Task UnparsableInetAddress_IsNoLocalClient(ConnectFamily family, string address)
+    [TestCase(ConnectFamily.Inet, "0")]
+    public async Task UnparsableOrShortInetAddress_IsNoLocalClient(ConnectFamily family, string address)
     {
         await using var mta = new Mta();
 

@@ -204,6 +204,11 @@ public sealed class ScenarioGenerator
             return ("IPv6:0:0:0:0:0:0:0:1", "localhost", "OK");
         }
 
+        if (roll < 6)
+        {
+            return ("0", Pick(Vocabulary.ClientNames), "OK"); // {client_addr} of a local submission (sendmail -bs): Relay_ok's R0
+        }
+
         var address = roll < 82 ? Pick(Vocabulary.IPv4Clients) : Pick(Vocabulary.IPv6Clients);
         return _random.Next(100) switch
         {

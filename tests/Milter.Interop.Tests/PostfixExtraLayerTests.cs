@@ -20,7 +20,7 @@ public sealed class PostfixExtraLayerTests : OwningFixture
     [OneTimeSetUp]
     public async Task StartMilterAndPostfix() =>
         _stack = Owned.Add(await PostfixPolicyStack.StartAsync(
-            "mynetworks = 127.0.0.1/32 127.0.0.6/32\n", snippet: RepoLayout.PostfixExtraLayerSnippet, socketMapPort: FreePort.Next()));
+            "mynetworks = 127.0.0.1/32 127.0.0.6/32\n", snippet: RepoLayout.PostfixExtraLayerSnippet, socketMap: true));
 
     [Test]
     public async Task ClientOutsideMynetworks_RelayRefusedByPostfixItself()

@@ -54,7 +54,7 @@ public sealed partial class PostfixRig : IAsyncDisposable
     /// The rig configured from a shipped main.cf snippet (<c>postfix-rig.sh start-policy</c>): appended as shipped, only
     /// its <c>smtpd_milters</c> socket pointed at <paramref name="milterSpec"/>; <paramref name="extraMainCf"/> after it.
     /// </summary>
-    /// <param name="socketMapSpec">Where the snippet's <c>socketmap:inet:127.0.0.1:8895:</c> tables point instead (Sendmail syntax).</param>
+    /// <param name="socketMapSpec">Where the snippet's <c>socketmap:unix:milter/drac.sock:</c> tables point instead (<c>unix:/PATH</c>, or Sendmail's inet syntax).</param>
     public static Task<PostfixRig> StartWithSnippetAsync(string milterSpec, string snippetFile, string? extraMainCf = null, string? socketMapSpec = null) =>
         StartAsync(["start-policy", "WORKDIR", "PORT", PostfixSpec(milterSpec), snippetFile], extraMainCf, socketMapSpec is null ? null : PostfixSpec(socketMapSpec));
 

@@ -15,8 +15,8 @@
 #       Writes WORKDIR/master.pid, postfix.mntns, smtp.port; the log is WORKDIR/data/postfix.log.
 #   postfix-rig.sh start-policy WORKDIR SMTP_PORT MILTER_SPEC SNIPPET_FILE [EXTRA_MAIN_CF [SOCKETMAP]]
 #       Same, with SNIPPET_FILE (postfix-main-cf-snippets/*.cf) appended as shipped except its
-#       smtpd_milters value, set to MILTER_SPEC, and its socketmap:inet:127.0.0.1:8895: tables, pointed at
-#       SOCKETMAP (inet:127.0.0.1:PORT) when given; EXTRA_MAIN_CF (may be '') after it.
+#       smtpd_milters value, set to MILTER_SPEC, and its socketmap:unix:milter/drac.sock: tables, pointed at
+#       SOCKETMAP (unix:/PATH or inet:127.0.0.1:PORT) when given; EXTRA_MAIN_CF (may be '') after it.
 #   postfix-rig.sh stop WORKDIR
 #       postfix stop, then TERM/KILL whatever is left in the rig's namespace; wait for the port to close.
 #   postfix-rig.sh swaks WORKDIR SWAKS_ARGS...
@@ -99,7 +99,7 @@ write_config() {
         if [ -n "$snippet" ]; then
             echo "# ---- $(basename "$snippet") as shipped (smtpd_milters pointed at the milter under test)"
             sed -e "s|^smtpd_milters = .*|smtpd_milters = $(sed_escape "$spec")|" \
-                -e "s|socketmap:inet:127\.0\.0\.1:8895:|socketmap:$(sed_escape "${socketmap:-inet:127.0.0.1:8895}"):|g" "$snippet"
+                -e "s|socketmap:unix:milter/drac\.sock:|socketmap:$(sed_escape "${socketmap:-unix:milter/drac.sock}"):|g" "$snippet"
         else
             echo "smtpd_milters = $spec"
             echo "milter_default_action = tempfail"
@@ -151,7 +151,7 @@ do_start() {
     printf 'nameserver 127.0.0.1\n' > "$w/ns/resolv.conf"
     printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' \
         'networks: files' 'protocols: files' 'services: files' > "$w/ns/nsswitch.conf"
-    case $socketmap in ''|inet:127.*) ;; *) die "bad SOCKETMAP '$socketmap' (inet:127.0.0.1:PORT)";; esac
+    case $socketmap in ''|inet:127.*|unix:/*) ;; *) die "bad SOCKETMAP '$socketmap' (unix:/PATH or inet:127.0.0.1:PORT)";; esac
     write_config "$w" "$port" "$spec" "$snippet" "$extra" "$socketmap"
     echo "$port" > "$w/smtp.port"
     rm -f "$w/master.pid" "$w/postfix.mntns"

@@ -16,11 +16,14 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
         "Connect:127.0.0.7\tRELAY\n" +
         "From:custom@sender.example\tERROR:5.7.1:\"550 Custom policy text, see https://policy.test.example/why\"\n";
 
-    private PostfixPolicyStack(string stateDirectory, MilterProcess milter, PostfixRig rig)
+    private readonly string? _socketMapDirectory;
+
+    private PostfixPolicyStack(string stateDirectory, MilterProcess milter, PostfixRig rig, string? socketMapDirectory)
     {
         StateDirectory = stateDirectory;
         Milter = milter;
         Rig = rig;
+        _socketMapDirectory = socketMapDirectory;
     }
 
     /// <summary>The milter's <c>--state-dir</c> (lease database, admin socket).</summary>
@@ -33,31 +36,49 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
     /// <param name="extraMainCf">main.cf lines after the snippet (SASL settings, ...).</param>
     /// <param name="settings">More milter settings as environment variables.</param>
     /// <param name="snippet">The shipped snippet to configure Postfix from (default: milter-authoritative-relay.cf).</param>
-    /// <param name="socketMapPort">A free port for the milter's lease socketmap, which the snippet's socketmap tables then use.</param>
+    /// <param name="socketMap">
+    /// The milter's lease socketmap on a unix socket, as the extra-layer snippet ships it: in a directory of group
+    /// postfix that only that group may enter (setgid, so the socket is the group's too, mode 660), outside the run's
+    /// private temp directory so that smtpd (user postfix) reaches it; the snippet's socketmap tables point at it.
+    /// </param>
     public static async Task<PostfixPolicyStack> StartAsync(
-        string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null, string? snippet = null, int? socketMapPort = null)
+        string? extraMainCf = null, IReadOnlyDictionary<string, string>? settings = null, string? snippet = null, bool socketMap = false)
     {
         PostfixRig.RequireRunnable();
         RuleFiles rules = await RuleFiles.WriteAsync(TempDirectories.New("postfix-rules-"), Access).ConfigureAwait(false);
         string state = TempDirectories.New("postfix-state-");
 
-        string? socketMap = socketMapPort is { } p ? $"inet:{p}@127.0.0.1" : null;
+        string? socketMapDirectory = null, socketMapSpec = null;
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
-        if (socketMap is not null)
+        if (socketMap)
         {
-            environment["Milter__Leases__SocketMap__Listen"] = socketMap;
+            socketMapDirectory = Directory.CreateTempSubdirectory("milter-socketmap-").FullName;
+            ProcessResult chgrp = await ProcessRunner.RunAsync("chgrp", ["postfix", socketMapDirectory], TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            if (chgrp.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"chgrp postfix {socketMapDirectory}: {chgrp}");
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(socketMapDirectory, (UnixFileMode)0b010_111_101_000); // 2750: setgid, group postfix may enter
+            }
+            string socketPath = Path.Combine(socketMapDirectory, "drac.sock");
+            environment["Milter__Leases__SocketMap__Listen"] = "unix:" + socketPath;
+            socketMapSpec = "unix:" + socketPath;
         }
 
         MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(rules, state, environment, null).ConfigureAwait(false);
         try
         {
             PostfixRig rig = await PostfixRig.StartWithSnippetAsync(
-                milter.Spec, snippet ?? RepoLayout.PostfixAuthoritativeRelaySnippet, extraMainCf, socketMap).ConfigureAwait(false);
-            return new PostfixPolicyStack(state, milter, rig);
+                milter.Spec, snippet ?? RepoLayout.PostfixAuthoritativeRelaySnippet, extraMainCf, socketMapSpec).ConfigureAwait(false);
+            return new PostfixPolicyStack(state, milter, rig, socketMapDirectory);
         }
         catch
         {
             await milter.DisposeAsync().ConfigureAwait(false);
+            DeleteSocketMapDirectory(socketMapDirectory);
             throw;
         }
     }
@@ -82,6 +103,15 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
         finally
         {
             await Milter.DisposeAsync().ConfigureAwait(false);
+            DeleteSocketMapDirectory(_socketMapDirectory);
+        }
+    }
+
+    private static void DeleteSocketMapDirectory(string? directory)
+    {
+        if (directory is not null && Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 }

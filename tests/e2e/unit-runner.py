@@ -32,7 +32,10 @@ SUPPORTED_PREFIXES = "-@+!:|"
 
 
 def say(text):
-    print(f"unit-runner: {text}", flush=True)
+    # One write(2) per line: the service writes to the same stdout, and a line split over two writes can be cut in
+    # two by the service's output (the tests match whole lines).
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), f"unit-runner: {text}\n".encode())
 
 
 def parse_unit(path):

@@ -68,6 +68,11 @@ public class MilterServerDeadlineTests
             using var mta = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await mta.ConnectAsync(endPoint, cancellationToken);
             byte[] packet = Frame('O', new byte[60]); // 65 bytes at 200 ms each: 13 s if it were allowed
+            while (server.ConnectionCount == 0)
+            {
+                await Task.Delay(10, cancellationToken); // accepted and counted, so a count of 0 below means closed
+            }
+
             int sent = 0;
             try
             {
@@ -106,6 +111,10 @@ public class MilterServerDeadlineTests
             byte[] helo = Frame('H', Z(new string('h', 200)));
             byte[] batch = Concat([.. Enumerable.Repeat(helo, 100)]);
             await mta.SendAsync(Concat(OptNeg(), Connect4()), SocketFlags.None, cancellationToken);
+            // The first reply proves the server has accepted and counted the connection; before it, ConnectionCount
+            // may still be 0 and the loop below would end at once.
+            (await mta.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken)).Should().Be(1);
+            server.ConnectionCount.Should().Be(1);
             try
             {
                 // Each HELO gets a 5-byte CONTINUE; the replies pile up unread until the server's send buffer is full.

@@ -15,8 +15,9 @@ internal interface IReadinessTarget : IThreadPoolWorkItem
 /// the runtime's socket engine, which costs about a kilobyte per connection (event args, operation, state machine,
 /// async context). When bytes arrive the target runs: on this thread when it is the only socket ready (a lone
 /// session then costs no thread hop per command: what decides its latency), on the thread pool when several are
-/// (they then run in parallel), and always on this thread when <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>
-/// asks the runtime's own engine to do so. Linux only:
+/// (they then run in parallel), and always on this thread when the process has one processor (nothing can run in
+/// parallel there, and a hop to the pool only adds a context switch) or when
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> asks the runtime's own engine to do so. Linux only:
 /// <see cref="Shared"/> is null elsewhere, and the readers then wait with a zero-byte receive.
 /// </summary>
 internal sealed partial class ReadinessMonitor
@@ -37,7 +38,7 @@ internal sealed partial class ReadinessMonitor
     private static readonly int DataOffset = EventSize - 8;
 
     private readonly int _epoll;
-    private readonly bool _inline = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
+    private readonly bool _inline = InlineByDefault(Environment.ProcessorCount, Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
     private readonly Lock _lock = new();
     private IReadinessTarget?[] _targets = new IReadinessTarget?[1024];
     private uint[] _generations = new uint[1024];
@@ -50,6 +51,10 @@ internal sealed partial class ReadinessMonitor
         var thread = new Thread(Run) { IsBackground = true, Name = "Milter readiness" };
         thread.Start();
     }
+
+    /// <summary>Whether every ready target runs on the monitor's thread, not only a lone one.</summary>
+    internal static bool InlineByDefault(int processorCount, string? inlineCompletions) =>
+        processorCount == 1 || inlineCompletions == "1";
 
     /// <summary>The process's monitor; null where epoll is not available.</summary>
     public static ReadinessMonitor? Shared => Instance.Value;

@@ -11,7 +11,16 @@ internal static class AdminClient
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\n"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\n"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The milter refuses a peer it does not trust with an answer and a close at once, which may come before
+            // the request goes out (a broken pipe): its answer is still there to read.
+        }
+
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var lines = new List<string>();
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)

@@ -16,7 +16,10 @@ try:
 except OSError as error:
     print(f"REFUSED {error.strerror}")
     raise SystemExit(0)
-sock.sendall(line.encode() + b"\n")
+try:
+    sock.sendall(line.encode() + b"\n")
+except (BrokenPipeError, ConnectionResetError):
+    pass  # the milter answered and closed before the request went out (a refused peer): read what it said
 answer = b""
 try:
     while not (answer.endswith(b"OK\n") or b"ERR" in answer):

@@ -148,9 +148,9 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     }
 
     /// <summary>
-    /// The client address the policy is given. IPv4: the CONNECT text, already the address (no second string per
-    /// session), unless it is a short form such as <c>0</c> or <c>127.1</c>; IPv6, v4-mapped and short forms: the parsed
-    /// form (so an inet <c>0</c> is 0.0.0.0, never the local <c>{client_addr}</c> 0); family unknown or unix: none, a local client (Relay_ok's
+    /// The client address the policy is given. IPv4: the CONNECT text when it is already the address's canonical form
+    /// (no second string per session); IPv6, v4-mapped and other spellings (<c>0</c>, <c>127.1</c>, <c>0177.0.0.1</c>):
+    /// the parsed form (so an inet <c>0</c> is 0.0.0.0, never the local <c>{client_addr}</c> 0); family unknown or unix: none, a local client (Relay_ok's
     /// "originated locally", as Sendmail's empty <c>{client_addr}</c>). Fail closed on what an MTA should never send: an
     /// inet or inet6 address that does not parse, or no CONNECT at all, is passed as a text that is no address, so the
     /// client is neither local nor found by an address rule.
@@ -158,13 +158,19 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private static string? ClientAddressOf(ConnectInfo? client) => client switch
     {
         null => UnknownAddress,
-        { Family: ConnectFamily.Inet, IPAddress.AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork, Address.Length: >= 7 } => client.Address,
+        { Family: ConnectFamily.Inet, IPAddress: { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } address } when IsCanonical(address, client.Address) => client.Address,
         { IPAddress: { } address } => address.ToString(),
         { Family: ConnectFamily.Inet or ConnectFamily.Inet6 } => UnknownAddress,
         _ => null,
     };
 
     private const string UnknownAddress = "unknown";
+
+    private static bool IsCanonical(System.Net.IPAddress address, string text)
+    {
+        Span<char> canonical = stackalloc char[15]; // 255.255.255.255
+        return address.TryFormat(canonical, out int length) && canonical[..length].SequenceEqual(text);
+    }
 
     private ValueTask<MilterResponse> Answer(MilterContext context, ValueTask<Verdict> pending, string? recipient = null) =>
         pending.IsCompletedSuccessfully ? new(Answer(context, pending.Result, recipient)) : AnswerAsync(context, pending, recipient);

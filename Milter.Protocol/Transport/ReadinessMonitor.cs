@@ -38,7 +38,7 @@ internal sealed partial class ReadinessMonitor
     private static readonly int DataOffset = EventSize - 8;
 
     private readonly int _epoll;
-    private readonly bool _inline = InlineByDefault(Environment.ProcessorCount, Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
+    private readonly bool _inline = ServesEveryTargetInline(Environment.ProcessorCount, Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
     private readonly Lock _lock = new();
     private IReadinessTarget?[] _targets = new IReadinessTarget?[1024];
     private uint[] _generations = new uint[1024];
@@ -53,7 +53,7 @@ internal sealed partial class ReadinessMonitor
     }
 
     /// <summary>Whether every ready target runs on the monitor's thread, not only a lone one.</summary>
-    internal static bool InlineByDefault(int processorCount, string? inlineCompletions) =>
+    internal static bool ServesEveryTargetInline(int processorCount, string? inlineCompletions) =>
         processorCount == 1 || inlineCompletions == "1";
 
     /// <summary>The process's monitor; null where epoll is not available.</summary>

@@ -11,8 +11,8 @@ public class ReadinessMonitorTests
     [TestCase(2, null, false, TestName = "Two processors: several ready sockets go to the pool")]
     [TestCase(64, "0", false, TestName = "Many processors, inline completions off: the pool")]
     [TestCase(2, "1", true, TestName = "Inline completions asked of the runtime: inline here too")]
-    public void InlineByDefault_FollowsTheProcessorCountAndTheRuntimeSetting(int processors, string? inlineCompletions, bool inline)
+    public void ServesEveryTargetInline_FollowsTheProcessorCountAndTheRuntimeSetting(int processors, string? inlineCompletions, bool inline)
     {
-        ReadinessMonitor.InlineByDefault(processors, inlineCompletions).Should().Be(inline);
+        ReadinessMonitor.ServesEveryTargetInline(processors, inlineCompletions).Should().Be(inline);
     }
 }

@@ -130,7 +130,6 @@ public class PolicyMilterHandlerVerdictTests
             .Should().Equal("C c", "H c", "M c", "R c", "R y 452 4.5.3 Too many recipients");
     }
 
-    /// <summary>A Sendmail-flavoured MTA side and the policy milter, joined in memory.</summary>
     // What an MTA should never send fails closed: an inet address that does not parse, or the short form 0 (0.0.0.0,
     // not the {client_addr} 0 of a local submission), is not a local client (which would relay anything, as Relay_ok's
     // "originated locally"). A MAIL without CONNECT is closed by the session's state table before the policy sees it.
@@ -155,6 +154,7 @@ public class PolicyMilterHandlerVerdictTests
             .Should().Equal("C c", "M c", "R c");
     }
 
+    /// <summary>A Sendmail-flavoured MTA side and the policy milter, joined in memory.</summary>
     private sealed class Mta : IAsyncDisposable
     {
         private readonly Pipe _toMilter = new();

@@ -56,6 +56,7 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
             ProcessResult chgrp = await ProcessRunner.RunAsync("chgrp", ["postfix", socketMapDirectory], TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             if (chgrp.ExitCode != 0)
             {
+                DeleteSocketMapDirectory(socketMapDirectory);
                 throw new InvalidOperationException($"chgrp postfix {socketMapDirectory}: {chgrp}");
             }
 
@@ -63,9 +64,9 @@ internal sealed class PostfixPolicyStack : IAsyncDisposable
             {
                 File.SetUnixFileMode(socketMapDirectory, (UnixFileMode)0b010_111_101_000); // 2750: setgid, group postfix may enter
             }
-            string socketPath = Path.Combine(socketMapDirectory, "drac.sock");
-            environment["Milter__Leases__SocketMap__Listen"] = "unix:" + socketPath;
-            socketMapSpec = "unix:" + socketPath;
+
+            socketMapSpec = "unix:" + Path.Combine(socketMapDirectory, "drac.sock");
+            environment["Milter__Leases__SocketMap__Listen"] = socketMapSpec;
         }
 
         MilterProcess milter = await MilterProcess.StartPolicyMilterAsync(rules, state, environment, null).ConfigureAwait(false);

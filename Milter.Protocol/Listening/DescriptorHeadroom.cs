@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Milter.Protocol.Listening;
 
@@ -14,7 +15,10 @@ public static class DescriptorHeadroom
     public const int Size = 32;
 
     /// <summary>True when <paramref name="socket"/>'s descriptor leaves fewer than <see cref="Size"/> free under the soft limit.</summary>
-    public static bool TooClose(Socket socket, out long descriptor, out long limit)
+    public static bool TooClose(Socket socket, out long descriptor, out long limit) => TooClose(socket.SafeHandle, out descriptor, out limit);
+
+    /// <summary>True when the descriptor of <paramref name="socket"/> leaves fewer than <see cref="Size"/> free under the soft limit.</summary>
+    public static bool TooClose(SafeHandle socket, out long descriptor, out long limit)
     {
         descriptor = limit = -1;
         if (!OperatingSystem.IsLinux() || !FileDescriptorLimit.TryGet(out ulong soft, out _))
@@ -23,7 +27,7 @@ public static class DescriptorHeadroom
         }
 
         limit = (long)Math.Min(soft, long.MaxValue);
-        descriptor = socket.SafeHandle.DangerousGetHandle().ToInt64();
+        descriptor = socket.DangerousGetHandle().ToInt64();
         return descriptor >= limit - Size;
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Milter.Protocol.Transport;
 
 namespace Milter.Protocol.Listening;
 
@@ -6,21 +8,27 @@ namespace Milter.Protocol.Listening;
 /// One accepted connection of a <see cref="SocketListener"/>, handed to its connection handler: the socket, the peer
 /// it was counted against, the listener's abort token, and the hooks for a stop. The listener disposes the socket
 /// once the connection ends: when the handler's task ends, or, for a handler that keeps no task, at <see cref="Complete"/>.
+/// A connection accepted on Linux is its descriptor: the <see cref="Socket"/> object is made the first time it is
+/// asked for (a <see cref="SocketTransport"/> asks only when it must wait for the peer).
 /// </summary>
-public sealed class ListenerConnection
+public sealed class ListenerConnection : IConnectedSocket
 {
     private readonly SocketListener _listener;
+    private readonly SafeHandle _handle;
+    private Socket? _socket;
     private Action<object?>? _onCloseRequested;
     private Action<object?>? _onAbort;
     private object? _state;
     private int _closeRequested;
     private int _completed;
 
-    internal ListenerConnection(SocketListener listener, long id, Socket socket, string? peer, CancellationToken aborted)
+    internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, bool isTcp, string? peer, CancellationToken aborted)
     {
         _listener = listener;
+        _handle = handle;
+        _socket = socket;
+        IsTcp = isTcp;
         Id = id;
-        Socket = socket;
         Peer = peer;
         Aborted = aborted;
     }
@@ -28,7 +36,13 @@ public sealed class ListenerConnection
     /// <summary>Sequence number of this connection on its listener (1, 2, …).</summary>
     public long Id { get; }
 
-    public Socket Socket { get; }
+    /// <summary>The connection's socket (made from its descriptor on first use).</summary>
+    public Socket Socket => Volatile.Read(ref _socket) ?? MakeSocket();
+
+    /// <summary>True for a TCP connection (inet, inet6), false for a unix socket.</summary>
+    public bool IsTcp { get; }
+
+    SafeHandle IConnectedSocket.Handle => _handle;
 
     /// <summary>The peer key the per-peer cap counted this connection against, or null.</summary>
     public string? Peer { get; }
@@ -69,6 +83,26 @@ public sealed class ListenerConnection
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             _listener.Finish(this, error);
+        }
+    }
+
+    /// <summary>Closes the socket (or only its descriptor when no <see cref="Socket"/> was made).</summary>
+    internal void CloseSocket()
+    {
+        lock (_handle)
+        {
+            _socket?.Dispose(); // first: it ends the runtime's operations on the descriptor (closes it when it owns it)
+            _handle.Dispose();
+        }
+    }
+
+    private Socket MakeSocket()
+    {
+        lock (_handle)
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, typeof(Socket));
+            // Over the descriptor without owning it: the descriptor stays this connection's to close.
+            return _socket ??= new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
         }
     }
 

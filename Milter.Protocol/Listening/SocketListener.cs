@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milter.Protocol.Transport;
@@ -14,6 +15,8 @@ namespace Milter.Protocol.Listening;
 /// file descriptors or kernel memory pauses accepting with a growing delay (10 ms doubling to 1 s) and logs one line
 /// when it begins and one with the count when it ends, instead of spinning and logging every failed accept. A
 /// connection that would leave the process fewer than <see cref="DescriptorHeadroom.Size"/> descriptors is closed at once.
+/// On Linux it accepts on the listening descriptor itself (<see cref="ReadinessAcceptor"/>): a connection is its
+/// descriptor, and the runtime's <see cref="Socket"/> object is made only if something asks for it.
 /// </summary>
 public sealed class SocketListener : IAsyncDisposable
 {
@@ -30,6 +33,7 @@ public sealed class SocketListener : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Func<CancellationToken, ValueTask<Socket>>? _accept;
+    private ReadinessAcceptor? _acceptor; // Linux: accept4 on the descriptor, no Socket per connection
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
     private MilterSocketSpec? _spec;
     private Socket? _socket;
@@ -96,11 +100,12 @@ public sealed class SocketListener : IAsyncDisposable
         {
             Socket socket = await ListenSocket.BindAsync(_spec, _options, _logger, cancellationToken).ConfigureAwait(false);
             _socket = socket;
+            _acceptor = ReadinessAcceptor.TryCreate(socket);
             _accept = token => socket.AcceptAsync(token);
             Log.Listening(_logger, _options.Name, DescribeEndpoint());
         }
 
-        _acceptLoop = AcceptLoopAsync(_accept);
+        _acceptLoop = AcceptLoopAsync(_accept, _acceptor);
     }
 
     /// <summary>
@@ -180,22 +185,32 @@ public sealed class SocketListener : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Func<CancellationToken, ValueTask<Socket>> accept)
+    private async Task AcceptLoopAsync(Func<CancellationToken, ValueTask<Socket>> accept, ReadinessAcceptor? acceptor)
     {
         var backoff = new AcceptBackoff();
         CancellationToken stopping = _stopAccepting.Token;
         while (!stopping.IsCancellationRequested)
         {
-            Socket socket;
+            SafeHandle handle;
+            Socket? socket = null;
             try
             {
-                socket = await accept(stopping).ConfigureAwait(false);
+                if (acceptor is not null)
+                {
+                    handle = await acceptor.AcceptAsync(stopping).ConfigureAwait(false);
+                }
+                else
+                {
+                    socket = await accept(stopping).ConfigureAwait(false);
+                    handle = socket.SafeHandle;
+                }
             }
             catch (Exception ex)
             {
                 AcceptError error = stopping.IsCancellationRequested ? AcceptError.Stop : AcceptErrors.Classify(ex);
                 if (error == AcceptError.Stop)
                 {
+                    acceptor?.Close();
                     return;
                 }
 
@@ -211,47 +226,61 @@ public sealed class SocketListener : IAsyncDisposable
 
             backoff.Reset();
             _events.AcceptSucceeded();
-            Admit(socket);
+            Admit(handle, socket);
         }
+
+        acceptor?.Close();
     }
 
-    private void Admit(Socket socket)
+    private void Admit(SafeHandle handle, Socket? socket)
     {
         long id = Interlocked.Increment(ref _accepted);
-        string? peer;
+        string? peer = null;
         try
         {
-            peer = _options.PeerKey?.Invoke(socket);
+            if (_options.PeerKey is { } peerKey)
+            {
+                peer = peerKey(Materialized(handle, ref socket)); // a listener that tells peers apart asks the socket anyway
+            }
+
             if (_options.SendBufferSize > 0)
             {
-                socket.SendBufferSize = _options.SendBufferSize;
+                if (socket is not null)
+                {
+                    socket.SendBufferSize = _options.SendBufferSize;
+                }
+                else
+                {
+                    RawSocket.SetSendBufferSize(handle, _options.SendBufferSize);
+                }
             }
         }
         catch (SocketException ex)
         {
             // The peer is gone already (getsockopt on a reset socket): nothing to serve.
             _events.AcceptFailed(ex, AcceptError.Other, _registry.Count);
-            socket.Dispose();
+            Close(handle, socket);
             return;
         }
 
-        if (DescriptorHeadroom.TooClose(socket, out long descriptor, out long limit))
+        if (DescriptorHeadroom.TooClose(handle, out long descriptor, out long limit))
         {
             _events.RefusedNearDescriptorLimit(descriptor, limit);
-            socket.Dispose();
+            Close(handle, socket);
             return;
         }
 
-        var connection = new ListenerConnection(this, id, socket, peer, _abort.Token);
+        bool isTcp = socket is not null ? socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 : _spec is { IsUnix: false };
+        var connection = new ListenerConnection(this, id, handle, socket, isTcp, peer, _abort.Token);
         switch (_registry.TryAdd(connection))
         {
             case Admission.ListenerFull:
                 _events.Refused(peer: null);
-                socket.Dispose();
+                connection.CloseSocket();
                 return;
             case Admission.PeerFull:
                 _events.Refused(peer);
-                socket.Dispose();
+                connection.CloseSocket();
                 return;
         }
 
@@ -281,11 +310,20 @@ public sealed class SocketListener : IAsyncDisposable
             Log.ConnectionFailed(_logger, error, _options.Name, connection.Id);
         }
 
-        connection.Socket.Dispose();
+        connection.CloseSocket();
         if (_registry.Remove(connection) == 0 && Volatile.Read(ref _stopping) == 1)
         {
             _drained.TrySetResult();
         }
+    }
+
+    private static Socket Materialized(SafeHandle handle, ref Socket? socket) =>
+        socket ??= new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+
+    private static void Close(SafeHandle handle, Socket? socket)
+    {
+        socket?.Dispose(); // a socket of the runtime's own is closed gracefully by this, not abortively by its handle
+        handle.Dispose();
     }
 
     private async Task RunAsync(ListenerConnection connection)

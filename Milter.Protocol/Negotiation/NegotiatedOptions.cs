@@ -13,6 +13,26 @@ public sealed record NegotiatedOptions(
     public static NegotiatedOptions Initial { get; } = new(
         0, MilterActions.None, MilterProtocolFlags.None, MilterActions.None, MilterProtocolFlags.None, Framing.ProtocolLimits.DefaultMaxDataSize);
 
+    private static NegotiatedOptions? s_last;
+
+    /// <summary>
+    /// These options, as the instance made for the last negotiation when it had the same (an MTA negotiates alike on
+    /// every connection, so its sessions share one instance instead of holding 40 bytes each).
+    /// </summary>
+    internal static NegotiatedOptions Shared(uint version, MilterActions actions, MilterProtocolFlags flags, MilterActions offeredActions, MilterProtocolFlags offeredFlags, int maxDataSize)
+    {
+        NegotiatedOptions? last = Volatile.Read(ref s_last);
+        if (last is not null && last.Version == version && last.Actions == actions && last.Flags == flags
+            && last.OfferedActions == offeredActions && last.OfferedFlags == offeredFlags && last.MaxDataSize == maxDataSize)
+        {
+            return last;
+        }
+
+        var options = new NegotiatedOptions(version, actions, flags, offeredActions, offeredFlags, maxDataSize);
+        Volatile.Write(ref s_last, options);
+        return options;
+    }
+
     public bool Has(MilterActions action) => (Actions & action) == action;
 
     public bool Has(MilterProtocolFlags flag) => (Flags & flag) == flag;

@@ -84,7 +84,7 @@ public static class OptionNegotiator
         }
 
         var reply = new OptionNegotiationReply(version, actions, flags, lists);
-        var options = new NegotiatedOptions(version, actions, flags, offeredActions, offeredFlags, maxDataSize);
+        var options = NegotiatedOptions.Shared(version, actions, flags, offeredActions, offeredFlags, maxDataSize);
         return (reply, options);
     }
 

@@ -72,7 +72,11 @@ public sealed partial class MilterSession
                 {
                     _pendingRead = read;
                     _waitingForStep = false;
-                    read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
+                    if (_input is not IResumableReader reader || !reader.TryOnPendingReadCompleted(ResumeAfterRead, this))
+                    {
+                        read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
+                    }
+
                     return;
                 }
 
@@ -87,6 +91,8 @@ public sealed partial class MilterSession
             _ = EndAsync(ex);
         }
     }
+
+    private static readonly Action<object?> ResumeAfterRead = static session => ((MilterSession)session!).Resume();
 
     private void Resume() => Pump(resumed: true);
 

@@ -66,7 +66,7 @@ public sealed class MilterServer : IAsyncDisposable
     // No task or registration per connection: an idle one is its session, its parked read and the listener's entry.
     private void Serve(ListenerConnection connection)
     {
-        var transport = new SocketTransport(connection.Socket, _transport);
+        var transport = new SocketTransport(connection, _transport);
         var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id.ToString("x", CultureInfo.InvariantCulture));
         connection.OnStop(static session => ((MilterSession)session!).RequestStop(), static session => ((MilterSession)session!).Abort(), session);
         session.Start(static (connection, error) => ((ListenerConnection)connection!).Complete(error), connection, watchToken: false, connection.Aborted);

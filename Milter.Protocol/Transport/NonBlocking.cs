@@ -24,18 +24,28 @@ internal static partial class NonBlocking
         }
     }
 
-    public static int Receive(Socket socket, Span<byte> buffer, out SocketError error) =>
-        OperatingSystem.IsLinux() ? Call(socket, buffer, send: false, out error) : socket.Receive(buffer, SocketFlags.None, out error);
-
-    public static int Send(Socket socket, ReadOnlySpan<byte> buffer, out SocketError error) =>
-        OperatingSystem.IsLinux() ? Call(socket, buffer, send: true, out error) : socket.Send(buffer, SocketFlags.None, out error);
-
-    private static int Call(Socket socket, ReadOnlySpan<byte> buffer, bool send, out SocketError error)
+    /// <summary>Prepares <paramref name="socket"/> for <see cref="Receive"/> and <see cref="Send"/>.</summary>
+    public static void Prepare(IConnectedSocket socket)
     {
-        SafeHandle handle = socket.SafeHandle;
+        if (!OperatingSystem.IsLinux())
+        {
+            socket.Socket.Blocking = false;
+        }
+    }
+
+    public static int Receive(IConnectedSocket socket, Span<byte> buffer, out SocketError error) =>
+        OperatingSystem.IsLinux() ? Call(socket, buffer, send: false, out error) : socket.Socket.Receive(buffer, SocketFlags.None, out error);
+
+    public static int Send(IConnectedSocket socket, ReadOnlySpan<byte> buffer, out SocketError error) =>
+        OperatingSystem.IsLinux() ? Call(socket, buffer, send: true, out error) : socket.Socket.Send(buffer, SocketFlags.None, out error);
+
+    private static int Call(IConnectedSocket socket, ReadOnlySpan<byte> buffer, bool send, out SocketError error)
+    {
+        SafeHandle? handle = null;
         bool addRef = false;
         try
         {
+            handle = socket.Handle;
             handle.DangerousAddRef(ref addRef);
             int fd = (int)handle.DangerousGetHandle();
             while (true)
@@ -66,7 +76,7 @@ internal static partial class NonBlocking
         {
             if (addRef)
             {
-                handle.DangerousRelease();
+                handle!.DangerousRelease();
             }
         }
     }

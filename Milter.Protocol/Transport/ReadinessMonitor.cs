@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Milter.Protocol.Transport;
@@ -10,7 +9,8 @@ internal interface IReadinessTarget : IThreadPoolWorkItem
 }
 
 /// <summary>
-/// One epoll instance and one thread for the whole process, for sockets with nothing to read: an idle connection is
+/// One epoll instance and one thread for the whole process, for sockets with nothing to read (and for listening
+/// sockets with nothing to accept, <see cref="Listening.ReadinessAcceptor"/>): an idle connection is
 /// watched here (one slot, one edge-triggered registration for its lifetime) instead of holding a pending receive of
 /// the runtime's socket engine, which costs about a kilobyte per connection (event args, operation, state machine,
 /// async context). When bytes arrive the target runs: on this thread when it is the only socket ready (a lone
@@ -96,13 +96,12 @@ internal sealed partial class ReadinessMonitor
     }
 
     /// <summary>
-    /// Watches <paramref name="socket"/> until it is closed: every arrival of bytes (or the end) runs the target of
+    /// Watches the socket of <paramref name="handle"/> until it is closed: every arrival of bytes (or the end) runs the target of
     /// <paramref name="key"/>. Edge-triggered, so the target must remember an arrival it was not waiting for; bytes
     /// there already when the watch starts count as an arrival. False when epoll refused the socket.
     /// </summary>
-    public bool Watch(Socket socket, ulong key)
+    public bool Watch(SafeHandle handle, ulong key)
     {
-        SafeHandle handle = socket.SafeHandle;
         bool addRef = false;
         try
         {

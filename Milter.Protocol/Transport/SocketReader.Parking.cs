@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Milter.Protocol.Session;
 
 namespace Milter.Protocol.Transport;
 
@@ -12,7 +13,7 @@ namespace Milter.Protocol.Transport;
 /// args, no state machine and no cancellation source. CancelPendingRead and the caller's token complete a parked read
 /// at once. The watch is edge-triggered: an arrival while not parked is remembered and served at the next park.
 /// </summary>
-internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IReadinessTarget
+internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IReadinessTarget, IResumableReader
 {
     private const int Idle = 0;
     private const int Parked = 1;
@@ -26,6 +27,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     private bool _watched;
     private int _parked;
     private int _arrived;
+    private bool _lastReadParked; // the last ReadAsync returned the parked read
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _parkedRead.GetResult(token);
 
@@ -56,7 +58,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
                 _inMonitor = true;
             }
 
-            if (!_monitor!.Watch(socket, _monitorKey))
+            if (!_monitor!.Watch(socket.Handle, _monitorKey))
             {
                 return ReceiveAsync(cancellationToken); // epoll refused this socket: the zero-byte receive then
             }
@@ -79,7 +81,19 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
             TryCancelParked(byToken: false); // CancelPendingRead came between TryRead and parking
         }
 
+        _lastReadParked = true;
         return new ValueTask<ReadResult>(this, _parkedRead.Version);
+    }
+
+    bool IResumableReader.TryOnPendingReadCompleted(Action<object?> continuation, object? state)
+    {
+        if (!_lastReadParked)
+        {
+            return false;
+        }
+
+        _parkedRead.OnCompleted(continuation, state, _parkedRead.Version, ValueTaskSourceOnCompletedFlags.None);
+        return true;
     }
 
     /// <summary>If parked and an arrival is pending: receive, and complete the parked read unless nothing was there after all.</summary>

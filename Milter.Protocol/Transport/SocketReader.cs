@@ -13,8 +13,13 @@ namespace Milter.Protocol.Transport;
 /// is parked on the process's <see cref="ReadinessMonitor"/> (SocketReader.Parking.cs), elsewhere it waits with a
 /// zero-byte receive. So an idle connection costs no buffer, and on Linux no pending receive either.
 /// </summary>
-internal sealed partial class SocketReader(Socket socket, bool waitForData, int minimumReceiveSize) : PipeReader
+internal sealed partial class SocketReader(IConnectedSocket socket, bool waitForData, int minimumReceiveSize) : PipeReader
 {
+    public SocketReader(Socket socket, bool waitForData, int minimumReceiveSize)
+        : this(new ExistingSocket(socket), waitForData, minimumReceiveSize)
+    {
+    }
+
     private const int InitialSize = 4096;
     private readonly int _minimumReceive = Math.Max(256, minimumReceiveSize);
     private byte[]? _buffer;
@@ -59,6 +64,7 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
+        _lastReadParked = false;
         if (TryRead(out ReadResult result))
         {
             return new ValueTask<ReadResult>(result);
@@ -170,11 +176,11 @@ internal sealed partial class SocketReader(Socket socket, bool waitForData, int 
         {
             if (waitForData && Buffered == 0)
             {
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, receiveCancel.Token).ConfigureAwait(false);
+                await socket.Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, receiveCancel.Token).ConfigureAwait(false);
             }
 
             Memory<byte> space = FreeSpace();
-            int received = await socket.ReceiveAsync(space, SocketFlags.None, receiveCancel.Token).ConfigureAwait(false);
+            int received = await socket.Socket.ReceiveAsync(space, SocketFlags.None, receiveCancel.Token).ConfigureAwait(false);
             _end += received;
             _examinedAll = false;
             _endOfStream = received == 0;

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Milter.Protocol.Listening;
 
 namespace Milter.Protocol.Transport;
 
@@ -12,7 +13,7 @@ namespace Milter.Protocol.Transport;
 /// </summary>
 public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
 {
-    private readonly Socket _socket;
+    private readonly IConnectedSocket _socket;
     private bool _disposed;
 
     public SocketTransport(Socket socket)
@@ -21,11 +22,33 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
     }
 
     public SocketTransport(Socket socket, SocketTransportOptions options)
+        : this(new ExistingSocket(socket), socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6, options)
+    {
+    }
+
+    /// <summary>
+    /// An accepted connection as a duplex pipe, on its descriptor: no <see cref="Socket"/> object is made unless a
+    /// send must wait for the peer (or the platform has no epoll). Disposing this closes the socket (as the listener does once the connection ends).
+    /// </summary>
+    public SocketTransport(ListenerConnection connection, SocketTransportOptions options)
+        : this(connection, connection.IsTcp, options)
+    {
+    }
+
+    private SocketTransport(IConnectedSocket socket, bool isTcp, SocketTransportOptions options)
     {
         _socket = socket;
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        if (isTcp)
         {
-            socket.NoDelay = true; // (the family, not RemoteEndPoint: that would be a getpeername call per connection)
+            // (known from the listener, not asked: RemoteEndPoint would be a getpeername call per connection)
+            if (OperatingSystem.IsLinux())
+            {
+                RawSocket.SetNoDelay(socket.Handle);
+            }
+            else
+            {
+                socket.Socket.NoDelay = true;
+            }
         }
 
         NonBlocking.Prepare(socket); // sends try without waiting first (SocketWriter), and so do idle reads on Linux
@@ -37,7 +60,7 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
 
     public PipeWriter Output { get; }
 
-    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public EndPoint? RemoteEndPoint => _socket.Socket.RemoteEndPoint;
 
     /// <summary>Connects to a milter socket spec.</summary>
     public static Task<SocketTransport> ConnectAsync(MilterSocketSpec spec, CancellationToken cancellationToken) =>
@@ -73,7 +96,14 @@ public sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
             _disposed = true;
             Input.Complete();
             Output.Complete();
-            _socket.Dispose();
+            if (_socket is ListenerConnection connection)
+            {
+                connection.CloseSocket();
+            }
+            else
+            {
+                _socket.Socket.Dispose();
+            }
         }
 
         return ValueTask.CompletedTask;

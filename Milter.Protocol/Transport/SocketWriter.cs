@@ -9,8 +9,13 @@ namespace Milter.Protocol.Transport;
 /// send call at flush. The array goes back to the pool after each flush, so an idle connection holds none. A peer
 /// that does not read makes a flush wait at most <paramref name="writeTimeout"/>, then fail with <see cref="TimeoutException"/>.
 /// </summary>
-internal sealed class SocketWriter(Socket socket, int minimumBufferSize, TimeSpan writeTimeout) : PipeWriter
+internal sealed class SocketWriter(IConnectedSocket socket, int minimumBufferSize, TimeSpan writeTimeout) : PipeWriter
 {
+    public SocketWriter(Socket socket, int minimumBufferSize, TimeSpan writeTimeout)
+        : this(new ExistingSocket(socket), minimumBufferSize, writeTimeout)
+    {
+    }
+
     private readonly int _minimumSize = Math.Max(256, minimumBufferSize);
     private byte[]? _buffer;
     private int _written;
@@ -101,7 +106,7 @@ internal sealed class SocketWriter(Socket socket, int minimumBufferSize, TimeSpa
         {
             while (sent < _written)
             {
-                sent += await socket.SendAsync(_buffer.AsMemory(sent, _written - sent), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                sent += await socket.Socket.SendAsync(_buffer.AsMemory(sent, _written - sent), SocketFlags.None, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

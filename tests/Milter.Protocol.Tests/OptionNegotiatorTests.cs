@@ -30,6 +30,20 @@ public class OptionNegotiatorTests
     }
 
     [Test]
+    public void SameNegotiation_IsOneSharedInstance_ADifferentOneIsItsOwn()
+    {
+        var offer = new OptionNegotiationCommand(6, MilterActions.All, MilterProtocolFlags.All);
+        NegotiatedOptions first = OptionNegotiator.Negotiate(offer, MilterNegotiation.Default).Options;
+        NegotiatedOptions second = OptionNegotiator.Negotiate(offer, MilterNegotiation.Default).Options;
+        second.Should().BeSameAs(first, "an MTA negotiates alike on every connection: its sessions hold one instance");
+
+        NegotiatedOptions older = OptionNegotiator.Negotiate(new OptionNegotiationCommand(2, MilterActions.All, MilterProtocolFlags.All), MilterNegotiation.Default).Options;
+        older.Should().NotBeSameAs(first);
+        older.Version.Should().Be(2);
+        first.Version.Should().Be(6, "a shared instance is never changed by a later negotiation");
+    }
+
+    [Test]
     public void Actions_AreTheIntersectionOfWantedAndOffered()
     {
         var wanted = new MilterNegotiation { OptionalActions = MilterActions.AddHeaders | MilterActions.ChangeSender | MilterActions.Quarantine };

@@ -13,6 +13,7 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
     public const string AttackerName = "milter-attacker";
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] SystemDirectories = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin"];
     private readonly bool _created;
 
     private UnprivilegedUser(string name, int uid, bool created)
@@ -51,9 +52,19 @@ internal sealed class UnprivilegedUser : IAsyncDisposable
     public Task<ProcessResult> RunAsync(string program, params string[] arguments) =>
         ProcessRunner.RunAsync(
             Tools.Require("setpriv", "util-linux"),
-            ["--reuid", Name, "--regid", Name, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", program, .. arguments],
+            ["--reuid", Name, "--regid", Name, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", SystemProgram(program), .. arguments],
             CommandTimeout,
             "/");
+
+    /// <summary>
+    /// <paramref name="program"/> as found in the system's directories, not through the test runner's PATH: that may
+    /// lead through directories this user cannot enter (a version manager's shims under /root), and the program would
+    /// then fail to start instead of showing what the user can and cannot do.
+    /// </summary>
+    private static string SystemProgram(string program) =>
+        program.Contains('/', StringComparison.Ordinal)
+            ? program
+            : SystemDirectories.Select(directory => Path.Combine(directory, program)).FirstOrDefault(File.Exists) ?? program;
 
     /// <summary>
     /// Tries, as this user, to bind a unix stream socket at <paramref name="path"/> (creating its directory first when

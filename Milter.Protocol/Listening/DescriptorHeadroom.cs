@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Milter.Protocol.Listening;
@@ -13,9 +12,6 @@ namespace Milter.Protocol.Listening;
 public static class DescriptorHeadroom
 {
     public const int Size = 32;
-
-    /// <summary>True when <paramref name="socket"/>'s descriptor leaves fewer than <see cref="Size"/> free under the soft limit.</summary>
-    public static bool TooClose(Socket socket, out long descriptor, out long limit) => TooClose(socket.SafeHandle, out descriptor, out limit);
 
     /// <summary>True when the descriptor of <paramref name="socket"/> leaves fewer than <see cref="Size"/> free under the soft limit.</summary>
     public static bool TooClose(SafeHandle socket, out long descriptor, out long limit)

@@ -91,9 +91,18 @@ public sealed class ListenerConnection : IConnectedSocket
     {
         lock (_handle)
         {
-            _socket?.Dispose(); // first: it ends the runtime's operations on the descriptor (closes it when it owns it)
-            _handle.Dispose();
+            Close(_handle, _socket);
         }
+    }
+
+    /// <summary>A <see cref="System.Net.Sockets.Socket"/> over <paramref name="handle"/>'s descriptor that does not own it: the descriptor stays the caller's to close.</summary>
+    internal static Socket SocketOver(SafeHandle handle) => new(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+
+    /// <summary>Closes a connection's socket, if one was made, then its descriptor.</summary>
+    internal static void Close(SafeHandle handle, Socket? socket)
+    {
+        socket?.Dispose(); // first: it ends the runtime's operations on the descriptor, and closes a socket of the runtime's own gracefully
+        handle.Dispose();
     }
 
     private Socket MakeSocket()
@@ -101,8 +110,7 @@ public sealed class ListenerConnection : IConnectedSocket
         lock (_handle)
         {
             ObjectDisposedException.ThrowIf(_handle.IsClosed, typeof(Socket));
-            // Over the descriptor without owning it: the descriptor stays this connection's to close.
-            return _socket ??= new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
+            return _socket ??= SocketOver(_handle);
         }
     }
 

@@ -49,16 +49,7 @@ internal sealed class ReadinessAcceptor : IReadinessTarget, IValueTaskSource<boo
     public ValueTask<SocketDescriptor> AcceptAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Volatile.Write(ref _arrived, 0); // an arrival from here on is seen by the wait below
-        SocketDescriptor? accepted = RawSocket.Accept(_listener.SafeHandle, out int errno);
-        if (accepted is not null)
-        {
-            return new ValueTask<SocketDescriptor>(accepted);
-        }
-
-        return errno == RawSocket.EAgain
-            ? WaitThenAcceptAsync(cancellationToken)
-            : ValueTask.FromException<SocketDescriptor>(RawSocket.AcceptFailed(errno));
+        return AcceptNow() is { } accepted ? new ValueTask<SocketDescriptor>(accepted) : WaitThenAcceptAsync(cancellationToken);
     }
 
     /// <summary>Leaves the monitor (the accept loop has ended).</summary>
@@ -87,18 +78,19 @@ internal sealed class ReadinessAcceptor : IReadinessTarget, IValueTaskSource<boo
         {
             await WaitAsync(cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            Volatile.Write(ref _arrived, 0);
-            SocketDescriptor? accepted = RawSocket.Accept(_listener.SafeHandle, out int errno);
-            if (accepted is not null)
+            if (AcceptNow() is { } accepted)
             {
                 return accepted;
             }
-
-            if (errno != RawSocket.EAgain)
-            {
-                throw RawSocket.AcceptFailed(errno);
-            }
         }
+    }
+
+    /// <summary>One accept4: the connection, or null when the backlog is empty (an arrival from here on is seen by the next wait); throws on any other error.</summary>
+    private SocketDescriptor? AcceptNow()
+    {
+        Volatile.Write(ref _arrived, 0);
+        SocketDescriptor? accepted = RawSocket.Accept(_listener.SafeHandle, out int errno);
+        return accepted is not null || errno == RawSocket.EAgain ? accepted : throw RawSocket.AcceptFailed(errno);
     }
 
     /// <summary>Until the listening socket is readable (edge-triggered: an arrival since the last accept counts) or the token fires.</summary>

@@ -187,6 +187,18 @@ public sealed class SocketListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Func<CancellationToken, ValueTask<Socket>> accept, ReadinessAcceptor? acceptor)
     {
+        try
+        {
+            await AcceptUntilStoppedAsync(accept, acceptor).ConfigureAwait(false);
+        }
+        finally
+        {
+            acceptor?.Close();
+        }
+    }
+
+    private async Task AcceptUntilStoppedAsync(Func<CancellationToken, ValueTask<Socket>> accept, ReadinessAcceptor? acceptor)
+    {
         var backoff = new AcceptBackoff();
         CancellationToken stopping = _stopAccepting.Token;
         while (!stopping.IsCancellationRequested)
@@ -210,7 +222,6 @@ public sealed class SocketListener : IAsyncDisposable
                 AcceptError error = stopping.IsCancellationRequested ? AcceptError.Stop : AcceptErrors.Classify(ex);
                 if (error == AcceptError.Stop)
                 {
-                    acceptor?.Close();
                     return;
                 }
 
@@ -228,8 +239,6 @@ public sealed class SocketListener : IAsyncDisposable
             _events.AcceptSucceeded();
             Admit(handle, socket);
         }
-
-        acceptor?.Close();
     }
 
     private void Admit(SafeHandle handle, Socket? socket)
@@ -240,7 +249,8 @@ public sealed class SocketListener : IAsyncDisposable
         {
             if (_options.PeerKey is { } peerKey)
             {
-                peer = peerKey(Materialized(handle, ref socket)); // a listener that tells peers apart asks the socket anyway
+                socket ??= ListenerConnection.SocketOver(handle); // a listener that tells peers apart asks the socket anyway
+                peer = peerKey(socket);
             }
 
             if (_options.SendBufferSize > 0)
@@ -259,14 +269,14 @@ public sealed class SocketListener : IAsyncDisposable
         {
             // The peer is gone already (getsockopt on a reset socket): nothing to serve.
             _events.AcceptFailed(ex, AcceptError.Other, _registry.Count);
-            Close(handle, socket);
+            ListenerConnection.Close(handle, socket);
             return;
         }
 
         if (DescriptorHeadroom.TooClose(handle, out long descriptor, out long limit))
         {
             _events.RefusedNearDescriptorLimit(descriptor, limit);
-            Close(handle, socket);
+            ListenerConnection.Close(handle, socket);
             return;
         }
 
@@ -315,15 +325,6 @@ public sealed class SocketListener : IAsyncDisposable
         {
             _drained.TrySetResult();
         }
-    }
-
-    private static Socket Materialized(SafeHandle handle, ref Socket? socket) =>
-        socket ??= new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
-
-    private static void Close(SafeHandle handle, Socket? socket)
-    {
-        socket?.Dispose(); // a socket of the runtime's own is closed gracefully by this, not abortively by its handle
-        handle.Dispose();
     }
 
     private async Task RunAsync(ListenerConnection connection)

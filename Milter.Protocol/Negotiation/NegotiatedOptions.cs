@@ -21,14 +21,13 @@ public sealed record NegotiatedOptions(
     /// </summary>
     internal static NegotiatedOptions Shared(uint version, MilterActions actions, MilterProtocolFlags flags, MilterActions offeredActions, MilterProtocolFlags offeredFlags, int maxDataSize)
     {
+        var options = new NegotiatedOptions(version, actions, flags, offeredActions, offeredFlags, maxDataSize);
         NegotiatedOptions? last = Volatile.Read(ref s_last);
-        if (last is not null && last.Version == version && last.Actions == actions && last.Flags == flags
-            && last.OfferedActions == offeredActions && last.OfferedFlags == offeredFlags && last.MaxDataSize == maxDataSize)
+        if (options.Equals(last))
         {
-            return last;
+            return last!;
         }
 
-        var options = new NegotiatedOptions(version, actions, flags, offeredActions, offeredFlags, maxDataSize);
         Volatile.Write(ref s_last, options);
         return options;
     }

@@ -12,17 +12,6 @@ internal static partial class NonBlocking
 {
     private const int MsgDontWait = 0x40;
     private const int MsgNoSignal = 0x4000;
-    private const int EAgain = 11;
-    private const int EIntr = 4;
-
-    /// <summary>Prepares <paramref name="socket"/> for <see cref="Receive"/> and <see cref="Send"/>.</summary>
-    public static void Prepare(Socket socket)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            socket.Blocking = false;
-        }
-    }
 
     /// <summary>Prepares <paramref name="socket"/> for <see cref="Receive"/> and <see cref="Send"/>.</summary>
     public static void Prepare(IConnectedSocket socket)
@@ -60,7 +49,7 @@ internal static partial class NonBlocking
                 }
 
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != EIntr)
+                if (errno != RawSocket.EIntr)
                 {
                     error = ToSocketError(errno);
                     return 0;
@@ -84,7 +73,7 @@ internal static partial class NonBlocking
     // Linux errno values of what a connected stream socket's recv and send report.
     private static SocketError ToSocketError(int errno) => errno switch
     {
-        EAgain => SocketError.WouldBlock,
+        RawSocket.EAgain => SocketError.WouldBlock,
         9 => SocketError.OperationAborted, // EBADF: closed under us
         12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
         32 => SocketError.Shutdown, // EPIPE

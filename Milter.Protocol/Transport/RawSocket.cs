@@ -15,10 +15,11 @@ internal static partial class RawSocket
     private const int IpProtoTcp = 6;
     private const int TcpNoDelay = 1;
 
-    /// <summary>Linux errno of "nothing to accept now".</summary>
+    /// <summary>Linux errno of "nothing there now" (no bytes to read, no room to write, no connection to accept).</summary>
     public const int EAgain = 11;
 
-    private const int EIntr = 4;
+    /// <summary>Linux errno of a call interrupted by a signal: made again.</summary>
+    public const int EIntr = 4;
 
     /// <summary>
     /// One accept4 on <paramref name="listener"/>'s descriptor: the connection (a blocking descriptor, close-on-exec),

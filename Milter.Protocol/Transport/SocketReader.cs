@@ -15,11 +15,6 @@ namespace Milter.Protocol.Transport;
 /// </summary>
 internal sealed partial class SocketReader(IConnectedSocket socket, bool waitForData, int minimumReceiveSize) : PipeReader
 {
-    public SocketReader(Socket socket, bool waitForData, int minimumReceiveSize)
-        : this(new ExistingSocket(socket), waitForData, minimumReceiveSize)
-    {
-    }
-
     private const int InitialSize = 4096;
     private readonly int _minimumReceive = Math.Max(256, minimumReceiveSize);
     private byte[]? _buffer;

@@ -11,11 +11,6 @@ namespace Milter.Protocol.Transport;
 /// </summary>
 internal sealed class SocketWriter(IConnectedSocket socket, int minimumBufferSize, TimeSpan writeTimeout) : PipeWriter
 {
-    public SocketWriter(Socket socket, int minimumBufferSize, TimeSpan writeTimeout)
-        : this(new ExistingSocket(socket), minimumBufferSize, writeTimeout)
-    {
-    }
-
     private readonly int _minimumSize = Math.Max(256, minimumBufferSize);
     private byte[]? _buffer;
     private int _written;

@@ -28,7 +28,7 @@ public class SocketReaderTests
     [TearDown]
     public void TearDown() => _sockets.Dispose();
 
-    private SocketReader Reader(bool waitForData) => new(_sockets.Local, waitForData, minimumReceiveSize: 2048);
+    private SocketReader Reader(bool waitForData) => new(new ExistingSocket(_sockets.Local), waitForData, minimumReceiveSize: 2048);
 
     [TestCase(true)]
     [TestCase(false)]

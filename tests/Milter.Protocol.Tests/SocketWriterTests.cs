@@ -27,7 +27,7 @@ public class SocketWriterTests
         _sockets = tinyBuffers
             ? await LoopbackPair.ConnectAsync(localSendBuffer: 4096, peerReceiveBuffer: 4096)
             : await LoopbackPair.ConnectAsync();
-        return (new SocketWriter(_sockets.Local, minimumBufferSize: 4096, writeTimeout), _sockets.Peer);
+        return (new SocketWriter(new ExistingSocket(_sockets.Local), minimumBufferSize: 4096, writeTimeout), _sockets.Peer);
     }
 
     /// <summary>Writes <paramref name="bytes"/> into the writer in pieces, as the encoders do, and returns the array it gathered them in.</summary>

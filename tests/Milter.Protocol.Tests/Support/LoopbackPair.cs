@@ -33,7 +33,7 @@ internal sealed class LoopbackPair(Socket local, Socket peer) : IDisposable
             local.SendBufferSize = send;
         }
 
-        NonBlocking.Prepare(local); // as SocketTransport does
+        NonBlocking.Prepare(new ExistingSocket(local)); // as SocketTransport does
         return new LoopbackPair(local, peer);
     }
 

@@ -82,7 +82,7 @@ internal sealed partial class AdminSocketService(ILeaseTable leases, StatePaths 
     private async Task ServeAsync(ListenerConnection connection)
     {
         await Task.Yield(); // off the accept loop: the credential check reads /proc
-        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
+        var transport = new SocketTransport(connection, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
         if (!PeerCredentials.IsAllowed(connection.Socket, _groupId))
         {
             Log.AdminRefused(logger, SocketPath);

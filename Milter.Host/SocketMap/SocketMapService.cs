@@ -60,7 +60,7 @@ internal sealed partial class SocketMapService(ILeaseTable leases, SocketMapSett
 
     private async Task ServeAsync(ListenerConnection connection)
     {
-        var transport = new SocketTransport(connection.Socket, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
+        var transport = new SocketTransport(connection, new SocketTransportOptions { WriteTimeout = settings.Limits.RequestTimeout });
         connection.OnCloseRequested(static input => ((PipeReader)input!).CancelPendingRead(), transport.Input);
         string reason = await RequestLoop.RunAsync(transport, _requests, settings.Limits, connection.Aborted).ConfigureAwait(false);
         if (reason.StartsWith("malformed", StringComparison.Ordinal))

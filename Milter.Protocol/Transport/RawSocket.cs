@@ -74,19 +74,23 @@ internal static partial class RawSocket
         return new SocketException((int)code, $"accept: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
     }
 
-    /// <summary>SO_SNDBUF, as <see cref="Socket.SendBufferSize"/> sets it; false when refused.</summary>
-    public static bool SetSendBufferSize(SafeHandle socket, int bytes) => SetOption(socket, SolSocket, SoSndbuf, bytes);
+    /// <summary>SO_SNDBUF, as <see cref="Socket.SendBufferSize"/> sets it, and like it throws <see cref="SocketException"/> when refused.</summary>
+    public static void SetSendBufferSize(SafeHandle socket, int bytes) => SetOption(socket, SolSocket, SoSndbuf, bytes);
 
-    /// <summary>TCP_NODELAY on a TCP socket; false when refused.</summary>
-    public static bool SetNoDelay(SafeHandle socket) => SetOption(socket, IpProtoTcp, TcpNoDelay, 1);
+    /// <summary>TCP_NODELAY, as <see cref="Socket.NoDelay"/> sets it, and like it throws <see cref="SocketException"/> when refused.</summary>
+    public static void SetNoDelay(SafeHandle socket) => SetOption(socket, IpProtoTcp, TcpNoDelay, 1);
 
-    private static bool SetOption(SafeHandle socket, int level, int name, int value)
+    private static void SetOption(SafeHandle socket, int level, int name, int value)
     {
         bool addRef = false;
         try
         {
             socket.DangerousAddRef(ref addRef);
-            return Native.setsockopt((int)socket.DangerousGetHandle(), level, name, ref value, sizeof(int)) == 0;
+            if (Native.setsockopt((int)socket.DangerousGetHandle(), level, name, ref value, sizeof(int)) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new SocketException((int)SocketError.SocketError, $"setsockopt: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+            }
         }
         finally
         {

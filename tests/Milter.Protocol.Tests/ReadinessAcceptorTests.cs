@@ -41,6 +41,22 @@ public class ReadinessAcceptorTests
     }
 
     [Test]
+    public void RefusedSocketOption_ThrowsAsTheRuntimesSetterDoes()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "the descriptor calls are Linux only");
+        (Socket left, Socket right) = UnixPair();
+        using (left)
+        using (right)
+        {
+            Action runtime = () => left.NoDelay = true; // TCP_NODELAY on a unix socket: EOPNOTSUPP
+            Action raw = () => RawSocket.SetNoDelay(right.SafeHandle);
+
+            runtime.Should().Throw<SocketException>();
+            raw.Should().Throw<SocketException>().Which.Message.Should().Contain("setsockopt").And.Contain("errno 95");
+        }
+    }
+
+    [Test]
     public async Task AcceptedConnection_IsServedOnItsDescriptor_WithNoSocketObject_AndClosesWithAnEndOfStream(CancellationToken cancellationToken)
     {
         Assume.That(OperatingSystem.IsLinux(), "the descriptor accept is Linux only");
@@ -128,6 +144,24 @@ public class ReadinessAcceptorTests
         await WaitForAsync(() => !served.IsEmpty, cancellationToken);
         served.TryPeek(out ListenerConnection? connection).Should().BeTrue();
         return (listener, peer, connection);
+    }
+
+    private static (Socket Left, Socket Right) UnixPair()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"acceptor-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            var left = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            left.Connect(new UnixDomainSocketEndPoint(path));
+            return (left, listener.Accept());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static Socket? SocketOf(ListenerConnection connection) =>

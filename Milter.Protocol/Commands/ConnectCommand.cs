@@ -62,14 +62,25 @@ public readonly struct ConnectCommand
     public bool TryGetIPAddress(out IPAddress? address)
     {
         address = null;
-        if (Family is not (ConnectFamily.Inet or ConnectFamily.Inet6) || Address.Length > 64)
+        if (Family is not (ConnectFamily.Inet or ConnectFamily.Inet6) || Address.Length > MaxAddressLength)
         {
             return false;
         }
 
         Span<char> chars = stackalloc char[Address.Length];
         Encoding.Latin1.GetChars(Address.Span, chars);
-        ReadOnlySpan<char> text = chars;
+        return TryParseAddress(Family, chars, out address);
+    }
+
+    /// <summary>As <see cref="TryGetIPAddress"/>, for an address already decoded (<see cref="Session.ConnectInfo.Address"/>).</summary>
+    public static bool TryParseAddress(ConnectFamily family, ReadOnlySpan<char> text, out IPAddress? address)
+    {
+        address = null;
+        if (family is not (ConnectFamily.Inet or ConnectFamily.Inet6) || text.Length > MaxAddressLength)
+        {
+            return false;
+        }
+
         if (text.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
         {
             text = text[5..];
@@ -77,6 +88,8 @@ public readonly struct ConnectCommand
 
         return IPAddress.TryParse(text, out address);
     }
+
+    private const int MaxAddressLength = 64;
 
     /// <summary>Encodes the packet data (MTA side).</summary>
     public void Write(IBufferWriter<byte> output)

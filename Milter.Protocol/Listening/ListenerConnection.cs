@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Milter.Protocol.Session;
 using Milter.Protocol.Transport;
 
 namespace Milter.Protocol.Listening;
@@ -11,18 +12,16 @@ namespace Milter.Protocol.Listening;
 /// A connection accepted on Linux is its descriptor: the <see cref="Socket"/> object is made the first time it is
 /// asked for (a <see cref="SocketTransport"/> asks only when it must wait for the peer).
 /// </summary>
-public sealed class ListenerConnection : IConnectedSocket
+public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
 {
     private readonly SocketListener _listener;
     private readonly SafeHandle _handle;
     private Socket? _socket;
-    private Action<object?>? _onCloseRequested;
-    private Action<object?>? _onAbort;
-    private object? _state;
+    private IStopHooks? _hooks; // one object for what a stop does (a milter session is its own): no delegates per connection
     private int _closeRequested;
     private int _completed;
 
-    internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, bool isTcp, string? peer, CancellationToken aborted)
+    internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, bool isTcp, string? peer)
     {
         _listener = listener;
         _handle = handle;
@@ -30,7 +29,6 @@ public sealed class ListenerConnection : IConnectedSocket
         IsTcp = isTcp;
         Id = id;
         Peer = peer;
-        Aborted = aborted;
     }
 
     /// <summary>Sequence number of this connection on its listener (1, 2, …).</summary>
@@ -48,7 +46,7 @@ public sealed class ListenerConnection : IConnectedSocket
     public string? Peer { get; }
 
     /// <summary>Cancelled when the listener gives up waiting at stop (phase two): end now.</summary>
-    public CancellationToken Aborted { get; }
+    public CancellationToken Aborted => _listener.AbortToken;
 
     /// <summary>True once the listener asked the connection to finish (phase one of a stop).</summary>
     public bool CloseRequested => Volatile.Read(ref _closeRequested) == 1;
@@ -63,14 +61,16 @@ public sealed class ListenerConnection : IConnectedSocket
     /// As <see cref="OnCloseRequested"/>, and <paramref name="abort"/> runs when the listener gives up waiting (phase
     /// two), for a handler that does not watch <see cref="Aborted"/> (a registration per connection costs memory).
     /// </summary>
-    public void OnStop(Action<object?> closeRequested, Action<object?>? abort, object? state)
+    public void OnStop(Action<object?> closeRequested, Action<object?>? abort, object? state) =>
+        OnStop(new DelegateHooks(closeRequested, abort, state));
+
+    /// <summary>As <see cref="OnStop(Action{object?}, Action{object?}?, object?)"/>, with hooks that are an object the connection's handler already has.</summary>
+    internal void OnStop(IStopHooks hooks)
     {
-        _state = state;
-        _onAbort = abort;
-        Volatile.Write(ref _onCloseRequested, closeRequested);
+        Volatile.Write(ref _hooks, hooks);
         if (CloseRequested)
         {
-            closeRequested(state);
+            hooks.CloseRequested();
         }
     }
 
@@ -85,6 +85,8 @@ public sealed class ListenerConnection : IConnectedSocket
             _listener.Finish(this, error);
         }
     }
+
+    void ISessionOwner.SessionEnded(Exception? error) => Complete(error);
 
     /// <summary>Closes the socket (or only its descriptor when no <see cref="Socket"/> was made).</summary>
     internal void CloseSocket()
@@ -118,15 +120,16 @@ public sealed class ListenerConnection : IConnectedSocket
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
-            Volatile.Read(ref _onCloseRequested)?.Invoke(_state);
+            Volatile.Read(ref _hooks)?.CloseRequested();
         }
     }
 
-    internal void Abort()
+    internal void Abort() => Volatile.Read(ref _hooks)?.Abort();
+
+    private sealed class DelegateHooks(Action<object?> closeRequested, Action<object?>? abort, object? state) : IStopHooks
     {
-        if (Volatile.Read(ref _onCloseRequested) is not null)
-        {
-            _onAbort?.Invoke(_state);
-        }
+        public void CloseRequested() => closeRequested(state);
+
+        public void Abort() => abort?.Invoke(state);
     }
 }

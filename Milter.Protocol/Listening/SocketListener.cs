@@ -30,6 +30,7 @@ public sealed class SocketListener : IAsyncDisposable
     private readonly ListenerEvents _events;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationToken _abortToken;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Func<CancellationToken, ValueTask<Socket>>? _accept;
@@ -78,7 +79,11 @@ public sealed class SocketListener : IAsyncDisposable
         _events = new ListenerEvents(options.Name, _logger, time, options.MaxConnections, options.MaxConnectionsPerPeer);
         _accept = accept;
         _delay = delay ?? ((wait, token) => Task.Delay(wait, time, token));
+        _abortToken = _abort.Token;
     }
+
+    /// <summary>Cancelled when a stop gives up waiting (phase two): every connection's <see cref="ListenerConnection.Aborted"/>.</summary>
+    internal CancellationToken AbortToken => _abortToken;
 
     /// <summary>The bound endpoint (with the real port when listening on port 0).</summary>
     public EndPoint? LocalEndPoint => _socket?.LocalEndPoint;
@@ -281,7 +286,7 @@ public sealed class SocketListener : IAsyncDisposable
         }
 
         bool isTcp = socket is not null ? socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 : _spec is { IsUnix: false };
-        var connection = new ListenerConnection(this, id, handle, socket, isTcp, peer, _abort.Token);
+        var connection = new ListenerConnection(this, id, handle, socket, isTcp, peer);
         switch (_registry.TryAdd(connection))
         {
             case Admission.ListenerFull:

@@ -8,12 +8,14 @@ namespace Milter.Protocol.Session;
 /// <param name="Family">Address family.</param>
 /// <param name="Port">Client port (0 when unknown or UNIX).</param>
 /// <param name="Address">The address text as the MTA sent it (Sendmail prefixes IPv6 with <c>IPv6:</c>).</param>
-/// <param name="IPAddress">The parsed address for families 4 and 6, prefix removed; null otherwise.</param>
-public sealed record ConnectInfo(string Hostname, ConnectFamily Family, ushort Port, string Address, IPAddress? IPAddress)
+public sealed record ConnectInfo(string Hostname, ConnectFamily Family, ushort Port, string Address)
 {
-    internal static ConnectInfo From(in ConnectCommand command)
-    {
-        command.TryGetIPAddress(out IPAddress? ip);
-        return new ConnectInfo(command.Hostname.ToString(), command.Family, command.Port, command.Address.ToString(), ip);
-    }
+    /// <summary>
+    /// The parsed address for families 4 and 6, prefix removed; null otherwise. Parsed from <see cref="Address"/> at
+    /// each call: a connection keeps only the text (an idle connection holds no <see cref="System.Net.IPAddress"/>).
+    /// </summary>
+    public IPAddress? IPAddress => ConnectCommand.TryParseAddress(Family, Address, out IPAddress? address) ? address : null;
+
+    internal static ConnectInfo From(in ConnectCommand command) =>
+        new(command.Hostname.ToString(), command.Family, command.Port, command.Address.ToString());
 }

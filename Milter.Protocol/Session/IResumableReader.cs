@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace Milter.Protocol.Session;
 
 /// <summary>
@@ -12,4 +14,10 @@ internal interface IResumableReader
     /// with no execution context) and returns true. False when the caller must use the read's awaiter instead.
     /// </summary>
     bool TryOnPendingReadCompleted(Action<object?> continuation, object? state);
+
+    /// <summary>
+    /// The result of the read that <see cref="TryOnPendingReadCompleted"/> waited for, once its continuation runs (as
+    /// the read's GetResult: throws what it failed with), so the session need not keep the read itself while it waits.
+    /// </summary>
+    ReadResult TakePendingReadResult();
 }

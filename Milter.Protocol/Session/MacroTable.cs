@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Milter.Protocol.Commands;
 
@@ -11,21 +12,39 @@ namespace Milter.Protocol.Session;
 /// </summary>
 public sealed class MacroTable
 {
-    // Stage letters in lookup order, latest first. L and B are Postfix's per-header and per-body-chunk stages,
-    // U its unknown-command stage.
-    private static ReadOnlySpan<byte> LookupOrder => "EBNLTRMHCU"u8;
+    // Stage letters in storage order; lookups go from the end (latest stage first: E B N L T R M H C, then U). L and B
+    // are Postfix's per-header and per-body-chunk stages, U its unknown-command stage, looked up last.
+    private static ReadOnlySpan<byte> StorageOrder => "UCHMRTLNBE"u8;
 
-    // A slot is created when its stage first gets a packet: an idle connection holds only the stages it saw.
-    private readonly Slot?[] _slots = new Slot?[10];
+    // Each stage's packet as received (complete pairs only) behind its length, in an array reused by later packets of
+    // the stage; an idle connection (CONNECT, HELO) holds a three-slot table and two arrays the size of what it was sent.
+    private byte[]?[] _slots = [];
 
     /// <summary>Stores a MACRO packet's pairs for its stage; stages outside C H M R T L N B E U are ignored.</summary>
     public void Set(in MacroCommand command)
     {
-        int index = LookupOrder.IndexOf(command.Stage);
-        if (index >= 0)
+        int index = StorageOrder.IndexOf(command.Stage);
+        if (index < 0)
         {
-            (_slots[index] ??= new Slot()).Store(command.Pairs.Span, command.StringCount);
+            return;
         }
+
+        if (index >= _slots.Length)
+        {
+            // Up to HELO first (what an idle connection needs), every stage once a message begins.
+            Array.Resize(ref _slots, index <= 2 ? 3 : StorageOrder.Length);
+        }
+
+        ReadOnlySpan<byte> pairs = command.Pairs.Span;
+        pairs = pairs[..CompletePairsLength(pairs, command.StringCount / 2)];
+        ref byte[]? slot = ref _slots[index];
+        if (slot is null || slot.Length < LengthSize + pairs.Length)
+        {
+            slot = new byte[LengthSize + Math.Max(pairs.Length, slot is null ? 0 : (slot.Length - LengthSize) * 2)];
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(slot, pairs.Length);
+        pairs.CopyTo(slot.AsSpan(LengthSize));
     }
 
     /// <summary>Clears the stages that the arrival of <paramref name="command"/> makes stale.</summary>
@@ -56,9 +75,9 @@ public sealed class MacroTable
     /// <summary>Forgets every stage.</summary>
     public void Clear()
     {
-        foreach (Slot? slot in _slots)
+        foreach (byte[]? slot in _slots)
         {
-            slot?.Count = 0;
+            Empty(slot);
         }
     }
 
@@ -66,11 +85,18 @@ public sealed class MacroTable
     public bool TryGetValue(ReadOnlySpan<char> name, out ReadOnlySpan<byte> value)
     {
         name = StripBraces(name);
-        foreach (Slot? slot in _slots)
+        for (int i = _slots.Length - 1; i >= 0; i--)
         {
-            if (slot is not null && slot.TryGet(name, out value))
+            ReadOnlySpan<byte> pairs = Pairs(_slots[i]);
+            for (int position = 0; position < pairs.Length;)
             {
-                return true;
+                ReadOnlySpan<byte> entryName = Next(pairs, ref position);
+                ReadOnlySpan<byte> entryValue = Next(pairs, ref position);
+                if (EqualsAscii(StripBraces(entryName), name))
+                {
+                    value = entryValue;
+                    return true;
+                }
             }
         }
 
@@ -87,14 +113,16 @@ public sealed class MacroTable
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<KeyValuePair<string, string>>();
-        foreach (Slot? slot in _slots)
+        for (int i = _slots.Length - 1; i >= 0; i--)
         {
-            for (int i = 0; i < (slot?.Count ?? 0); i++)
+            ReadOnlySpan<byte> pairs = Pairs(_slots[i]);
+            for (int position = 0; position < pairs.Length;)
             {
-                string name = Encoding.Latin1.GetString(slot!.Name(i));
+                string name = Encoding.Latin1.GetString(Next(pairs, ref position));
+                string value = Encoding.Latin1.GetString(Next(pairs, ref position));
                 if (seen.Add(StripBraces(name.AsSpan()).ToString()))
                 {
-                    result.Add(new(name, Encoding.Latin1.GetString(slot.Value(i))));
+                    result.Add(new(name, value));
                 }
             }
         }
@@ -102,14 +130,47 @@ public sealed class MacroTable
         return result;
     }
 
+    private const int LengthSize = sizeof(int);
+
     private void ClearAfter(byte stage)
     {
-        // Stages later than `stage` come before it in LookupOrder (U, the last, is never cleared by a step).
-        int index = LookupOrder.IndexOf(stage);
-        for (int i = 0; i < index; i++)
+        // Stages later than `stage` come after it in StorageOrder (U, the first, is never cleared by a step).
+        for (int i = StorageOrder.IndexOf(stage) + 1; i < _slots.Length; i++)
         {
-            _slots[i]?.Count = 0;
+            Empty(_slots[i]);
         }
+    }
+
+    private static void Empty(byte[]? slot)
+    {
+        if (slot is not null)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(slot, 0);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Pairs(byte[]? slot) =>
+        slot is null ? default : slot.AsSpan(LengthSize, BinaryPrimitives.ReadInt32LittleEndian(slot));
+
+    /// <summary>The bytes of the first <paramref name="pairCount"/> pairs (a dangling name after them is left out).</summary>
+    private static int CompletePairsLength(ReadOnlySpan<byte> pairs, int pairCount)
+    {
+        int position = 0;
+        for (int i = 0; i < pairCount * 2; i++)
+        {
+            position += pairs[position..].IndexOf((byte)0) + 1;
+        }
+
+        return position;
+    }
+
+    /// <summary>The string at <paramref name="position"/> (its NUL dropped); <paramref name="position"/> moves past it.</summary>
+    private static ReadOnlySpan<byte> Next(ReadOnlySpan<byte> pairs, scoped ref int position)
+    {
+        ReadOnlySpan<byte> rest = pairs[position..];
+        int end = rest.IndexOf((byte)0);
+        position += end + 1;
+        return rest[..end];
     }
 
     private static ReadOnlySpan<char> StripBraces(ReadOnlySpan<char> name) =>
@@ -118,76 +179,21 @@ public sealed class MacroTable
     private static ReadOnlySpan<byte> StripBraces(ReadOnlySpan<byte> name) =>
         name.Length >= 2 && name[0] == (byte)'{' && name[^1] == (byte)'}' ? name[1..^1] : name;
 
-    private sealed class Slot
+    private static bool EqualsAscii(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> chars)
     {
-        private byte[] _buffer = [];
-        private (int NameStart, int NameLength, int ValueStart, int ValueLength)[] _entries = [];
-
-        public int Count { get; set; }
-
-        public ReadOnlySpan<byte> Name(int i) => _buffer.AsSpan(_entries[i].NameStart, _entries[i].NameLength);
-
-        public ReadOnlySpan<byte> Value(int i) => _buffer.AsSpan(_entries[i].ValueStart, _entries[i].ValueLength);
-
-        public void Store(ReadOnlySpan<byte> pairs, int stringCount)
+        if (bytes.Length != chars.Length)
         {
-            // Sized to the first packet (an idle connection keeps only what it was sent), grown by doubling later.
-            if (_buffer.Length < pairs.Length)
-            {
-                _buffer = new byte[Math.Max(pairs.Length, _buffer.Length * 2)];
-            }
-
-            int pairCount = stringCount / 2;
-            if (_entries.Length < pairCount)
-            {
-                _entries = new (int, int, int, int)[Math.Max(pairCount, _entries.Length * 2)];
-            }
-
-            pairs.CopyTo(_buffer);
-            int position = 0;
-            for (int i = 0; i < pairCount; i++)
-            {
-                int nameLength = _buffer.AsSpan(position).IndexOf((byte)0);
-                int valueStart = position + nameLength + 1;
-                int valueLength = _buffer.AsSpan(valueStart).IndexOf((byte)0);
-                _entries[i] = (position, nameLength, valueStart, valueLength);
-                position = valueStart + valueLength + 1;
-            }
-
-            Count = pairCount;
-        }
-
-        public bool TryGet(ReadOnlySpan<char> name, out ReadOnlySpan<byte> value)
-        {
-            for (int i = 0; i < Count; i++)
-            {
-                if (EqualsAscii(StripBraces(Name(i)), name))
-                {
-                    value = Value(i);
-                    return true;
-                }
-            }
-
-            value = default;
             return false;
         }
 
-        private static bool EqualsAscii(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> chars)
+        for (int i = 0; i < bytes.Length; i++)
         {
-            if (bytes.Length != chars.Length)
+            if (bytes[i] != chars[i])
             {
                 return false;
             }
-
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (bytes[i] != chars[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
+
+        return true;
     }
 }

@@ -8,19 +8,28 @@ namespace Milter.Protocol.Session;
 /// What a handler sees of its milter connection: negotiated options, macros, the SMTP client, and at end of
 /// message the changes it may ask for. A change whose action was not negotiated is refused with an
 /// <see cref="InvalidOperationException"/> that names the action.
+/// The context is the session itself (<see cref="MilterSession"/> derives from it, as libmilter's SMFICTX is its
+/// connection): one object per connection, not two.
 /// </summary>
-public sealed class MilterContext
+public abstract class MilterContext
 {
-    private readonly PipeWriter _output;
+    private protected readonly PipeWriter _output;
 
-    internal MilterContext(string connectionId, PipeWriter output)
+    private readonly string? _connectionId;
+    private readonly long _connectionNumber;
+
+    private protected MilterContext(string? connectionId, long connectionNumber, PipeWriter output)
     {
-        ConnectionId = connectionId;
+        _connectionId = connectionId;
+        _connectionNumber = connectionNumber;
         _output = output;
     }
 
-    /// <summary>Identifies this milter connection in logs.</summary>
-    public string ConnectionId { get; }
+    /// <summary>
+    /// Identifies this milter connection in logs: the name it was given, or its number on its listener in hex (made
+    /// when asked for: an idle connection keeps no string for it).
+    /// </summary>
+    public string ConnectionId => _connectionId ?? _connectionNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     public NegotiatedOptions Options { get; internal set; } = NegotiatedOptions.Initial;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using System.IO.Pipelines;
 
 namespace Milter.Protocol.Session;
@@ -13,11 +14,9 @@ namespace Milter.Protocol.Session;
 public sealed partial class MilterSession
 {
     private CancellationToken _cancellationToken;
-    private CancellationTokenRegistration _tokenWatch;
-    private Action<object?, Exception?>? _onEnded;
-    private object? _onEndedState;
+    private ISessionOwner? _owner;
     private Action? _resume;
-    private ValueTask<ReadResult> _pendingRead;
+    private Task<ReadResult>? _pendingReadTask; // a pending read of a reader that is not resumable (not Linux, test pipes)
     private ValueTask<bool> _pendingStep;
     private bool _waitingForStep;
     private bool _partial; // a packet is incomplete in the buffer
@@ -26,22 +25,16 @@ public sealed partial class MilterSession
     private string _reason = "end of stream";
 
     /// <summary>
-    /// Starts the session; <paramref name="onEnded"/> runs once when it has ended and both pipes are completed (with
-    /// the exception of a failure that is not the session's to report, else null). <paramref name="cancellationToken"/>
-    /// goes to the handlers; with <paramref name="watchToken"/> it also ends the session when cancelled, otherwise the
-    /// owner calls <see cref="Abort"/> for that.
+    /// Starts the session; <paramref name="owner"/> hears once when it has ended and both pipes are completed (with the
+    /// exception of a failure that is not the session's to report, else null). <paramref name="cancellationToken"/>
+    /// goes to the handlers; the owner calls <see cref="Abort"/> to end the session at once.
     /// </summary>
-    internal void Start(Action<object?, Exception?> onEnded, object? state, bool watchToken, CancellationToken cancellationToken)
+    internal void Start(ISessionOwner owner, CancellationToken cancellationToken)
     {
         _cancellationToken = cancellationToken;
-        _onEnded = onEnded;
-        _onEndedState = state;
-        if (watchToken)
-        {
-            // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read too.
-            _tokenWatch = cancellationToken.UnsafeRegister(static state => ((MilterSession)state!).Abort(), this);
-        }
+        _owner = owner;
 
+        // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read too.
         ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
         Pump(resumed: false);
     }
@@ -70,11 +63,13 @@ public sealed partial class MilterSession
                 ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None);
                 if (!read.IsCompleted)
                 {
-                    _pendingRead = read;
                     _waitingForStep = false;
                     if (_input is not IResumableReader reader || !reader.TryOnPendingReadCompleted(ResumeAfterRead, this))
                     {
-                        read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
+                        // Kept as a task (not the 48-byte ValueTask) by the readers that cannot call back.
+                        Task<ReadResult> pending = read.AsTask();
+                        _pendingReadTask = pending;
+                        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume ??= Resume);
                     }
 
                     return;
@@ -98,9 +93,14 @@ public sealed partial class MilterSession
 
     private ReadResult TakeRead()
     {
-        ValueTask<ReadResult> read = _pendingRead;
-        _pendingRead = default;
-        return read.GetAwaiter().GetResult();
+        Task<ReadResult>? pending = _pendingReadTask;
+        if (pending is null)
+        {
+            return ((IResumableReader)_input).TakePendingReadResult();
+        }
+
+        _pendingReadTask = null;
+        return pending.GetAwaiter().GetResult();
     }
 
     private bool TakeStep()
@@ -158,12 +158,12 @@ public sealed partial class MilterSession
                 break;
             case MilterProtocolException ex:
                 _reason = ex.Message;
-                Log.ProtocolViolation(_logger, _context.ConnectionId, ex.Violation, ex.Message);
+                Log.ProtocolViolation(_logger, ConnectionId, ex.Violation, ex.Message);
                 failure = null;
                 break;
             case HandlerTimeoutException ex:
                 _reason = "handler timeout";
-                Log.HandlerTimeout(_logger, _context.ConnectionId, ex.Command, _options.HandlerTimeout);
+                Log.HandlerTimeout(_logger, ConnectionId, ex.Command, _options.HandlerTimeout);
                 failure = null;
                 break;
             case OperationCanceledException when _cancellationToken.IsCancellationRequested || _aborted:
@@ -172,19 +172,19 @@ public sealed partial class MilterSession
                 break;
             case HandlerFailedException ex:
                 _reason = "handler failure";
-                Log.HandlerFailed(_logger, ex.InnerException!, _context.ConnectionId, ex.Command);
+                Log.HandlerFailed(_logger, ex.InnerException!, ConnectionId, ex.Command);
                 failure = null;
                 break;
             case IOException ex:
                 _reason = "connection lost: " + ex.Message;
-                Log.ConnectionLost(_logger, _context.ConnectionId, ex.Message);
+                Log.ConnectionLost(_logger, ConnectionId, ex.Message);
                 failure = null;
                 break;
         }
 
         try
         {
-            await _dispatcher.CloseAsync().ConfigureAwait(false);
+            await CloseSmtpSessionAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -192,12 +192,14 @@ public sealed partial class MilterSession
         }
         finally
         {
-            Log.SessionEnded(_logger, _context.ConnectionId, _reason);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.SessionEnded(_logger, ConnectionId, _reason);
+            }
             ReadDeadlines.Shared.Remove(this);
-            _tokenWatch.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
-            _onEnded!(_onEndedState, failure);
+            _owner!.SessionEnded(failure);
         }
     }
 }

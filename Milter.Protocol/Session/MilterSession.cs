@@ -5,13 +5,14 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milter.Protocol.Framing;
+using Milter.Protocol.Listening;
 
 namespace Milter.Protocol.Session;
 
 /// <summary>
 /// The milter side of one MTA connection over any duplex pipe. This type reads: it cuts the bytes into packets
 /// under the idle and packet deadlines (kept by <see cref="ReadDeadlines"/>) and hands each command to the
-/// <see cref="CommandDispatcher"/>, which gives it meaning (state table, negotiation, macro scopes, handler calls,
+/// dispatch (MilterSession.Dispatch.cs), which gives it meaning (state table, negotiation, macro scopes, handler calls,
 /// replies). Connection state (negotiated options, client, macros) survives messages; message state is reset by
 /// ABORT, MAIL, HELO and final verdicts. A protocol violation closes this connection with one log line and no
 /// reply; nothing is ever silently dropped.
@@ -19,39 +20,47 @@ namespace Milter.Protocol.Session;
 /// libmilter's is a struct in a poll set (MilterSession.Loop.cs), so an idle connection holds no suspended state
 /// machine, no task and no cancellation registration.
 /// </summary>
-public sealed partial class MilterSession
+public sealed partial class MilterSession : MilterContext, IStopHooks
 {
     private const int NotWaiting = 0;
     private const int Waiting = 1;
     private const int Expired = 2;
 
     private readonly PipeReader _input;
-    private readonly PipeWriter _output;
     private readonly MilterSessionOptions _options;
     private readonly ILogger _logger;
-    private readonly MilterContext _context;
-    private readonly CommandDispatcher _dispatcher;
     private byte[] _scratch = [];
     private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
     private int _deadlineState;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
+        : this(transport, handler, options, logger, connectionId ?? Guid.NewGuid().ToString("N")[..8], 0)
     {
-        _input = transport.Input;
-        _output = transport.Output;
-        _options = options ?? new MilterSessionOptions();
-        _logger = logger ?? NullLogger.Instance;
-        _context = new MilterContext(connectionId ?? Guid.NewGuid().ToString("N")[..8], _output);
-        _dispatcher = new CommandDispatcher(handler, _context, _output, _options, _logger);
     }
 
-    public MilterContext Context => _context;
+    /// <summary>A session named by its number on its listener (<see cref="MilterContext.ConnectionId"/> in hex).</summary>
+    internal MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions options, ILogger logger, long connectionNumber)
+        : this(transport, handler, options, logger, null, connectionNumber)
+    {
+    }
+
+    private MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options, ILogger? logger, string? connectionId, long connectionNumber)
+        : base(connectionId, connectionNumber, transport.Output)
+    {
+        _input = transport.Input;
+        _options = options ?? new MilterSessionOptions();
+        _logger = logger ?? NullLogger.Instance;
+        _handler = handler;
+    }
+
+    /// <summary>What the handlers see of this connection: the session itself.</summary>
+    public MilterContext Context => this;
 
     /// <summary>Where the session is (for tests that walk the state table over the wire).</summary>
-    internal SessionState State => _dispatcher.State;
+    internal SessionState State => _state;
 
     /// <summary>True while no SMTP session is open on this connection (before CONNECT or after QUIT_NC).</summary>
-    public bool IsIdle => _dispatcher.IsIdle;
+    public bool IsIdle => _state is SessionState.AwaitNegotiation or SessionState.AwaitConnect;
 
     /// <summary>
     /// Asks the session to end gracefully: at the next QUIT or QUIT_NC, or at once when no SMTP session is open
@@ -59,7 +68,7 @@ public sealed partial class MilterSession
     /// </summary>
     public void RequestStop()
     {
-        _dispatcher.RequestStop();
+        _stopRequested = true; // the next QUIT_NC ends the connection
         if (IsIdle)
         {
             _input.CancelPendingRead();
@@ -69,19 +78,38 @@ public sealed partial class MilterSession
     /// <summary>Runs until QUIT, end of stream, a violation, a graceful stop, or <paramref name="cancellationToken"/>.</summary>
     public Task RunAsync(CancellationToken cancellationToken)
     {
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Start(static (state, error) => Finish((TaskCompletionSource)state!, error), ended, watchToken: true, cancellationToken);
-        return ended.Task;
+        var run = new Run(this, cancellationToken);
+        Start(run, cancellationToken);
+        return run.Ended.Task;
+    }
 
-        static void Finish(TaskCompletionSource ended, Exception? error)
+    void IStopHooks.CloseRequested() => RequestStop();
+
+    void IStopHooks.Abort() => Abort();
+
+    /// <summary>The owner of a session run by <see cref="RunAsync"/>: its task, and the token's watch (ended with the session).</summary>
+    private sealed class Run : ISessionOwner
+    {
+        private readonly CancellationTokenRegistration _watch;
+
+        public Run(MilterSession session, CancellationToken cancellationToken)
         {
+            // Before the session starts: a token cancelled at once ends it at its first read.
+            _watch = cancellationToken.UnsafeRegister(static state => ((MilterSession)state!).Abort(), session);
+        }
+
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void SessionEnded(Exception? error)
+        {
+            _watch.Dispose();
             if (error is null)
             {
-                ended.TrySetResult();
+                Ended.TrySetResult();
             }
             else
             {
-                ended.TrySetException(error);
+                Ended.TrySetException(error);
             }
         }
     }
@@ -109,13 +137,13 @@ public sealed partial class MilterSession
         try
         {
             ReadOnlySequence<byte> remaining = buffer;
-            while (MilterFrameReader.TryReadFrame(ref remaining, _context.Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
+            while (MilterFrameReader.TryReadFrame(ref remaining, Options.MaxDataSize, MilterFrameReader.IsCommandCode, out byte code, out ReadOnlySequence<byte> data))
             {
                 consumed = remaining.Start;
                 framed = true;
-                if (!await _dispatcher.DispatchAsync((MilterCommandCode)code, Linearize(data), _cancellationToken).ConfigureAwait(false))
+                if (!await DispatchAsync((MilterCommandCode)code, Linearize(data), _cancellationToken).ConfigureAwait(false))
                 {
-                    _reason = _dispatcher.State == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
+                    _reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
                     return false;
                 }
             }
@@ -155,7 +183,7 @@ public sealed partial class MilterSession
         int length = (int)data.Length;
         if (_scratch.Length < length)
         {
-            _scratch = new byte[Math.Max(length, Math.Min(_context.Options.MaxDataSize + 1, Math.Max(4096, _scratch.Length * 2)))];
+            _scratch = new byte[Math.Max(length, Math.Min(Options.MaxDataSize + 1, Math.Max(4096, _scratch.Length * 2)))];
         }
 
         data.CopyTo(_scratch);

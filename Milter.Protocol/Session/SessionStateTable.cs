@@ -7,7 +7,7 @@ namespace Milter.Protocol.Session;
 /// conversation in one table. A message is MAIL RCPT+ DATA HEADER* EOH BODY* EOM; DATA (MTAs before version 4
 /// have none), HEADER and BODY may be missing, and so may any step negotiated away with <c>SMFIP_NO*</c>; right
 /// after RCPT any later step may come (as libmilter allows). A command with no row here is a protocol violation.
-/// The next state is the one on acceptance; a final verdict later ends the message (<see cref="CommandDispatcher"/>).
+/// The next state is the one on acceptance; a final verdict later ends the message (MilterSession.Dispatch.cs).
 /// </summary>
 internal static class SessionStateTable
 {

@@ -67,8 +67,8 @@ public sealed class MilterServer : IAsyncDisposable
     private void Serve(ListenerConnection connection)
     {
         var transport = new SocketTransport(connection, _transport);
-        var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id.ToString("x", CultureInfo.InvariantCulture));
-        connection.OnStop(static session => ((MilterSession)session!).RequestStop(), static session => ((MilterSession)session!).Abort(), session);
-        session.Start(static (connection, error) => ((ListenerConnection)connection!).Complete(error), connection, watchToken: false, connection.Aborted);
+        var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id);
+        connection.OnStop(session); // the session is its own stop hooks, the connection its owner: no delegate, no registration
+        session.Start(connection, connection.Aborted);
     }
 }

@@ -19,8 +19,10 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     private const int Parked = 1;
     private const int Receiving = 2;
 
-    private readonly ReadinessMonitor? _monitor = waitForData ? ReadinessMonitor.Shared : null;
-    private ManualResetValueTaskSourceCore<ReadResult> _parkedRead;
+    private ReadinessMonitor? _monitor => waitForData ? ReadinessMonitor.Shared : null; // no field: 8 bytes less per connection
+    // Completed with "cancelled?" only: the result is made from the buffer when taken (nothing touches the buffer
+    // between completion and the caller's GetResult), so an idle connection does not keep a ReadResult in here.
+    private ManualResetValueTaskSourceCore<bool> _parkedRead;
     private CancellationTokenRegistration _parkedRegistration;
     private ulong _monitorKey;
     private bool _inMonitor;
@@ -29,7 +31,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     private int _arrived;
     private bool _lastReadParked; // the last ReadAsync returned the parked read
 
-    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _parkedRead.GetResult(token);
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => Result(canceled: _parkedRead.GetResult(token));
 
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _parkedRead.GetStatus(token);
 
@@ -96,6 +98,8 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         return true;
     }
 
+    ReadResult IResumableReader.TakePendingReadResult() => ((IValueTaskSource<ReadResult>)this).GetResult(_parkedRead.Version);
+
     /// <summary>If parked and an arrival is pending: receive, and complete the parked read unless nothing was there after all.</summary>
     private void ServeParked()
     {
@@ -114,7 +118,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
                 Volatile.Write(ref _parked, Idle);
                 if (error is null)
                 {
-                    _parkedRead.SetResult(Result(canceled: false));
+                    _parkedRead.SetResult(false);
                 }
                 else
                 {
@@ -185,7 +189,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         else
         {
             Volatile.Write(ref _cancelRequested, 0);
-            _parkedRead.SetResult(Result(canceled: true));
+            _parkedRead.SetResult(true);
         }
 
         return true;

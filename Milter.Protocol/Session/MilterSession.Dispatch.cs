@@ -11,45 +11,25 @@ namespace Milter.Protocol.Session;
 /// The meaning of the commands of one milter connection: checks each against the state table
 /// (<see cref="SessionStateTable"/>), parses it, keeps the macro scopes and the SMTP session's state, calls the
 /// handler (<see cref="HandlerCall"/>) and sends its answer (<see cref="ReplyWriter"/>) unless the step was
-/// negotiated as no-reply. Bytes and deadlines are <see cref="MilterSession"/>'s.
+/// negotiated as no-reply. Bytes and deadlines are the read loop's (MilterSession.cs, MilterSession.Loop.cs): one
+/// object per connection for both.
 /// </summary>
-internal sealed class CommandDispatcher
+public sealed partial class MilterSession
 {
     private readonly IMilterHandler _handler;
-    private readonly MilterContext _context;
-    private readonly PipeWriter _output;
-    private readonly MilterSessionOptions _options;
-    private readonly ILogger _logger;
     private SessionState _state = SessionState.AwaitNegotiation;
     private bool _smtpSessionOpen;
     private volatile bool _stopRequested;
 
-    public CommandDispatcher(IMilterHandler handler, MilterContext context, PipeWriter output, MilterSessionOptions options, ILogger logger)
-    {
-        _handler = handler;
-        _context = context;
-        _output = output;
-        _options = options;
-        _logger = logger;
-    }
-
-    public SessionState State => _state;
-
-    /// <summary>True while no SMTP session is open on this connection (before CONNECT or after QUIT_NC).</summary>
-    public bool IsIdle => _state is SessionState.AwaitNegotiation or SessionState.AwaitConnect;
-
-    /// <summary>Makes the next QUIT_NC end the connection.</summary>
-    public void RequestStop() => _stopRequested = true;
-
     /// <summary>The connection ends: the handler hears of the open message and session (even when torn down), then nothing is accepted.</summary>
-    public async ValueTask CloseAsync()
+    private async ValueTask CloseSmtpSessionAsync()
     {
         await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
         _state = SessionState.Closed;
     }
 
     /// <summary>Handles one command; false ends the connection. A handler that throws synchronously is a handler failure too.</summary>
-    public async ValueTask<bool> DispatchAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private async ValueTask<bool> DispatchAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         try
         {
@@ -63,7 +43,7 @@ internal sealed class CommandDispatcher
 
     private async ValueTask<bool> DispatchCoreAsync(MilterCommandCode code, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        if (!SessionStateTable.TryNext(_state, code, _context.Options, out SessionState next))
+        if (!SessionStateTable.TryNext(_state, code, Options, out SessionState next))
         {
             if (!MilterFrameReader.IsCommandCode((byte)code))
             {
@@ -81,61 +61,61 @@ internal sealed class CommandDispatcher
 
             case MilterCommandCode.Macro:
                 MacroCommand macro = MacroCommand.Parse(data);
-                _context.Macros.Set(macro);
+                Macros.Set(macro);
                 return true;
 
             case MilterCommandCode.Connect:
                 ConnectCommand connect = ConnectCommand.Parse(data);
-                _context.Macros.ClearFor(code);
-                _context.Connection = ConnectInfo.From(connect);
+                Macros.ClearFor(code);
+                Connection = ConnectInfo.From(connect);
                 _state = next;
                 _smtpSessionOpen = true;
-                await RespondAsync(code, MilterProtocolFlags.NoReplyConnect, _handler.ConnectAsync(_context, connect, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyConnect, _handler.ConnectAsync(this, connect, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Helo:
                 HeloCommand helo = HeloCommand.Parse(data);
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
                 _state = next;
-                _context.Macros.ClearFor(code);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyHelo, _handler.HeloAsync(_context, helo, cancellationToken), cancellationToken).ConfigureAwait(false);
+                Macros.ClearFor(code);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyHelo, _handler.HeloAsync(this, helo, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Mail:
                 EnvelopeCommand sender = EnvelopeCommand.Parse(data, "MAIL");
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
-                _context.MessageCount++;
+                Macros.ClearFor(code);
+                MessageCount++;
                 _state = next;
-                await RespondAsync(code, MilterProtocolFlags.NoReplyMail, _handler.MailAsync(_context, sender, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyMail, _handler.MailAsync(this, sender, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Rcpt:
                 EnvelopeCommand recipient = EnvelopeCommand.Parse(data, "RCPT");
                 EnterMessageStep(next);
-                _context.Macros.ClearFor(code);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyRcpt, _handler.RcptAsync(_context, recipient, cancellationToken), cancellationToken).ConfigureAwait(false);
+                Macros.ClearFor(code);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyRcpt, _handler.RcptAsync(this, recipient, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Data:
                 EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyData, _handler.DataAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyData, _handler.DataAsync(this, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Header:
                 HeaderCommand header = HeaderCommand.Parse(data);
                 EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyHeader, _handler.HeaderAsync(_context, header, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyHeader, _handler.HeaderAsync(this, header, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfHeaders:
                 EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyEndOfHeaders, _handler.EndOfHeadersAsync(_context, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyEndOfHeaders, _handler.EndOfHeadersAsync(this, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Body:
                 EnterMessageStep(next);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyBody, _handler.BodyAsync(_context, data, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyBody, _handler.BodyAsync(this, data, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfMessage:
@@ -144,7 +124,7 @@ internal sealed class CommandDispatcher
 
             case MilterCommandCode.Unknown:
                 UnknownCommand unknown = UnknownCommand.Parse(data);
-                await RespondAsync(code, MilterProtocolFlags.NoReplyUnknown, _handler.UnknownAsync(_context, unknown, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RespondAsync(code, MilterProtocolFlags.NoReplyUnknown, _handler.UnknownAsync(this, unknown, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Abort:
@@ -152,22 +132,22 @@ internal sealed class CommandDispatcher
                 if (SessionStateTable.IsInMessage(_state))
                 {
                     _state = next;
-                    await HandlerCall.WaitAsync(code, _handler.AbortAsync(_context, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+                    await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
                 }
 
                 return true;
 
             case MilterCommandCode.QuitNewConnection:
                 await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
-                _context.Connection = null;
+                Macros.ClearFor(code);
+                Connection = null;
                 _state = next;
                 _smtpSessionOpen = _state == SessionState.Connected;
                 return !_stopRequested;
 
             case MilterCommandCode.Quit:
                 await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                _context.Macros.ClearFor(code);
+                Macros.ClearFor(code);
                 _state = next;
                 return false;
 
@@ -180,9 +160,12 @@ internal sealed class CommandDispatcher
     private async ValueTask NegotiateAsync(OptionNegotiationCommand offer, CancellationToken cancellationToken)
     {
         (OptionNegotiationReply reply, NegotiatedOptions options) = OptionNegotiator.Negotiate(offer, _handler.Negotiation);
-        _context.Options = options;
-        _context.Macros.ClearFor(MilterCommandCode.OptionNegotiation);
-        Log.Negotiated(_logger, _context.ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
+        Options = options;
+        Macros.ClearFor(MilterCommandCode.OptionNegotiation);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Negotiated(_logger, ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
+        }
         reply.Write(_output);
         await ReplyWriter.FlushAsync(_output, cancellationToken).ConfigureAwait(false);
         SessionStateTable.TryNext(_state, MilterCommandCode.OptionNegotiation, options, out _state); // where to go depends on what was negotiated
@@ -194,7 +177,7 @@ internal sealed class CommandDispatcher
         if (!data.IsEmpty)
         {
             // libmilter hands data carried by BODYEOB to the body callback first.
-            MilterResponse bodyResponse = await HandlerCall.WaitAsync(MilterCommandCode.Body, _handler.BodyAsync(_context, data, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            MilterResponse bodyResponse = await HandlerCall.WaitAsync(MilterCommandCode.Body, _handler.BodyAsync(this, data, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
             if (bodyResponse.IsFinal)
             {
                 _state = next;
@@ -203,15 +186,15 @@ internal sealed class CommandDispatcher
             }
         }
 
-        _context.InEndOfMessage = true;
+        InEndOfMessage = true;
         MilterResponse response;
         try
         {
-            response = await HandlerCall.WaitAsync(MilterCommandCode.EndOfMessage, _handler.EndOfMessageAsync(_context, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            response = await HandlerCall.WaitAsync(MilterCommandCode.EndOfMessage, _handler.EndOfMessageAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
         }
         finally
         {
-            _context.InEndOfMessage = false;
+            InEndOfMessage = false;
         }
 
         _state = next;
@@ -226,18 +209,18 @@ internal sealed class CommandDispatcher
     private async ValueTask RespondAsync(MilterCommandCode code, MilterProtocolFlags noReplyFlag, ValueTask<MilterResponse> pending, CancellationToken cancellationToken)
     {
         MilterResponse response = await HandlerCall.WaitAsync(code, pending, _options.HandlerTimeout).ConfigureAwait(false);
-        if (response.Code == MilterResponseCode.Skip && !_context.Options.Has(MilterProtocolFlags.Skip))
+        if (response.Code == MilterResponseCode.Skip && !Options.Has(MilterProtocolFlags.Skip))
         {
-            Log.SkipNotNegotiated(_logger, _context.ConnectionId);
+            Log.SkipNotNegotiated(_logger, ConnectionId);
             response = MilterResponse.Continue;
         }
 
-        if (_context.Options.Has(noReplyFlag))
+        if (Options.Has(noReplyFlag))
         {
             // The MTA does not wait for this step: a verdict cannot reach it, so the message goes on.
             if (response.Code != MilterResponseCode.Continue)
             {
-                Log.NoReplyDropped(_logger, _context.ConnectionId, code, response);
+                Log.NoReplyDropped(_logger, ConnectionId, code, response);
             }
 
             return;
@@ -268,7 +251,7 @@ internal sealed class CommandDispatcher
     {
         if (!SessionStateTable.IsInMessage(_state))
         {
-            _context.MessageCount++; // MAIL negotiated away: the message starts with this step
+            MessageCount++; // MAIL negotiated away: the message starts with this step
         }
 
         _state = step;
@@ -278,9 +261,9 @@ internal sealed class CommandDispatcher
     {
         if (SessionStateTable.IsInMessage(_state))
         {
-            Log.ImplicitAbort(_logger, _context.ConnectionId, code);
+            Log.ImplicitAbort(_logger, ConnectionId, code);
             _state = SessionState.Connected;
-            await HandlerCall.WaitAsync(code, _handler.AbortAsync(_context, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
         }
     }
 
@@ -297,14 +280,14 @@ internal sealed class CommandDispatcher
             // Callbacks at the end of a session run even when the connection is being torn down.
             if (abortMessage)
             {
-                await HandlerCall.WaitAsync(MilterCommandCode.Abort, _handler.AbortAsync(_context, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
+                await HandlerCall.WaitAsync(MilterCommandCode.Abort, _handler.AbortAsync(this, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
             }
 
-            await HandlerCall.WaitAsync(MilterCommandCode.Quit, _handler.CloseAsync(_context, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
+            await HandlerCall.WaitAsync(MilterCommandCode.Quit, _handler.CloseAsync(this, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HandlerTimeoutException or HandlerFailedException)
         {
-            Log.HandlerFailed(_logger, ex, _context.ConnectionId, MilterCommandCode.Quit);
+            Log.HandlerFailed(_logger, ex, ConnectionId, MilterCommandCode.Quit);
         }
     }
 

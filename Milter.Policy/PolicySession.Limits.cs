@@ -96,11 +96,11 @@ public sealed partial class PolicySession : ILimitedSession
     /// <summary>The lease store's answer for this client (no store or no address: not leased).</summary>
     public ValueTask<LeaseStatus> CheckLeaseAsync(CancellationToken cancellationToken)
     {
-        if (_engine.Leases is not { } leases || Client.IPAddress is not { } address)
+        if (_engine.Leases is not { } leases || Client.Address.IsNone)
         {
             return new ValueTask<LeaseStatus>(LeaseStatus.NotLeased);
         }
 
-        return leases.CheckAsync(address, cancellationToken);
+        return leases.CheckAsync(Client.Address, cancellationToken);
     }
 }

@@ -36,9 +36,9 @@ public sealed partial class PolicySession
         }
 
         // FEATURE(drac): the lease store; synchronous stores never leave this path.
-        if (_engine.Leases is { } leases && Client.IPAddress is { } ip)
+        if (_engine.Leases is { } leases && !Client.Address.IsNone)
         {
-            var pending = leases.CheckAsync(ip, cancellationToken);
+            var pending = leases.CheckAsync(Client.Address, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 return AwaitLeaseAsync(pending, rules, trace);

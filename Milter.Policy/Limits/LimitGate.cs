@@ -57,7 +57,7 @@ public sealed class LimitGate
 
         var rate = _engine.RateWindow.Add(client);
         _engine.OpenConnections.TryAcquire(client, int.MaxValue, force: true, out var open);
-        _session.Count(new ClientCounts(rate, open, Limits));
+        _session.Count(rate, open, Limits);
         if (Volatile.Read(ref _closed) == 1)
         {
             Close();

@@ -12,11 +12,15 @@ namespace Milter.Policy;
 /// </summary>
 public readonly struct Verdict
 {
+    // Stage and action as bytes: with IsDeferred they share one 8-byte slot (a verdict is 56 bytes, not 64).
+    private readonly byte _stage;
+    private readonly byte _action;
+
     internal Verdict(PolicyStage stage, VerdictAction action, PolicyReply? reply, string? quarantineReason,
         PolicyRule? decidedBy, string reason, long ruleSetVersion, PolicyTrace? trace, bool deferred = false)
     {
-        Stage = stage;
-        Action = action;
+        _stage = (byte)stage;
+        _action = (byte)action;
         Reply = reply;
         QuarantineReason = quarantineReason;
         DecidedBy = decidedBy;
@@ -26,9 +30,9 @@ public readonly struct Verdict
         IsDeferred = deferred;
     }
 
-    public PolicyStage Stage { get; }
+    public PolicyStage Stage => (PolicyStage)_stage;
 
-    public VerdictAction Action { get; }
+    public VerdictAction Action => (VerdictAction)_action;
 
     /// <summary>The reply for <see cref="VerdictAction.Reject"/> and <see cref="VerdictAction.TempFail"/>; null otherwise.</summary>
     public PolicyReply? Reply { get; }

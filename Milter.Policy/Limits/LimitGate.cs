@@ -13,6 +13,11 @@ namespace Milter.Policy.Limits;
 public sealed class LimitGate
 {
     private static readonly CountLimit s_noConnectionLimit = new(nameof(FloodLimits.ClientConnections), 0);
+
+    // The bits of _state, each set and cleared atomically: Close may run while a connect awaits the lease store.
+    private const int HoldsSlot = 1; // this session holds an open-connection slot
+    private const int Counted = 2; // this session is in the engine's OpenConnections
+    private const int Closed = 4;
     private readonly LimitEngine _engine;
     private readonly ILimitedSession _session;
 
@@ -29,9 +34,7 @@ public sealed class LimitGate
     private bool? _connectOk;
     private bool? _leased;
     private int _recipients;
-    private int _slot; // 1 while this session holds an open-connection slot
-    private int _counted; // 1 while this session is in the engine's OpenConnections
-    private int _closed;
+    private int _state;
 
     internal LimitGate(LimitEngine engine, ILimitedSession session)
     {
@@ -40,7 +43,7 @@ public sealed class LimitGate
     }
 
     /// <summary>This session holds an open-connection slot (given back by <see cref="Close"/>).</summary>
-    public bool HoldsConnectionSlot => Volatile.Read(ref _slot) == 1;
+    public bool HoldsConnectionSlot => (Volatile.Read(ref _state) & HoldsSlot) != 0;
 
     /// <summary>
     /// Counts this connection as Sendmail's daemon does before check_relay, every connection alike: its
@@ -50,7 +53,7 @@ public sealed class LimitGate
     /// </summary>
     public void Register()
     {
-        if (!Limits.AccessEntries || ClientKey is not { } client || Interlocked.Exchange(ref _counted, 1) == 1)
+        if (!Limits.AccessEntries || ClientKey is not { } client || (Interlocked.Or(ref _state, Counted) & Counted) != 0)
         {
             return;
         }
@@ -58,7 +61,7 @@ public sealed class LimitGate
         var rate = _engine.RateWindow.Add(client);
         _engine.OpenConnections.TryAcquire(client, int.MaxValue, force: true, out var open);
         _session.Count(rate, open, Limits);
-        if (Volatile.Read(ref _closed) == 1)
+        if (IsClosed)
         {
             Close();
         }
@@ -98,8 +101,8 @@ public sealed class LimitGate
             var within = _engine.Connections.TryAcquire(client, max, force: audit, out var open);
             if (within || audit)
             {
-                Volatile.Write(ref _slot, 1);
-                if (Volatile.Read(ref _closed) == 1)
+                Interlocked.Or(ref _state, HoldsSlot);
+                if (IsClosed)
                 {
                     Close(); // closed while the lease store answered: give the slot back now
                     return null;
@@ -188,9 +191,9 @@ public sealed class LimitGate
     /// <summary>The session ended (QUIT, QUIT_NC, hang-up, error): gives the open-connection slot back, once.</summary>
     public void Close()
     {
-        Volatile.Write(ref _closed, 1);
+        Interlocked.Or(ref _state, Closed);
         ReleaseSlot();
-        if (Interlocked.Exchange(ref _counted, 0) == 1 && ClientKey is { } counted)
+        if ((Interlocked.And(ref _state, ~Counted) & Counted) != 0 && ClientKey is { } counted)
         {
             _engine.OpenConnections.Release(counted);
         }
@@ -198,13 +201,15 @@ public sealed class LimitGate
 
     private void ReleaseSlot()
     {
-        if (Interlocked.Exchange(ref _slot, 0) == 1 && ClientKey is { } client)
+        if ((Interlocked.And(ref _state, ~HoldsSlot) & HoldsSlot) != 0 && ClientKey is { } client)
         {
             _engine.Connections.Release(client);
         }
     }
 
     private FloodLimits Limits => _engine.Limits;
+
+    private bool IsClosed => (Volatile.Read(ref _state) & Closed) != 0;
 
     /// <summary>The client's address; null for a local client (no address). Made again for each use: a few instructions, no field per session.</summary>
     private LimitKey? ClientKey => LimitKey.ForClient(_session.Client.Address);

@@ -91,7 +91,7 @@ public sealed partial class PolicySession
             return recipientVerdict;
         }
 
-        if (Compiled.IsTrusted(_auth))
+        if (Compiled.IsTrusted(_authMechanism))
         {
             trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: trusted SMTP AUTH");
             return recipientVerdict;

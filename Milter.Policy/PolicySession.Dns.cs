@@ -62,7 +62,7 @@ public sealed partial class PolicySession
     }
 
     private bool DnsblPendingAtRcpt(RuleSet rules) =>
-        Compiled.DelayChecks != DelayChecksMode.Off && !Compiled.IsTrusted(_auth) && DnsblPending(rules);
+        Compiled.DelayChecks != DelayChecksMode.Off && !Compiled.IsTrusted(_authMechanism) && DnsblPending(rules);
 
     /// <summary>
     /// The end of check_relay when no <c>Connect:</c> entry decided (proto.m4 Basic_check_relay): RateControl,

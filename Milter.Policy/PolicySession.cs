@@ -16,7 +16,7 @@ public sealed partial class PolicySession
     private Verdict _connect;
     private bool _connected;
     private EnvelopeAddress _sender; // default (no Raw) until MAIL: a parsed sender's Raw is never null
-    private AuthFacts _auth;
+    private string? _authMechanism; // {auth_type} of MAIL: all the session reads of its AuthFacts
 
     // check_relay's walks on the client name and address, kept for Relay_ok at RCPT (same client, same snapshot).
     private RuleSet? _walkedRules;
@@ -94,7 +94,7 @@ public sealed partial class PolicySession
     {
         EnsureConnected();
         _sender = EnvelopeAddress.Parse(sender);
-        _auth = auth;
+        _authMechanism = auth.Mechanism;
         if (_connect.IsRefusal)
         {
             return _connect.At(PolicyStage.Mail);

@@ -37,6 +37,9 @@ public sealed partial class PolicySession
     /// <summary>HELO/EHLO argument as last given (informational: Sendmail has no HELO access check).</summary>
     public string? HeloName { get; private set; }
 
+    /// <summary>The sender of the current message as given to <see cref="Mail"/>; null before MAIL and after <see cref="Reset"/>.</summary>
+    public string? Sender => _sender.Raw;
+
     /// <summary>The verdict computed at connect (what <see cref="Connect"/> returned).</summary>
     public Verdict ConnectVerdict => _connect;
 

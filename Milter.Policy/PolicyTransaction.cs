@@ -29,6 +29,9 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     /// <summary>The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>.</summary>
     public string? Quarantine { get; private set; }
 
+    /// <summary>The sender of the current message as given to <see cref="MailAsync"/>; null before MAIL and after <see cref="EndMessage"/>.</summary>
+    public string? Sender => _session?.Sender;
+
     /// <summary>
     /// Connect: the client is counted (Sendmail's <c>{client_rate}</c>/<c>{client_connections}</c>, every connection alike),
     /// check_relay runs (DNS lists first when it needs them), then, unless it refused, the connect limits.

@@ -46,8 +46,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private bool _open;
     private long _stageStarted;
 
-    // The current message, for its summary line: sender, accepted recipients (the first one and its rule).
-    private string? _sender;
+    // The current message, for its summary line: accepted recipients (the first one and its rule); its sender is Sender.
     private string? _firstRecipient;
     private string? _acceptedBy;
     private int _accepted;
@@ -87,8 +86,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         EnsureOpen(context);
         ForgetMessage();
         var auth = new AuthFacts(context.GetMacro("{auth_type}"), context.GetMacro("{auth_authen}"));
-        _sender = sender.Address.ToString();
-        return Answer(context, MailAsync(_sender, auth, cancellationToken));
+        return Answer(context, MailAsync(sender.Address.ToString(), auth, cancellationToken));
     }
 
     public ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
@@ -110,7 +108,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         if (_accepted > 0)
         {
             Log(LogLevel.Information, new DecisionEntry(
-                MessageStage, context.GetMacro("i"), context.Connection?.Address, _sender, _firstRecipient, _accepted,
+                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, _firstRecipient, _accepted,
                 quarantine is null ? "accept" : "quarantine: " + quarantine, _acceptedBy ?? "-"));
         }
 
@@ -249,7 +247,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         {
             Log(level, new DecisionEntry(
                 StageNames[(int)verdict.Stage], context.GetMacro("i"), context.Connection?.Address,
-                verdict.Stage is PolicyStage.Mail or PolicyStage.Rcpt ? _sender : null, recipient, 0, VerdictText(verdict), rule));
+                verdict.Stage is PolicyStage.Mail or PolicyStage.Rcpt ? Sender : null, recipient, 0, VerdictText(verdict), rule));
         }
     }
 
@@ -257,7 +255,6 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     private void ForgetMessage()
     {
-        _sender = null;
         _firstRecipient = null;
         _acceptedBy = null;
         _accepted = 0;

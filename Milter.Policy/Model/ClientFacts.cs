@@ -63,7 +63,9 @@ public sealed class ClientFacts
         name = name.Trim().TrimEnd('.');
         if (name.Length > 2 && name[0] == '[' && name[^1] == ']' && ClientAddress.TryParse(name, out var literal))
         {
-            return "[" + literal + "]";
+            // Already in Sendmail's form (the MTA's usual [192.0.2.1]): kept, no second string per connection.
+            Span<char> form = stackalloc char[ClientAddress.MaxFormattedLength];
+            return name.AsSpan(1, name.Length - 2).SequenceEqual(form[..literal.Format(form)]) ? name : "[" + literal + "]";
         }
 
         return name;

@@ -115,7 +115,8 @@ internal sealed class CompiledPolicy
     public static readonly PolicyReply UserAddressRequired = new(553, "5.1.1", "User address required");
     public static readonly PolicyReply RealDomainRequired = new(553, "5.5.4", "Real domain name required for sender address");
 
-    public bool IsTrusted(in AuthFacts auth) => auth.Mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
+    /// <summary>An <c>{auth_type}</c> in TRUST_AUTH_MECH.</summary>
+    public bool IsTrusted(string? mechanism) => mechanism is { Length: > 0 } m && TrustedMechanisms.Contains(m);
 
     internal static PolicyReply ParseReply(string text, string name) =>
         PolicyReply.TryParse(text, out var reply) ? reply! : throw new ArgumentException($"ReplyTexts.{name}: '{text}' is not \"NNN D.S.N text\" with a 4xx/5xx code");

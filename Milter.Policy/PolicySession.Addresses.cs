@@ -50,9 +50,9 @@ public sealed partial class PolicySession
         }
 
         var domain = address.Domain;
-        var toHostName = _policy.HostName is not null &&
+        var toHostName = Compiled.HostName is not null &&
             (IsLocalhostName(domain) || (domain[0] == '[' && IsLocalName(rules, domain, trace)));
-        var canonicalDomain = toHostName ? _policy.HostName.AsSpan() : domain;
+        var canonicalDomain = toHostName ? Compiled.HostName.AsSpan() : domain;
         if (local.IndexOfAny('@', '%', '!') >= 0 && IsLocalName(rules, canonicalDomain, trace))
         {
             return Rewritten(rules, local.ToString(), trace, depth);
@@ -63,8 +63,8 @@ public sealed partial class PolicySession
             return address;
         }
 
-        trace?.Note(TraceMaps.Check, "canonify", domain.ToString() + " is " + _policy.HostName);
-        return EnvelopeAddress.Parse(string.Concat(local, "@", _policy.HostName));
+        trace?.Note(TraceMaps.Check, "canonify", domain.ToString() + " is " + Compiled.HostName);
+        return EnvelopeAddress.Parse(string.Concat(local, "@", Compiled.HostName));
     }
 
     private EnvelopeAddress Rewritten(RuleSet rules, string text, PolicyTrace? trace, int depth)
@@ -88,7 +88,7 @@ public sealed partial class PolicySession
 
         var rest = domain["localhost.".Length..];
         return rest.Equals("UUCP", StringComparison.OrdinalIgnoreCase) ||
-            (_policy.HostDomain is { } m && rest.Equals(m, StringComparison.OrdinalIgnoreCase));
+            (Compiled.HostDomain is { } m && rest.Equals(m, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public sealed partial class PolicySession
 
     /// <summary>FullAddr (delay_checks' <c>Spam:</c> lookups): an unqualified address gets <c>@$j</c>.</summary>
     private EnvelopeAddress Qualified(in EnvelopeAddress canonical) =>
-        canonical.HasDomain || canonical.IsNullSender || _policy.HostName is null
+        canonical.HasDomain || canonical.IsNullSender || Compiled.HostName is null
             ? canonical
-            : EnvelopeAddress.Parse(string.Concat(canonical.Local, "@", _policy.HostName));
+            : EnvelopeAddress.Parse(string.Concat(canonical.Local, "@", Compiled.HostName));
 }

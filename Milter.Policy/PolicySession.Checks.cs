@@ -32,7 +32,7 @@ public sealed partial class PolicySession
 
         return hit is null
             ? RelayTail(stage, rules, trace, "no Connect: entry", null)
-            : FromEntry(hit, stage, _policy.AccessDenied, rules, trace);
+            : FromEntry(hit, stage, Compiled.AccessDenied, rules, trace);
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed partial class PolicySession
             return Allow(stage, VerdictAction.Continue, "null sender <> is always accepted (RFC 1123)", rules, trace);
         }
 
-        if (sender.HasDomain && !_policy.AcceptUnqualifiedSenders && IsLocalhostSender(sender) &&
+        if (sender.HasDomain && !Compiled.AcceptUnqualifiedSenders && IsLocalhostSender(sender) &&
             Client.Name.Length > 0 && !IsLocalName(rules, Client.Name, trace))
         {
             return Refuse(stage, CompiledPolicy.RealDomainRequired, "localhost sender from a client not in class w", rules, trace);
@@ -56,14 +56,14 @@ public sealed partial class PolicySession
 
         var canonical = Canonical(rules, sender, trace);
         var lookup = NewLookup(rules, trace);
-        var hit = AccessWalks.Mailbox(lookup, AccessWalks.From, canonical, tagOnly: false, userLookups: true, domainBeforeUser: false, _policy.LookupDotDomain);
+        var hit = AccessWalks.Mailbox(lookup, AccessWalks.From, canonical, tagOnly: false, userLookups: true, domainBeforeUser: false, Compiled.LookupDotDomain);
         if (hit is not null)
         {
             acceptedByEntry = hit.Action is AccessAction.Ok or AccessAction.Relay;
-            return FromEntry(hit, stage, _policy.AccessDenied, rules, trace, address: true);
+            return FromEntry(hit, stage, Compiled.AccessDenied, rules, trace, address: true);
         }
 
-        if (!canonical.HasDomain && !_policy.AcceptUnqualifiedSenders && Client.RawAddress.Length > 0)
+        if (!canonical.HasDomain && !Compiled.AcceptUnqualifiedSenders && Client.RawAddress.Length > 0)
         {
             var reply = new PolicyReply(553, "5.5.4", "Domain name required for sender address " + SenderText(sender));
             return Refuse(stage, reply, "unqualified sender", rules, trace);
@@ -91,32 +91,32 @@ public sealed partial class PolicySession
             return recipientVerdict;
         }
 
-        if (_policy.IsTrusted(_auth))
+        if (Compiled.IsTrusted(_authMechanism))
         {
             trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: trusted SMTP AUTH");
             return recipientVerdict;
         }
 
-        if (_policy.DelayChecks is DelayChecksMode.Friend or DelayChecksMode.Hater)
+        if (Compiled.DelayChecks is DelayChecksMode.Friend or DelayChecksMode.Hater)
         {
             var lookup = NewLookup(rules, trace);
             var spamAddress = Qualified(Canonical(rules, rcpt, trace));
             var local = spamAddress.HasDomain && IsLocalName(rules, spamAddress.Domain, trace);
-            var spam = AccessWalks.Mailbox(lookup, AccessWalks.Spam, spamAddress, tagOnly: true, userLookups: local, domainBeforeUser: true, _policy.LookupDotDomain);
-            if (_policy.DelayChecks == DelayChecksMode.Friend && spam is { Action: AccessAction.Friend })
+            var spam = AccessWalks.Mailbox(lookup, AccessWalks.Spam, spamAddress, tagOnly: true, userLookups: local, domainBeforeUser: true, Compiled.LookupDotDomain);
+            if (Compiled.DelayChecks == DelayChecksMode.Friend && spam is { Action: AccessAction.Friend })
             {
                 trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: recipient is a spam FRIEND");
                 return recipientVerdict;
             }
 
-            if (_policy.DelayChecks == DelayChecksMode.Hater && spam is not { Action: AccessAction.Hater })
+            if (Compiled.DelayChecks == DelayChecksMode.Hater && spam is not { Action: AccessAction.Hater })
             {
                 trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: recipient is not a spam HATER");
                 return recipientVerdict;
             }
         }
 
-        if (_hasSender)
+        if (HasSender)
         {
             var mail = CheckMail(rules, PolicyStage.Rcpt, _sender, trace, out var accepted);
             if (mail.Blocks)
@@ -136,8 +136,8 @@ public sealed partial class PolicySession
 
     /// <summary>Class w: local-host-names plus localhost, $j and the own addresses.</summary>
     private bool IsLocalName(RuleSet rules, ReadOnlySpan<char> name, PolicyTrace? trace) =>
-        !name.IsEmpty && (rules.LocalHostNames.Find(name, trace) is not null || _policy.ExtraLocalNames.Find(name, trace) is not null);
+        !name.IsEmpty && (rules.LocalHostNames.Find(name, trace) is not null || Compiled.ExtraLocalNames.Find(name, trace) is not null);
 
     private PolicyRule? FindLocalName(RuleSet rules, ReadOnlySpan<char> name, PolicyTrace? trace) =>
-        name.IsEmpty ? null : (PolicyRule?)rules.LocalHostNames.Find(name, trace) ?? _policy.ExtraLocalNames.Find(name, trace);
+        name.IsEmpty ? null : (PolicyRule?)rules.LocalHostNames.Find(name, trace) ?? Compiled.ExtraLocalNames.Find(name, trace);
 }

@@ -22,7 +22,7 @@ public sealed partial class PolicySession
     /// <summary>check_relay (see <see cref="Connect"/>) with the DNS lists asked first when the ruleset will reach them.</summary>
     public async ValueTask<Verdict> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        if (_policy.DelayChecks == DelayChecksMode.Off && DnsblPending(_engine.Rules.Current))
+        if (Compiled.DelayChecks == DelayChecksMode.Off && DnsblPending(_engine.Rules.Current))
         {
             await AskDnsblAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -48,11 +48,11 @@ public sealed partial class PolicySession
 
     /// <summary>The DNS lists will be asked by check_relay: lists and a resolver exist, nothing asked yet, no <c>Connect:</c> entry decides.</summary>
     private bool DnsblPending(RuleSet rules) =>
-        _dnsbl is null && _policy.Dnsbl.Length > 0 && _engine.Resolver is not null && !Client.Address.IsNone
+        _dnsbl is null && Compiled.Dnsbl.Length > 0 && _engine.Resolver is not null && !Client.Address.IsNone
         && EffectiveConnectHit(NewLookup(rules, null)) is null;
 
     private async ValueTask AskDnsblAsync(CancellationToken cancellationToken) =>
-        _dnsbl = await DnsblCheck.QueryAsync(_engine.Resolver!, _policy.Dnsbl, Client.Address, cancellationToken).ConfigureAwait(false);
+        _dnsbl = await DnsblCheck.QueryAsync(_engine.Resolver!, Compiled.Dnsbl, Client.Address, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Under delay_checks check_relay runs at RCPT: the lists are asked there, unless trusted AUTH skips the checks.</summary>
     private async ValueTask<Verdict> RcptAfterDnsblAsync(string? recipient, CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ public sealed partial class PolicySession
     }
 
     private bool DnsblPendingAtRcpt(RuleSet rules) =>
-        _policy.DelayChecks != DelayChecksMode.Off && !_policy.IsTrusted(_auth) && DnsblPending(rules);
+        Compiled.DelayChecks != DelayChecksMode.Off && !Compiled.IsTrusted(_authMechanism) && DnsblPending(rules);
 
     /// <summary>
     /// The end of check_relay when no <c>Connect:</c> entry decided (proto.m4 Basic_check_relay): RateControl,
@@ -85,7 +85,7 @@ public sealed partial class PolicySession
 
     private Verdict? DnsblVerdict(PolicyStage stage, RuleSet rules, PolicyTrace? trace)
     {
-        if (_policy.Dnsbl.Length == 0 || Client.Address.IsNone)
+        if (Compiled.Dnsbl.Length == 0 || Client.Address.IsNone)
         {
             return null;
         }
@@ -128,14 +128,14 @@ public sealed partial class PolicySession
     /// <summary>Sendmail resolves every sender domain except <c>$j</c> and the localhost forms (canonified to <c>$j</c>).</summary>
     private bool ResolvesSenderDomain(in EnvelopeAddress sender)
     {
-        if (_policy.AcceptUnresolvableDomains || sender.IsNullSender || !sender.HasDomain)
+        if (Compiled.AcceptUnresolvableDomains || sender.IsNullSender || !sender.HasDomain)
         {
             return false;
         }
 
         var domain = sender.Domain;
         return !IsLocalhostDomain(domain)
-            && !(_policy.HostName is { Length: > 0 } j && domain.Equals(j, StringComparison.OrdinalIgnoreCase))
+            && !(Compiled.HostName is { Length: > 0 } j && domain.Equals(j, StringComparison.OrdinalIgnoreCase))
             && !domain.Equals("localhost.uucp", StringComparison.OrdinalIgnoreCase)
             && !IsLocalhostInLocalDomain(domain);
     }
@@ -182,5 +182,5 @@ public sealed partial class PolicySession
 
     private bool IsLocalhostInLocalDomain(ReadOnlySpan<char> domain) =>
         domain.StartsWith("localhost.", StringComparison.OrdinalIgnoreCase)
-        && _policy.HostDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
+        && Compiled.HostDomains.FindDomainSuffix(domain["localhost.".Length..], exactOnly: true, null) is not null;
 }

@@ -17,13 +17,24 @@ public sealed partial class PolicySession : ILimitedSession
     /// <summary>The tag of Sendmail's per-client open-connection entries.</summary>
     public const string ClientConnTag = ILimitedSession.ClientConnTag;
 
+    // {client_rate} and {client_connections}, kept as fields (no object per session); _countLimits is null until counted.
+    private FloodLimits? _countLimits;
+    private int _clientRate;
+    private int _clientConnections;
+
     /// <summary>
     /// <c>{client_rate}</c> and <c>{client_connections}</c> of this connection, set by <see cref="LimitGate.Register"/>;
     /// null when the limits (or their <c>AccessEntries</c>) are off: ratecontrol and conncontrol are then not checked.
+    /// Made on each read (the session keeps the two numbers, not this record).
     /// </summary>
-    public ClientCounts? Counts { get; internal set; }
+    public ClientCounts? Counts => _countLimits is { } limits ? new ClientCounts(_clientRate, _clientConnections, limits) : null;
 
-    void ILimitedSession.Count(ClientCounts counts) => Counts = counts;
+    void ILimitedSession.Count(int rate, int connections, FloodLimits limits)
+    {
+        _clientRate = rate;
+        _clientConnections = connections;
+        _countLimits = limits;
+    }
 
     /// <summary>
     /// check_relay's <c>Connect:</c> walk (name, then address, CIDR included) ends on OK or RELAY. Sendmail calls
@@ -67,27 +78,27 @@ public sealed partial class PolicySession : ILimitedSession
     /// </summary>
     private Verdict? ClientControl(PolicyStage stage, RuleSet rules, PolicyTrace? trace, bool immediate)
     {
-        if (Counts is not { } counts)
+        if (_countLimits is not { } limits)
         {
             return null;
         }
 
-        var delayed = _policy.DelayChecks != DelayChecksMode.Off;
+        var delayed = Compiled.DelayChecks != DelayChecksMode.Off;
         var lookup = NewLookup(rules, trace);
-        var rateControl = counts.Limits.RateControl;
+        var rateControl = limits.RateControl;
         if ((delayed && rateControl.NoDelay) == immediate
-            && FindClientLimit(ClientRateTag, lookup, out var rateEntry) is > 0 and var rate && rate < counts.Rate)
+            && FindClientLimit(ClientRateTag, lookup, out var rateEntry) is > 0 and var rate && rate < _clientRate)
         {
             return Refuse(stage, rateControl.RateReply,
-                $"ClientRate: {counts.Rate} connections in {counts.Limits.ConnectionRateWindow.TotalSeconds:0}s, limit {rate} (ratecontrol)", rules, trace, rateEntry);
+                $"ClientRate: {_clientRate} connections in {limits.ConnectionRateWindow.TotalSeconds:0}s, limit {rate} (ratecontrol)", rules, trace, rateEntry);
         }
 
-        var connControl = counts.Limits.ConnControl;
+        var connControl = limits.ConnControl;
         if ((delayed && connControl.NoDelay) == immediate
-            && FindClientLimit(ClientConnTag, lookup, out var connEntry) is > 0 and var conns && conns < counts.Connections)
+            && FindClientLimit(ClientConnTag, lookup, out var connEntry) is > 0 and var conns && conns < _clientConnections)
         {
             return Refuse(stage, connControl.ConnReply,
-                $"ClientConn: {counts.Connections} open connections, limit {conns} (conncontrol)", rules, trace, connEntry);
+                $"ClientConn: {_clientConnections} open connections, limit {conns} (conncontrol)", rules, trace, connEntry);
         }
 
         return null;
@@ -96,11 +107,11 @@ public sealed partial class PolicySession : ILimitedSession
     /// <summary>The lease store's answer for this client (no store or no address: not leased).</summary>
     public ValueTask<LeaseStatus> CheckLeaseAsync(CancellationToken cancellationToken)
     {
-        if (_engine.Leases is not { } leases || Client.IPAddress is not { } address)
+        if (_engine.Leases is not { } leases || Client.Address.IsNone)
         {
             return new ValueTask<LeaseStatus>(LeaseStatus.NotLeased);
         }
 
-        return leases.CheckAsync(address, cancellationToken);
+        return leases.CheckAsync(Client.Address, cancellationToken);
     }
 }

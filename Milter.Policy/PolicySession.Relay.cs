@@ -36,9 +36,9 @@ public sealed partial class PolicySession
         }
 
         // FEATURE(drac): the lease store; synchronous stores never leave this path.
-        if (_engine.Leases is { } leases && Client.IPAddress is { } ip)
+        if (_engine.Leases is { } leases && !Client.Address.IsNone)
         {
-            var pending = leases.CheckAsync(ip, cancellationToken);
+            var pending = leases.CheckAsync(Client.Address, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 return AwaitLeaseAsync(pending, rules, trace);
@@ -102,7 +102,7 @@ public sealed partial class PolicySession
         {
             if (unavailable)
             {
-                return Refuse(PolicyStage.Rcpt, _policy.TemporaryFailure, "lease store unavailable", rules, trace);
+                return Refuse(PolicyStage.Rcpt, Compiled.TemporaryFailure, "lease store unavailable", rules, trace);
             }
 
             var reply = resolve switch
@@ -120,8 +120,8 @@ public sealed partial class PolicySession
         }
 
         return unavailable
-            ? Refuse(PolicyStage.Rcpt, _policy.TemporaryFailure, "lease store unavailable", rules, trace)
-            : Refuse(PolicyStage.Rcpt, _policy.RelayDenied, "relaying denied: no rule allows this client to relay", rules, trace);
+            ? Refuse(PolicyStage.Rcpt, Compiled.TemporaryFailure, "lease store unavailable", rules, trace)
+            : Refuse(PolicyStage.Rcpt, Compiled.RelayDenied, "relaying denied: no rule allows this client to relay", rules, trace);
     }
 
     private Verdict? RelayByName(RuleSet rules, in Lookup lookup, PolicyTrace? trace)
@@ -132,17 +132,17 @@ public sealed partial class PolicySession
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class w", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
+        if (Compiled.RelayEntireDomain && Compiled.HostDomains.FindDomainSuffix(name, exactOnly: false, trace) is { } domain)
         {
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in a class m domain (relay_entire_domain)", rules, trace, rule: domain);
         }
 
-        if (rules.RelayDomains.FindDomainSuffix(name, _policy.RelayHostsOnly, trace) is { } relay)
+        if (rules.RelayDomains.FindDomainSuffix(name, Compiled.RelayHostsOnly, trace) is { } relay)
         {
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "client name in class R", rules, trace, rule: relay);
         }
 
-        var hit = ConnectNameWalk(lookup, _policy.RelayHostsOnly);
+        var hit = ConnectNameWalk(lookup, Compiled.RelayHostsOnly);
         return hit is { Action: AccessAction.Relay }
             ? Allow(PolicyStage.Rcpt, VerdictAction.Accept, "Connect: RELAY on the client name", rules, trace, rule: hit)
             : null;
@@ -157,7 +157,7 @@ public sealed partial class PolicySession
         var rcpt = Canonical(rules, written, trace);
         var lookup = NewLookup(rules, trace);
         var local = rcpt.Local;
-        if (rcpt.HasDomain && !_policy.LooseRelayCheck && depth < MaxParseRecipientDepth &&
+        if (rcpt.HasDomain && !Compiled.LooseRelayCheck && depth < MaxParseRecipientDepth &&
             local.IndexOfAny('@', '%', '!') >= 0 && RelayAuthorizedDomain(lookup, rcpt.Domain, trace))
         {
             var inner = EnvelopeAddress.Parse(local.ToString());
@@ -165,19 +165,19 @@ public sealed partial class PolicySession
             return RcptOk(rules, inner, trace, depth + 1);
         }
 
-        if (_policy.BlocklistRecipients)
+        if (Compiled.BlocklistRecipients)
         {
             var isLocal = rcpt.HasDomain && IsLocalName(rules, rcpt.Domain, trace);
-            var hit = AccessWalks.Mailbox(lookup, AccessWalks.To, rcpt, tagOnly: false, userLookups: isLocal, domainBeforeUser: false, _policy.LookupDotDomain);
+            var hit = AccessWalks.Mailbox(lookup, AccessWalks.To, rcpt, tagOnly: false, userLookups: isLocal, domainBeforeUser: false, Compiled.LookupDotDomain);
             if (hit is not null && hit.Action is not (AccessAction.Ok or AccessAction.Relay) && !lookup.IsSkip(hit))
             {
-                return FromEntry(hit, PolicyStage.Rcpt, _policy.RecipientRejected, rules, trace, address: true);
+                return FromEntry(hit, PolicyStage.Rcpt, Compiled.RecipientRejected, rules, trace, address: true);
             }
         }
 
-        if (_policy.IsTrusted(_auth))
+        if (Compiled.IsTrusted(_authMechanism))
         {
-            trace?.Note(TraceMaps.Check, "{auth_type}", _auth.Mechanism + " is trusted (TRUST_AUTH_MECH)");
+            trace?.Note(TraceMaps.Check, "{auth_type}", _authMechanism + " is trusted (TRUST_AUTH_MECH)");
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "authenticated with a trusted mechanism", rules, trace);
         }
 
@@ -197,24 +197,24 @@ public sealed partial class PolicySession
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain is in class w (local)", rules, trace, rule: local);
         }
 
-        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
+        if (Compiled.RelayEntireDomain && Compiled.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is { } entire)
         {
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class m (relay_entire_domain)", rules, trace, rule: entire);
         }
 
-        if (rules.RelayDomains.FindDomainSuffix(domain, _policy.RelayHostsOnly, trace) is { } relay)
+        if (rules.RelayDomains.FindDomainSuffix(domain, Compiled.RelayHostsOnly, trace) is { } relay)
         {
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "recipient domain in class R", rules, trace, rule: relay);
         }
 
         AccessEntry? hit = null;
-        if (_policy.RelayToFullAddress)
+        if (Compiled.RelayToFullAddress)
         {
             hit = AccessWalks.Compose(lookup, AccessWalks.To, rcpt.Local, "@", domain, tagOnly: false);
         }
 
-        hit ??= AccessWalks.Domain(lookup, AccessWalks.To, domain, tagOnly: false, _policy.LookupDotDomain, _policy.RelayHostsOnly);
-        if (hit is null && _policy.RelayToFullAddress)
+        hit ??= AccessWalks.Domain(lookup, AccessWalks.To, domain, tagOnly: false, Compiled.LookupDotDomain, Compiled.RelayHostsOnly);
+        if (hit is null && Compiled.RelayToFullAddress)
         {
             hit = AccessWalks.Compose(lookup, AccessWalks.To, rcpt.Local, "@", default, tagOnly: false);
         }
@@ -230,17 +230,17 @@ public sealed partial class PolicySession
     /// </summary>
     private bool RelayAuthorizedDomain(in Lookup lookup, ReadOnlySpan<char> domain, PolicyTrace? trace)
     {
-        if (lookup.Rules.RelayDomains.FindDomainSuffix(domain, _policy.RelayHostsOnly, trace) is not null)
+        if (lookup.Rules.RelayDomains.FindDomainSuffix(domain, Compiled.RelayHostsOnly, trace) is not null)
         {
             return true;
         }
 
-        if (_policy.RelayEntireDomain && _policy.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
+        if (Compiled.RelayEntireDomain && Compiled.HostDomains.FindDomainSuffix(domain, exactOnly: false, trace) is not null)
         {
             return true;
         }
 
-        return AccessWalks.Domain(lookup, AccessWalks.To, domain, tagOnly: false, _policy.LookupDotDomain, _policy.RelayHostsOnly)
+        return AccessWalks.Domain(lookup, AccessWalks.To, domain, tagOnly: false, Compiled.LookupDotDomain, Compiled.RelayHostsOnly)
             is { Action: AccessAction.Relay };
     }
 }

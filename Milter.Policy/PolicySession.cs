@@ -12,13 +12,11 @@ namespace Milter.Policy;
 public sealed partial class PolicySession
 {
     private readonly PolicyEngine _engine;
-    private readonly CompiledPolicy _policy;
     private readonly bool _trace;
     private Verdict _connect;
     private bool _connected;
-    private EnvelopeAddress _sender;
-    private bool _hasSender;
-    private AuthFacts _auth;
+    private EnvelopeAddress _sender; // default (no Raw) until MAIL: a parsed sender's Raw is never null
+    private string? _authMechanism; // {auth_type} of MAIL: all the session reads of its AuthFacts
 
     // check_relay's walks on the client name and address, kept for Relay_ok at RCPT (same client, same snapshot).
     private RuleSet? _walkedRules;
@@ -30,7 +28,6 @@ public sealed partial class PolicySession
     internal PolicySession(PolicyEngine engine, ClientFacts client, bool trace)
     {
         _engine = engine;
-        _policy = engine.Policy;
         Client = client;
         _trace = trace;
     }
@@ -39,6 +36,9 @@ public sealed partial class PolicySession
 
     /// <summary>HELO/EHLO argument as last given (informational: Sendmail has no HELO access check).</summary>
     public string? HeloName { get; private set; }
+
+    /// <summary>The sender of the current message as given to <see cref="Mail"/>; null before MAIL and after <see cref="Reset"/>.</summary>
+    public string? Sender => _sender.Raw;
 
     /// <summary>The verdict computed at connect (what <see cref="Connect"/> returned).</summary>
     public Verdict ConnectVerdict => _connect;
@@ -60,7 +60,7 @@ public sealed partial class PolicySession
             return _connect;
         }
 
-        if (_policy.DelayChecks != DelayChecksMode.Off)
+        if (Compiled.DelayChecks != DelayChecksMode.Off)
         {
             _connect = Allow(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
             return _connect;
@@ -97,8 +97,7 @@ public sealed partial class PolicySession
     {
         EnsureConnected();
         _sender = EnvelopeAddress.Parse(sender);
-        _hasSender = true;
-        _auth = auth;
+        _authMechanism = auth.Mechanism;
         if (_connect.IsRefusal)
         {
             return _connect.At(PolicyStage.Mail);
@@ -106,7 +105,7 @@ public sealed partial class PolicySession
 
         var rules = _engine.Rules.Current;
         var trace = NewTrace();
-        if (_policy.DelayChecks != DelayChecksMode.Off)
+        if (Compiled.DelayChecks != DelayChecksMode.Off)
         {
             return Allow(PolicyStage.Mail, VerdictAction.Continue, "From: check deferred to RCPT (delay_checks)", rules, trace);
         }
@@ -143,7 +142,7 @@ public sealed partial class PolicySession
 
         var rcpt = EnvelopeAddress.Parse(recipient);
         var checkRcpt = CheckRcptAsync(rules, rcpt, trace, cancellationToken);
-        if (_policy.DelayChecks == DelayChecksMode.Off)
+        if (Compiled.DelayChecks == DelayChecksMode.Off)
         {
             return checkRcpt;
         }
@@ -160,7 +159,6 @@ public sealed partial class PolicySession
     public void Reset()
     {
         _sender = default;
-        _hasSender = false;
     }
 
     private void EnsureConnected()
@@ -171,9 +169,15 @@ public sealed partial class PolicySession
         }
     }
 
+    /// <summary>The engine's options (read through the engine: one field less per session).</summary>
+    private CompiledPolicy Compiled => _engine.Policy;
+
+    /// <summary>A sender was given at MAIL and not forgotten since (<see cref="Reset"/>).</summary>
+    private bool HasSender => _sender.Raw is not null;
+
     private PolicyTrace? NewTrace() => _trace ? new PolicyTrace() : null;
 
-    private Lookup NewLookup(RuleSet rules, PolicyTrace? trace) => new(rules, trace, _policy.AccessSkip);
+    private Lookup NewLookup(RuleSet rules, PolicyTrace? trace) => new(rules, trace, Compiled.AccessSkip);
 
     /// <summary>
     /// <c>Connect:</c> D walk on <c>{client_name}</c>. check_relay and Relay_ok walk the same keys; untraced, the second
@@ -183,13 +187,13 @@ public sealed partial class PolicySession
     {
         if (exactOnly || lookup.Trace is not null)
         {
-            return AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, _policy.LookupDotDomain, exactOnly);
+            return AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, Compiled.LookupDotDomain, exactOnly);
         }
 
         ForgetWalksUnless(lookup.Rules);
         if (!_nameWalked)
         {
-            _nameHit = AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, _policy.LookupDotDomain, exactOnly: false);
+            _nameHit = AccessWalks.Domain(lookup, AccessWalks.Connect, Client.Name, tagOnly: false, Compiled.LookupDotDomain, exactOnly: false);
             _nameWalked = true;
         }
 

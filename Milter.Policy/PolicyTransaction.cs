@@ -10,9 +10,10 @@ namespace Milter.Policy;
 /// verdict of the rules is <see cref="Verdict.IsWithheld"/> (Sendmail ignores the text of a connect-stage reply: it is
 /// delivered at HELO, MAIL or RCPT); a limit's refusal at connect is not. A quarantine is carried to the end of the
 /// message (<see cref="Quarantine"/>). A new SMTP session on the same connection (QUIT_NC) starts with
-/// <see cref="ConnectAsync"/>; <see cref="Close"/> gives the open-connection slot back. Not thread-safe.
+/// <see cref="ConnectAsync"/>; <see cref="Close"/> gives the open-connection slot back. Not thread-safe. Not sealed: an
+/// adapter may derive from it, so that its connection holds one object, not an adapter and a transaction.
 /// </summary>
-public sealed class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
+public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
 {
     /// <summary>The <see cref="Verdict.Reason"/> of a refusal by the flood limits.</summary>
     public const string LimitsReason = "limits";
@@ -27,6 +28,9 @@ public sealed class PolicyTransaction(PolicyEngine engine, LimitEngine? limits =
 
     /// <summary>The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>.</summary>
     public string? Quarantine { get; private set; }
+
+    /// <summary>The sender of the current message as given to <see cref="MailAsync"/>; null before MAIL and after <see cref="EndMessage"/>.</summary>
+    public string? Sender => _session?.Sender;
 
     /// <summary>
     /// Connect: the client is counted (Sendmail's <c>{client_rate}</c>/<c>{client_connections}</c>, every connection alike),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Milter.Policy.Access;
 using Milter.Policy.Model;
@@ -12,13 +13,19 @@ namespace Milter.Policy;
 /// </summary>
 public readonly struct Verdict
 {
+    // Stage and action as bytes: with IsDeferred they share one 8-byte slot. The reply of a refusal and the reason of a
+    // quarantine share one field: a verdict has one or the other, never both. A verdict is 48 bytes, not 64.
+    private readonly byte _stage;
+    private readonly byte _action;
+    private readonly object? _detail;
+
     internal Verdict(PolicyStage stage, VerdictAction action, PolicyReply? reply, string? quarantineReason,
         PolicyRule? decidedBy, string reason, long ruleSetVersion, PolicyTrace? trace, bool deferred = false)
     {
-        Stage = stage;
-        Action = action;
-        Reply = reply;
-        QuarantineReason = quarantineReason;
+        Debug.Assert(reply is null || quarantineReason is null, "a verdict has a reply or a quarantine reason, not both");
+        _stage = (byte)stage;
+        _action = (byte)action;
+        _detail = (object?)reply ?? quarantineReason;
         DecidedBy = decidedBy;
         Reason = reason;
         RuleSetVersion = ruleSetVersion;
@@ -26,14 +33,15 @@ public readonly struct Verdict
         IsDeferred = deferred;
     }
 
-    public PolicyStage Stage { get; }
+    public PolicyStage Stage => (PolicyStage)_stage;
 
-    public VerdictAction Action { get; }
+    public VerdictAction Action => (VerdictAction)_action;
 
     /// <summary>The reply for <see cref="VerdictAction.Reject"/> and <see cref="VerdictAction.TempFail"/>; null otherwise.</summary>
-    public PolicyReply? Reply { get; }
+    public PolicyReply? Reply => _detail as PolicyReply;
 
-    public string? QuarantineReason { get; }
+    /// <summary>The reason of a <see cref="VerdictAction.Quarantine"/>; null otherwise.</summary>
+    public string? QuarantineReason => _detail as string;
 
     /// <summary>The access entry or class member that decided, or null for a built-in decision.</summary>
     public PolicyRule? DecidedBy { get; }

@@ -14,15 +14,16 @@ using Milter.Protocol.Session;
 namespace Milter.Host.Adapters;
 
 /// <summary>
-/// The one type that knows both Milter.Protocol and Milter.Policy: asks each milter stage of a
-/// <see cref="PolicyTransaction"/> (which decides, flood limits included) and maps its <see cref="Verdict"/> to a milter
-/// response. One instance per milter connection; <see cref="CloseAsync"/>, which the session calls on every end (QUIT,
+/// The one type that knows both Milter.Protocol and Milter.Policy: asks each milter stage of the
+/// <see cref="PolicyTransaction"/> it is (which decides, flood limits included: one object per connection, not two) and
+/// maps its <see cref="Verdict"/> to a milter response. One instance per milter connection; <see cref="CloseAsync"/>, which the session calls on every end (QUIT,
 /// QUIT_NC, hang-up, error, timeout), gives the open-connection slot back.
 /// Every decision is counted in <see cref="MilterMetrics"/>, with its latency from the stage's command, and logged as
 /// Sendmail does: one line (Information) per refusal, discard or quarantine, one summary line per accepted message at
 /// its end, every other decision at Debug (<see cref="DecisionEntry"/>, written without allocation).
 /// </summary>
-internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null, MilterMetrics? metrics = null) : IMilterHandler
+internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null, MilterMetrics? metrics = null)
+    : PolicyTransaction(engine, limits), IMilterHandler
 {
     /// <summary>Connect to RCPT only; the macros the relay decision needs; nothing sent after DATA.</summary>
     public static readonly MilterNegotiation PolicyNegotiation = new()
@@ -42,12 +43,10 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private static readonly string[] StageNames = ["Connect", "Helo", "Mail", "Rcpt"];
     private static readonly EventId DecisionEvent = new(DecisionEntry.EventId, "Decision");
 
-    private readonly PolicyTransaction _transaction = new(engine, limits);
     private bool _open;
     private long _stageStarted;
 
-    // The current message, for its summary line: sender, accepted recipients (the first one and its rule).
-    private string? _sender;
+    // The current message, for its summary line: accepted recipients (the first one and its rule); its sender is Sender.
     private string? _firstRecipient;
     private string? _acceptedBy;
     private int _accepted;
@@ -71,35 +70,36 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         ConnectInfo? client = context.Connection;
         ClientResolve resolve = ParseResolve(context.GetMacro("{client_resolve}"));
         ForgetMessage();
-        return Answer(context, _transaction.ConnectAsync(new ClientFacts(ClientAddressOf(client), client?.Hostname, resolve), cancellationToken));
+        return Answer(context, ConnectAsync(new ClientFacts(ClientAddressOf(client), client?.Hostname, resolve), cancellationToken));
     }
 
     public ValueTask<MilterResponse> HeloAsync(MilterContext context, HeloCommand helo, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
-        return new(Answer(context, Opened(context).Helo(helo.Name.ToString())));
+        EnsureOpen(context);
+        return new(Answer(context, Helo(helo.Name.ToString())));
     }
 
     public ValueTask<MilterResponse> MailAsync(MilterContext context, EnvelopeCommand sender, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
-        PolicyTransaction transaction = Opened(context);
+        EnsureOpen(context);
         ForgetMessage();
         var auth = new AuthFacts(context.GetMacro("{auth_type}"), context.GetMacro("{auth_authen}"));
-        _sender = sender.Address.ToString();
-        return Answer(context, transaction.MailAsync(_sender, auth, cancellationToken));
+        return Answer(context, MailAsync(sender.Address.ToString(), auth, cancellationToken));
     }
 
     public ValueTask<MilterResponse> RcptAsync(MilterContext context, EnvelopeCommand recipient, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
+        EnsureOpen(context);
         string address = recipient.Address.ToString();
-        return Answer(context, Opened(context).RcptAsync(address, cancellationToken), address);
+        return Answer(context, RcptAsync(address, cancellationToken), address);
     }
 
     public ValueTask<MilterResponse> EndOfMessageAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        string? quarantine = _transaction.Quarantine;
+        string? quarantine = Quarantine;
         if (quarantine is not null && context.Options.Has(MilterActions.Quarantine))
         {
             context.Quarantine(quarantine);
@@ -108,19 +108,19 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         if (_accepted > 0)
         {
             Log(LogLevel.Information, new DecisionEntry(
-                MessageStage, context.GetMacro("i"), context.Connection?.Address, _sender, _firstRecipient, _accepted,
+                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, _firstRecipient, _accepted,
                 quarantine is null ? "accept" : "quarantine: " + quarantine, _acceptedBy ?? "-"));
         }
 
         ForgetMessage();
-        _transaction.EndMessage();
+        EndMessage();
         return new(MilterResponse.Continue);
     }
 
     public ValueTask AbortAsync(MilterContext context, CancellationToken cancellationToken)
     {
         ForgetMessage();
-        _transaction.EndMessage();
+        EndMessage();
         return ValueTask.CompletedTask;
     }
 
@@ -132,19 +132,17 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             metrics?.SessionClosed();
         }
 
-        _transaction.Close();
+        Close();
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The transaction, with a session for a client whose connect stage was never seen.</summary>
-    private PolicyTransaction Opened(MilterContext context)
+    /// <summary>Opens a session for a client whose connect stage was never seen.</summary>
+    private void EnsureOpen(MilterContext context)
     {
-        if (!_transaction.IsOpen)
+        if (!IsOpen)
         {
-            _transaction.Open(new ClientFacts(ClientAddressOf(context.Connection), context.Connection?.Hostname));
+            Open(new ClientFacts(ClientAddressOf(context.Connection), context.Connection?.Hostname));
         }
-
-        return _transaction;
     }
 
     /// <summary>
@@ -249,7 +247,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         {
             Log(level, new DecisionEntry(
                 StageNames[(int)verdict.Stage], context.GetMacro("i"), context.Connection?.Address,
-                verdict.Stage is PolicyStage.Mail or PolicyStage.Rcpt ? _sender : null, recipient, 0, VerdictText(verdict), rule));
+                verdict.Stage is PolicyStage.Mail or PolicyStage.Rcpt ? Sender : null, recipient, 0, VerdictText(verdict), rule));
         }
     }
 
@@ -257,7 +255,6 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     private void ForgetMessage()
     {
-        _sender = null;
         _firstRecipient = null;
         _acceptedBy = null;
         _accepted = 0;

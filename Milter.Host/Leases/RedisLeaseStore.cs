@@ -14,7 +14,7 @@ namespace Milter.Host.Leases;
 /// <c>IPv6:</c> form) = <c>{expiry unix ms} {source} {user}</c>, with <c>PX</c> = the TTL so that Redis expires it
 /// itself; the expiry in the value is checked on read too. Every milter on the same Redis sees every lease. Redis not
 /// answering within <see cref="RedisLeaseSettings.TimeoutMilliseconds"/> (<see cref="RedisGuard"/>):
-/// <see cref="CheckAsync"/> answers <see cref="LeaseStatus.Unavailable"/> (the relay decision then says 451 4.3.0 when
+/// <see cref="CheckAsync(ClientAddress, CancellationToken)"/> answers <see cref="LeaseStatus.Unavailable"/> (the relay decision then says 451 4.3.0 when
 /// it needed the lease), writes throw <see cref="LeaseStoreException"/>; one log line when an outage starts and one
 /// when it ends. A value this store did not write (not <c>{ms} {source} [user]</c>, an expiry no date can hold, not a
 /// string) is no lease, logged once per key: it never fails a lookup or <c>lease list</c>.
@@ -56,9 +56,11 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
     public TimeSpan Ttl { get; }
 
-    public async ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken)
+    public async ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) =>
+        await CheckAsync(ClientAddress.FromIPAddress(client), cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<LeaseStatus> CheckAsync(ClientAddress key, CancellationToken cancellationToken)
     {
-        ClientAddress key = ClientAddress.FromIPAddress(client);
         if (key.IsNone)
         {
             return LeaseStatus.NotLeased;

@@ -97,6 +97,8 @@ internal sealed class SqliteLeaseStore : ILocalLeaseTable, IDisposable
 
     public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => _cache.CheckAsync(client, cancellationToken);
 
+    public ValueTask<LeaseStatus> CheckAsync(ClientAddress client, CancellationToken cancellationToken) => _cache.CheckAsync(client, cancellationToken);
+
     /// <summary>
     /// Writes the lease, and deletes what the full table must drop for it, in one transaction; only once that is on
     /// disk does the cache drop them and take the lease. A failed write (disk full, I/O error) changes nothing.

@@ -1,5 +1,6 @@
 using System.Net;
 using Milter.Policy.Leases;
+using Milter.Policy.Model;
 
 namespace Milter.Host.Metrics;
 
@@ -25,6 +26,8 @@ internal sealed class MeteredLeaseTable : ILeaseTable, IDisposable
     public ILocalLeaseTable? Local => Inner as ILocalLeaseTable;
 
     public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => Inner.CheckAsync(client, cancellationToken);
+
+    public ValueTask<LeaseStatus> CheckAsync(ClientAddress client, CancellationToken cancellationToken) => Inner.CheckAsync(client, cancellationToken);
 
     public async ValueTask<Lease> AddAsync(IPAddress client, string source, string? user, TimeSpan? ttl, CancellationToken cancellationToken)
     {

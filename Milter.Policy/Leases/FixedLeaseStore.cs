@@ -1,4 +1,5 @@
 using System.Net;
+using Milter.Policy.Model;
 
 namespace Milter.Policy.Leases;
 
@@ -8,4 +9,6 @@ public sealed class FixedLeaseStore(LeaseStatus status) : ILeaseStore
     public LeaseStatus Status { get; } = status;
 
     public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) => new(Status);
+
+    public ValueTask<LeaseStatus> CheckAsync(ClientAddress client, CancellationToken cancellationToken) => new(Status);
 }

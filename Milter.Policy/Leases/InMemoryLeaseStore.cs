@@ -6,7 +6,7 @@ namespace Milter.Policy.Leases;
 
 /// <summary>
 /// Process-local lease table: valid iff <c>expiry &gt; now</c> at lookup, default TTL 30 minutes, refresh on re-add,
-/// at most <see cref="MaxEntries"/> leases. <see cref="CheckAsync"/> always completes synchronously and does not
+/// at most <see cref="MaxEntries"/> leases. Its <c>CheckAsync</c> (either overload) always completes synchronously and does not
 /// allocate (one <see cref="ConcurrentDictionary{TKey,TValue}"/> read keyed by the 128-bit <see cref="ClientAddress"/>).
 /// Also the read cache of the durable stores, which load it at start and update it after each write.
 /// </summary>
@@ -152,6 +152,8 @@ public sealed class InMemoryLeaseStore : ILocalLeaseTable
         ArgumentNullException.ThrowIfNull(client);
         return new ValueTask<LeaseStatus>(Check(ClientAddress.FromIPAddress(client)));
     }
+
+    public ValueTask<LeaseStatus> CheckAsync(ClientAddress client, CancellationToken cancellationToken) => new(Check(client));
 
     /// <summary>The RCPT-path read: one dictionary lookup and a clock read.</summary>
     public LeaseStatus Check(ClientAddress client) =>

@@ -27,6 +27,6 @@ public interface ILimitedSession
     /// <summary>The lease store's answer for the client (the <c>Leased</c> exemption).</summary>
     ValueTask<LeaseStatus> CheckLeaseAsync(CancellationToken cancellationToken);
 
-    /// <summary>Gives the session this connection's <c>{client_rate}</c> and <c>{client_connections}</c>.</summary>
-    internal void Count(ClientCounts counts);
+    /// <summary>Gives the session this connection's <c>{client_rate}</c> and <c>{client_connections}</c>, with the limits that say how ratecontrol and conncontrol answer.</summary>
+    internal void Count(int rate, int connections, FloodLimits limits);
 }

@@ -13,33 +13,37 @@ namespace Milter.Policy.Limits;
 public sealed class LimitGate
 {
     private static readonly CountLimit s_noConnectionLimit = new(nameof(FloodLimits.ClientConnections), 0);
+
+    // The bits of _state, each set and cleared atomically: Close may run while a connect awaits the lease store.
+    private const int HoldsSlot = 1; // this session holds an open-connection slot
+    private const int Counted = 2; // this session is in the engine's OpenConnections
+    private const int Closed = 4;
     private readonly LimitEngine _engine;
-    private readonly FloodLimits _limits;
     private readonly ILimitedSession _session;
-    private LimitKey? _client;
-    private LimitKey? _network;
-    private LimitKey? _senderKey;
-    private LimitKey? _userKey;
+
+    // The keys of the current message, kept as their hashes (the key's text is made from the sender or user on demand);
+    // the client and network keys are made from the session's client address when a limit asks for them.
     private string? _sender;
-    private AuthFacts _auth;
+    private string? _user; // {auth_authen} when the user key exists: authenticated and not empty
+    private ulong _senderHi;
+    private ulong _senderLo;
+    private ulong _userHi;
+    private ulong _userLo;
+    private bool _hasSenderKey; // false for the null sender <>
+    private bool _authenticated;
     private bool? _connectOk;
     private bool? _leased;
     private int _recipients;
-    private int _slot; // 1 while this session holds an open-connection slot
-    private int _counted; // 1 while this session is in the engine's OpenConnections
-    private int _closed;
+    private int _state;
 
     internal LimitGate(LimitEngine engine, ILimitedSession session)
     {
         _engine = engine;
-        _limits = engine.Limits;
         _session = session;
-        _client = LimitKey.ForClient(session.Client.Address);
-        _network = LimitKey.ForNetwork(session.Client.Address, _limits.NetworkPrefixV4, _limits.NetworkPrefixV6);
     }
 
     /// <summary>This session holds an open-connection slot (given back by <see cref="Close"/>).</summary>
-    public bool HoldsConnectionSlot => Volatile.Read(ref _slot) == 1;
+    public bool HoldsConnectionSlot => (Volatile.Read(ref _state) & HoldsSlot) != 0;
 
     /// <summary>
     /// Counts this connection as Sendmail's daemon does before check_relay, every connection alike: its
@@ -49,15 +53,15 @@ public sealed class LimitGate
     /// </summary>
     public void Register()
     {
-        if (!_limits.AccessEntries || _client is not { } client || Interlocked.Exchange(ref _counted, 1) == 1)
+        if (!Limits.AccessEntries || ClientKey is not { } client || (Interlocked.Or(ref _state, Counted) & Counted) != 0)
         {
             return;
         }
 
         var rate = _engine.RateWindow.Add(client);
         _engine.OpenConnections.TryAcquire(client, int.MaxValue, force: true, out var open);
-        _session.Count(new ClientCounts(rate, open, _limits));
-        if (Volatile.Read(ref _closed) == 1)
+        _session.Count(rate, open, Limits);
+        if (IsClosed)
         {
             Close();
         }
@@ -69,15 +73,16 @@ public sealed class LimitGate
     /// </summary>
     public async ValueTask<PolicyReply?> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        if (_client is not { } client)
+        if (ClientKey is not { } client)
         {
             return null;
         }
 
-        var conn = _limits.ClientConnections ?? s_noConnectionLimit;
+        var limits = Limits;
+        var conn = limits.ClientConnections ?? s_noConnectionLimit;
         var max = conn.Max;
-        var rate = _limits.ClientConnectionRate;
-        if (_limits.AccessEntries)
+        var rate = limits.ClientConnectionRate;
+        if (limits.AccessEntries)
         {
             if (_session.FindClientLimit(ILimitedSession.ClientConnTag) is not null)
             {
@@ -92,12 +97,12 @@ public sealed class LimitGate
 
         if (max > 0 && !await IsExemptAsync(conn.Exempt, cancellationToken).ConfigureAwait(false))
         {
-            var audit = conn.Audit || _limits.Audit;
+            var audit = conn.Audit || limits.Audit;
             var within = _engine.Connections.TryAcquire(client, max, force: audit, out var open);
             if (within || audit)
             {
-                Volatile.Write(ref _slot, 1);
-                if (Volatile.Read(ref _closed) == 1)
+                Interlocked.Or(ref _state, HoldsSlot);
+                if (IsClosed)
                 {
                     Close(); // closed while the lease store answered: give the slot back now
                     return null;
@@ -109,12 +114,12 @@ public sealed class LimitGate
                 Report(conn.Name, PolicyStage.Connect, client, open, max, TimeSpan.Zero, audit);
                 if (!audit)
                 {
-                    return _limits.ConnectionsReply;
+                    return limits.ConnectionsReply;
                 }
             }
         }
 
-        var refusal = await CheckAsync(rate, _client, PolicyStage.Connect, _limits.ConnectionRateReply, cancellationToken).ConfigureAwait(false);
+        var refusal = await CheckAsync(rate, client, PolicyStage.Connect, limits.ConnectionRateReply, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
         {
             ReleaseSlot();
@@ -127,41 +132,47 @@ public sealed class LimitGate
     public async ValueTask<PolicyReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
     {
         _sender = sender;
-        _auth = auth;
+        _authenticated = auth.IsAuthenticated;
         _recipients = 0;
-        _senderKey = LimitKey.ForSender(sender);
-        _userKey = auth.IsAuthenticated ? LimitKey.ForUser(auth.User) : null;
-        var reply = _limits.RateReply;
-        return await CheckAsync(_limits.UserMessageRate, _userKey, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.SenderMessageRate, _senderKey, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.ClientMessageRate, _client, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.NetworkMessageRate, _network, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.ServerMessageRate, LimitKey.Server, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false);
+        var senderKey = LimitKey.ForSender(sender);
+        _hasSenderKey = senderKey.HasValue;
+        (_senderHi, _senderLo) = senderKey is { } s ? (s.Hi, s.Lo) : default;
+        var userKey = auth.IsAuthenticated ? LimitKey.ForUser(auth.User) : null;
+        _user = userKey.HasValue ? auth.User : null;
+        (_userHi, _userLo) = userKey is { } u ? (u.Hi, u.Lo) : default;
+        var limits = Limits;
+        var reply = limits.RateReply;
+        return await CheckAsync(limits.UserMessageRate, LimitScope.User, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.SenderMessageRate, LimitScope.Sender, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.ClientMessageRate, LimitScope.Client, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.NetworkMessageRate, LimitScope.Network, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.ServerMessageRate, LimitScope.Server, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Recipients per message, then recipient rates by user, sender, client, network, server, then the mail bomb.</summary>
     public async ValueTask<PolicyReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
         _recipients++;
-        if (_limits.RecipientsPerMessage is { Max: > 0 } perMessage && _recipients > perMessage.Max
+        var limits = Limits;
+        if (limits.RecipientsPerMessage is { Max: > 0 } perMessage && _recipients > perMessage.Max
             && !await IsExemptAsync(perMessage.Exempt, cancellationToken).ConfigureAwait(false))
         {
-            var audit = perMessage.Audit || _limits.Audit;
-            Report(perMessage.Name, PolicyStage.Rcpt, _senderKey ?? _client ?? LimitKey.Server, _recipients, perMessage.Max, TimeSpan.Zero, audit);
+            var audit = perMessage.Audit || limits.Audit;
+            Report(perMessage.Name, PolicyStage.Rcpt, KeyOf(LimitScope.Sender) ?? ClientKey ?? LimitKey.Server, _recipients, perMessage.Max, TimeSpan.Zero, audit);
             if (!audit)
             {
                 _recipients--;
-                return _limits.RecipientsReply;
+                return limits.RecipientsReply;
             }
         }
 
-        var reply = _limits.RateReply;
-        var refusal = await CheckAsync(_limits.UserRecipientRate, _userKey, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.SenderRecipientRate, _senderKey, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.ClientRecipientRate, _client, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.NetworkRecipientRate, _network, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
-            ?? await CheckAsync(_limits.ServerRecipientRate, LimitKey.Server, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
-        if (refusal is null && _limits.MailBomb is { } bomb)
+        var reply = limits.RateReply;
+        var refusal = await CheckAsync(limits.UserRecipientRate, LimitScope.User, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.SenderRecipientRate, LimitScope.Sender, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.ClientRecipientRate, LimitScope.Client, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.NetworkRecipientRate, LimitScope.Network, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false)
+            ?? await CheckAsync(limits.ServerRecipientRate, LimitScope.Server, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
+        if (refusal is null && limits.MailBomb is { } bomb)
         {
             refusal = await CheckAsync(bomb, LimitKey.ForPair(_sender, recipient), PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
         }
@@ -180,9 +191,9 @@ public sealed class LimitGate
     /// <summary>The session ended (QUIT, QUIT_NC, hang-up, error): gives the open-connection slot back, once.</summary>
     public void Close()
     {
-        Volatile.Write(ref _closed, 1);
+        Interlocked.Or(ref _state, Closed);
         ReleaseSlot();
-        if (Interlocked.Exchange(ref _counted, 0) == 1 && _client is { } counted)
+        if ((Interlocked.And(ref _state, ~Counted) & Counted) != 0 && ClientKey is { } counted)
         {
             _engine.OpenConnections.Release(counted);
         }
@@ -190,11 +201,32 @@ public sealed class LimitGate
 
     private void ReleaseSlot()
     {
-        if (Interlocked.Exchange(ref _slot, 0) == 1 && _client is { } client)
+        if ((Interlocked.And(ref _state, ~HoldsSlot) & HoldsSlot) != 0 && ClientKey is { } client)
         {
             _engine.Connections.Release(client);
         }
     }
+
+    private FloodLimits Limits => _engine.Limits;
+
+    private bool IsClosed => (Volatile.Read(ref _state) & Closed) != 0;
+
+    /// <summary>The client's address; null for a local client (no address). Made again for each use: a few instructions, no field per session.</summary>
+    private LimitKey? ClientKey => LimitKey.ForClient(_session.Client.Address);
+
+    /// <summary>The key <paramref name="scope"/> counts this session in (null: not counted, e.g. no address, the null sender, not authenticated).</summary>
+    private LimitKey? KeyOf(LimitScope scope) => scope switch
+    {
+        LimitScope.Client => ClientKey,
+        LimitScope.Network => LimitKey.ForNetwork(_session.Client.Address, Limits.NetworkPrefixV4, Limits.NetworkPrefixV6),
+        LimitScope.Sender => _hasSenderKey ? LimitKey.FromHash(LimitScope.Sender, _senderHi, _senderLo, _sender) : null,
+        LimitScope.User => _user is null ? null : LimitKey.FromHash(LimitScope.User, _userHi, _userLo, _user),
+        _ => LimitKey.Server,
+    };
+
+    /// <summary>A limit that is off asks for no key.</summary>
+    private ValueTask<PolicyReply?> CheckAsync(RateLimit? limit, LimitScope scope, PolicyStage stage, PolicyReply reply, CancellationToken cancellationToken) =>
+        limit is null ? default : CheckAsync(limit, KeyOf(scope), stage, reply, cancellationToken);
 
     private async ValueTask<PolicyReply?> CheckAsync(RateLimit? limit, LimitKey? key, PolicyStage stage, PolicyReply reply, CancellationToken cancellationToken)
     {
@@ -217,10 +249,10 @@ public sealed class LimitGate
 
         if (decision.Unavailable)
         {
-            return _limits.StoreDownReply; // the store logs the outage once
+            return Limits.StoreDownReply; // the store logs the outage once
         }
 
-        var audit = limit.Audit || _limits.Audit;
+        var audit = limit.Audit || Limits.Audit;
         Report(limit.Name, stage, k, decision.Count + 1, limit.Burst, limit.Period, audit);
         return audit ? null : reply;
     }
@@ -235,7 +267,7 @@ public sealed class LimitGate
             return new ValueTask<bool>(true);
         }
 
-        if ((exempt & LimitExemptions.Authenticated) != 0 && _auth.IsAuthenticated)
+        if ((exempt & LimitExemptions.Authenticated) != 0 && _authenticated)
         {
             return new ValueTask<bool>(true);
         }

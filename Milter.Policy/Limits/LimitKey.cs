@@ -79,6 +79,9 @@ public readonly struct LimitKey : IEquatable<LimitKey>
         return new LimitKey(LimitScope.User, hi, lo, first: user);
     }
 
+    /// <summary>A <see cref="ForSender"/> or <see cref="ForUser"/> key again, from its hash and the text it was made of (kept by a session without the key).</summary>
+    internal static LimitKey FromHash(LimitScope scope, ulong hi, ulong lo, string? first) => new(scope, hi, lo, first: first);
+
     /// <summary>Sender to recipient (the mail bomb); the null sender counts as <c>&lt;&gt;</c>.</summary>
     public static LimitKey ForPair(string? sender, string? recipient)
     {

@@ -14,13 +14,16 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
     /// <summary>Longest rendering: <c>IPv6:</c> + 8 groups of 4 hex digits + 7 colons.</summary>
     public const int MaxFormattedLength = 5 + 32 + 7;
 
-    private readonly UInt128 _bits;
+    // Two halves rather than one UInt128: a UInt128 field is 16-byte aligned, which makes the struct 32 bytes, not 24.
+    private readonly ulong _hi;
+    private readonly ulong _lo;
     private readonly byte _family;
 
     private ClientAddress(byte family, UInt128 bits)
     {
         _family = family;
-        _bits = bits;
+        _hi = (ulong)(bits >> 64);
+        _lo = (ulong)bits;
     }
 
     public static ClientAddress None => default;
@@ -31,12 +34,12 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
 
     public bool IsIPv6 => _family == 6;
 
-    internal uint V4 => (uint)_bits;
+    internal uint V4 => (uint)_lo;
 
-    internal UInt128 V6 => _bits;
+    internal UInt128 V6 => new(_hi, _lo);
 
     /// <summary>127.0.0.1 or ::1 exactly (Relay_ok "originated locally"; 127.0.0.2 is not local).</summary>
-    public bool IsLoopback => (IsIPv4 && V4 == 0x7F000001u) || (IsIPv6 && _bits == UInt128.One);
+    public bool IsLoopback => (IsIPv4 && V4 == 0x7F000001u) || (IsIPv6 && _hi == 0 && _lo == 1);
 
     public static ClientAddress FromIPv4(uint value) => new(4, value);
 
@@ -102,7 +105,7 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
             return new IPAddress(bytes[..4]);
         }
 
-        BinaryPrimitives.WriteUInt128BigEndian(bytes, _bits);
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, V6);
         return IsIPv6 ? new IPAddress(bytes) : IPAddress.None;
     }
 
@@ -134,7 +137,7 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
         pos = 5;
         for (var g = 7; g >= 0; g--)
         {
-            pos += WriteHex((ushort)(_bits >> (g * 16)), destination[pos..]);
+            pos += WriteHex((ushort)((g >= 4 ? _hi : _lo) >> (g % 4 * 16)), destination[pos..]);
             if (g > 0)
             {
                 destination[pos++] = ':';
@@ -185,11 +188,11 @@ public readonly struct ClientAddress : IEquatable<ClientAddress>
         return new string(buffer[..Format(buffer)]);
     }
 
-    public bool Equals(ClientAddress other) => _family == other._family && _bits == other._bits;
+    public bool Equals(ClientAddress other) => _family == other._family && _hi == other._hi && _lo == other._lo;
 
     public override bool Equals(object? obj) => obj is ClientAddress other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(_family, _bits);
+    public override int GetHashCode() => HashCode.Combine(_family, _hi, _lo);
 
     public static bool operator ==(ClientAddress left, ClientAddress right) => left.Equals(right);
 

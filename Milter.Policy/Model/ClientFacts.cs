@@ -17,7 +17,6 @@ public sealed class ClientFacts
         if (ClientAddress.TryParse(RawAddress, out var parsed))
         {
             Address = parsed;
-            IPAddress = parsed.ToIPAddress();
         }
 
         Name = NormalizeName(name);
@@ -34,8 +33,11 @@ public sealed class ClientFacts
 
     public ClientAddress Address { get; }
 
-    /// <summary>The normalised address (v4-mapped turned into IPv4), or null when there is none.</summary>
-    public IPAddress? IPAddress { get; }
+    /// <summary>
+    /// The normalised address (v4-mapped turned into IPv4), or null when there is none. Made from <see cref="Address"/> on
+    /// each read: the policy itself asks with <see cref="Address"/>, so no connection keeps one.
+    /// </summary>
+    public IPAddress? IPAddress => Address.IsNone ? null : Address.ToIPAddress();
 
     /// <summary>Client name without trailing dot; bracketed literals rewritten into Sendmail's form.</summary>
     public string Name { get; }
@@ -61,7 +63,9 @@ public sealed class ClientFacts
         name = name.Trim().TrimEnd('.');
         if (name.Length > 2 && name[0] == '[' && name[^1] == ']' && ClientAddress.TryParse(name, out var literal))
         {
-            return "[" + literal + "]";
+            // Already in Sendmail's form (the MTA's usual [192.0.2.1]): kept, no second string per connection.
+            Span<char> form = stackalloc char[ClientAddress.MaxFormattedLength];
+            return name.AsSpan(1, name.Length - 2).SequenceEqual(form[..literal.Format(form)]) ? name : "[" + literal + "]";
         }
 
         return name;

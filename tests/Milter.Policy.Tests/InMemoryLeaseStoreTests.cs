@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Milter.Policy.Leases;
+using Milter.Policy.Model;
 
 namespace Milter.Policy.Tests;
 
@@ -46,6 +47,42 @@ public sealed class InMemoryLeaseStoreTests
         store.Add(IPAddress.Parse("192.0.2.1"));
         _time.Advance(TimeSpan.FromMinutes(8));
         Check(store, "192.0.2.1").Should().Be(LeaseStatus.Leased);
+    }
+
+    [TestCase("192.0.2.1", "192.0.2.1", LeaseStatus.Leased)]
+    [TestCase("::ffff:192.0.2.1", "192.0.2.1", LeaseStatus.Leased)]
+    [TestCase("2001:db8::1", "IPv6:2001:db8:0:0:0:0:0:1", LeaseStatus.Leased)]
+    [TestCase("192.0.2.1", "192.0.2.2", LeaseStatus.NotLeased)]
+    [TestCase("192.0.2.1", "2001:db8::1", LeaseStatus.NotLeased)]
+    public void Check_ByTheParsedClientAddress_AnswersAsByIPAddress(string added, string client, LeaseStatus expected)
+    {
+        var store = new InMemoryLeaseStore(_time);
+        store.Add(IPAddress.Parse(added));
+        var address = new ClientFacts(client).Address;
+        Sync(store.CheckAsync(address, CancellationToken.None)).Should().Be(expected);
+        Sync(store.CheckAsync(address.ToIPAddress(), CancellationToken.None)).Should().Be(expected);
+        _time.Advance(TimeSpan.FromMinutes(30));
+        Sync(store.CheckAsync(address, CancellationToken.None)).Should().Be(LeaseStatus.NotLeased, "the lease has expired");
+    }
+
+    [Test]
+    public void AStoreThatOnlyChecksIPAddresses_IsAskedWithTheParsedAddress()
+    {
+        var store = new IPAddressOnlyStore();
+        ILeaseStore asked = store;
+        Sync(asked.CheckAsync(new ClientFacts("[IPv6:2001:DB8::7]").Address, CancellationToken.None)).Should().Be(LeaseStatus.Leased);
+        store.Asked.Should().Equal(IPAddress.Parse("2001:db8::7"));
+    }
+
+    private sealed class IPAddressOnlyStore : ILeaseStore
+    {
+        public List<IPAddress> Asked { get; } = [];
+
+        public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken)
+        {
+            Asked.Add(client);
+            return new(LeaseStatus.Leased);
+        }
     }
 
     [TestCase("192.0.2.1", "::ffff:192.0.2.1")]

@@ -37,6 +37,26 @@ public sealed class PolicyTransactionTests
         Sync(transaction.RcptAsync(recipient, CancellationToken.None));
 
     [Test]
+    public void Sender_IsTheOneGivenAtMail_RefusedOrNot_UntilTheMessageEnds()
+    {
+        var transaction = Transaction();
+        transaction.Sender.Should().BeNull("no session yet");
+        Connect(transaction, name: "refused.example");
+        transaction.Sender.Should().BeNull("no MAIL yet");
+        const string sender = "<a@sender.example>";
+        Mail(transaction, sender).IsRefusal.Should().BeTrue();
+        transaction.Sender.Should().BeSameAs(sender, "a refused MAIL is logged with its sender");
+        transaction.EndMessage();
+        transaction.Sender.Should().BeNull();
+        Connect(transaction);
+        Mail(transaction, "<>").IsRefusal.Should().BeFalse();
+        Rcpt(transaction, "<r@remote.example>");
+        transaction.Sender.Should().Be("<>");
+        Connect(transaction);
+        transaction.Sender.Should().BeNull("a new SMTP session has no sender");
+    }
+
+    [Test]
     public void ConnectRefusalOfTheRules_IsWithheldAtConnect_AndDeliveredAtHelo()
     {
         var transaction = Transaction();

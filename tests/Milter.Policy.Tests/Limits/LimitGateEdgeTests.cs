@@ -22,6 +22,18 @@ public sealed class LimitGateEdgeTests
             new(RateDecision.StoreDown(allowed));
     }
 
+    /// <summary>Lets everything through and keeps the key each limit was asked for.</summary>
+    private sealed class KeyRecorder : IRateLimitStore
+    {
+        public List<(string Limit, LimitKey Key)> Asked { get; } = [];
+
+        public ValueTask<RateDecision> AcquireAsync(RateLimit limit, LimitKey key, int cost, CancellationToken cancellationToken)
+        {
+            Asked.Add((limit.Name, key));
+            return new(new RateDecision(true, 0, TimeSpan.Zero));
+        }
+    }
+
     private sealed class CountingLeases(LeaseStatus status, bool fail = false) : ILeaseStore
     {
         public int Calls { get; private set; }
@@ -42,6 +54,22 @@ public sealed class LimitGateEdgeTests
         return (session, limits.Open(session));
     }
 
+    /// <summary>Every message and recipient rate, none of them reached; IPv6 networks are /48.</summary>
+    private static FloodLimits EveryRate() => new()
+    {
+        UserMessageRate = Rate("UserMessageRate", LimitScope.User, 9),
+        SenderMessageRate = Rate("SenderMessageRate", LimitScope.Sender, 9),
+        ClientMessageRate = Rate("ClientMessageRate", LimitScope.Client, 9),
+        NetworkMessageRate = Rate("NetworkMessageRate", LimitScope.Network, 9),
+        ServerMessageRate = Rate("ServerMessageRate", LimitScope.Server, 9),
+        UserRecipientRate = Rate("UserRecipientRate", LimitScope.User, 9),
+        SenderRecipientRate = Rate("SenderRecipientRate", LimitScope.Sender, 9),
+        ClientRecipientRate = Rate("ClientRecipientRate", LimitScope.Client, 9),
+        NetworkRecipientRate = Rate("NetworkRecipientRate", LimitScope.Network, 9),
+        ServerRecipientRate = Rate("ServerRecipientRate", LimitScope.Server, 9),
+        NetworkPrefixV6 = 48,
+    };
+
     private static LimitKey Key(string ip) => LimitKey.ForClient(new ClientFacts(ip).Address)!.Value;
 
     [Test]
@@ -60,6 +88,34 @@ public sealed class LimitGateEdgeTests
         limits.OpenConnections.Open(Key("192.0.2.1")).Should().Be(1);
         gate.Close();
         limits.OpenConnections.Open(Key("192.0.2.1")).Should().Be(1, "closed twice, given back once");
+    }
+
+    [Test]
+    public void EachRate_CountsInTheKeyOfItsScope_AtMailAndAgainAtEveryRcpt()
+    {
+        var store = new KeyRecorder();
+        var limits = Limits(EveryRate(), store);
+        var address = new ClientFacts("2001:db8:1:2::7").Address;
+        var (_, gate) = Open(limits, TestPolicy.Engine(""), "2001:db8:1:2::7");
+        Sync(gate.MailAsync("<Jo+News@Example.ORG.>", new AuthFacts("PLAIN", "Alice"))).Should().BeNull();
+        Sync(gate.RcptAsync("<r1@y.example>")).Should().BeNull();
+        Sync(gate.RcptAsync("<r2@y.example>")).Should().BeNull();
+        LimitKey[] keys = [LimitKey.ForUser("Alice")!.Value, LimitKey.ForSender("<Jo+News@Example.ORG.>")!.Value,
+            LimitKey.ForClient(address)!.Value, LimitKey.ForNetwork(address, 24, 48)!.Value, LimitKey.Server];
+        store.Asked.Select(a => a.Key).Should().Equal([.. keys, .. keys, .. keys]);
+        store.Asked.Select(a => a.Key.Text).Should().Equal(
+            Enumerable.Repeat<string[]>(["alice", "jo@example.org", "IPv6:2001:db8:1:2:0:0:0:7", "IPv6:2001:db8:1:0:0:0:0:0/48", "*"], 3).SelectMany(k => k));
+    }
+
+    [Test]
+    public void NullSender_Unauthenticated_IsCountedByClientNetworkAndServerOnly()
+    {
+        var store = new KeyRecorder();
+        var limits = Limits(EveryRate(), store);
+        var (_, gate) = Open(limits, TestPolicy.Engine(""), "192.0.2.1");
+        Sync(gate.MailAsync("<a@x.example>", new AuthFacts("PLAIN", "alice"))).Should().BeNull();
+        Sync(gate.MailAsync("<>", new AuthFacts(null, "alice"))).Should().BeNull();
+        store.Asked.Skip(5).Select(a => a.Limit).Should().Equal("ClientMessageRate", "NetworkMessageRate", "ServerMessageRate");
     }
 
     [Test]

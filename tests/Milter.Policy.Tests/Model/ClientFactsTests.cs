@@ -27,6 +27,22 @@ public sealed class ClientFactsTests
     public void ABracketedLiteral_IsAnAddressLiteral() =>
         new ClientFacts("192.0.2.1", "[192.0.2.1]").NameIsLiteral.Should().BeTrue();
 
+    [TestCase("[192.0.2.1]", "[192.0.2.1]")]
+    [TestCase("[IPv6:2001:db8:0:0:0:0:0:1]", "[IPv6:2001:db8:0:0:0:0:0:1]")]
+    [TestCase("[192.0.2.1].", "[192.0.2.1]")]
+    [TestCase("[IPv6:2001:DB8::1]", "[IPv6:2001:db8:0:0:0:0:0:1]")]
+    [TestCase("[::ffff:192.0.2.1]", "[192.0.2.1]")]
+    [TestCase("[2001:db8::1]", "[IPv6:2001:db8:0:0:0:0:0:1]")]
+    public void ABracketedLiteral_IsWrittenInSendmailsForm(string name, string expected) =>
+        new ClientFacts("192.0.2.1", name).Name.Should().Be(expected);
+
+    [Test]
+    public void ALiteralAlreadyInSendmailsForm_IsKeptAsGiven_NotCopied()
+    {
+        var name = new string("[192.0.2.1]".AsSpan());
+        new ClientFacts("192.0.2.1", name).Name.Should().BeSameAs(name);
+    }
+
     [TestCase("IPv6:[::1]")]
     [TestCase("h.example]")]
     public void ANameNotWrittenAsABracketedLiteral_IsKeptAsSent(string name) =>

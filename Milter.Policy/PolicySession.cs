@@ -34,9 +34,6 @@ public sealed partial class PolicySession
 
     public ClientFacts Client { get; }
 
-    /// <summary>HELO/EHLO argument as last given (informational: Sendmail has no HELO access check).</summary>
-    public string? HeloName { get; private set; }
-
     /// <summary>The sender of the current message as given to <see cref="Mail"/>; null before MAIL and after <see cref="Reset"/>.</summary>
     public string? Sender => _sender.Raw;
 
@@ -75,10 +72,13 @@ public sealed partial class PolicySession
         return _connect;
     }
 
-    /// <summary>HELO/EHLO: delivers a connect-stage refusal (Sendmail keeps it as <c>nullserver</c> for later commands).</summary>
+    /// <summary>
+    /// HELO/EHLO: delivers a connect-stage refusal (Sendmail keeps it as <c>nullserver</c> for later commands). The name
+    /// decides nothing (Sendmail's access rules have no HELO check) and is not kept: an idle connection holds no copy.
+    /// </summary>
     public Verdict Helo(string? helo)
     {
-        HeloName = helo;
+        _ = helo;
         EnsureConnected();
         if (_connect.IsRefusal)
         {

@@ -20,7 +20,9 @@
 #   ACCESS_LINES="800 100000" BIG_CONCURRENCY="8 64" (concurrencies for the access sizes after the first)
 #   LIMITS=1 PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
 #   SESSIONS=N: measure N sessions per point instead of DURATION seconds (however long they take)
-#   SHORT=1: a smoke run for CI (200 sessions per point, 1 round, c=1 and 8, unix socket, 800 lines), same checks.
+#   IDLE=10000: then resident memory per idle connection, ours against libmilter (0 skips it; see below)
+#   SHORT=1: a smoke run for CI (200 sessions per point, 1 round, c=1 and 8, unix socket, 800 lines, no idle
+#   measurement), same checks.
 #   HOST_DIR, BENCHMARKS_DIR: use these builds of Milter.Host and tests/Milter.Benchmarks instead of building them
 #   (the CI test passes the ones built with the test project; figures only from a Release build).
 set -euo pipefail
@@ -29,7 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 if [ "${SHORT:-0}" = 1 ]; then
   SESSIONS=${SESSIONS:-200} WARMUP=${WARMUP:-0} ROUNDS=${ROUNDS:-1} CONCURRENCY=${CONCURRENCY:-"1 8"}
-  TRANSPORTS=${TRANSPORTS:-unix} ACCESS_LINES=${ACCESS_LINES:-800} BIG_CONCURRENCY=${BIG_CONCURRENCY:-8}
+  TRANSPORTS=${TRANSPORTS:-unix} ACCESS_LINES=${ACCESS_LINES:-800} BIG_CONCURRENCY=${BIG_CONCURRENCY:-8} IDLE=${IDLE:-0}
 fi
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
@@ -39,6 +41,7 @@ TRANSPORTS=${TRANSPORTS:-"inet unix"}
 ACCESS_LINES=${ACCESS_LINES:-"800 100000"}
 BIG_CONCURRENCY=${BIG_CONCURRENCY:-"8 64"}
 LIMITS=${LIMITS:-1}
+IDLE=${IDLE:-10000}
 PIN=${PIN:-1}
 MILTER_CPU=${MILTER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -169,6 +172,38 @@ for lines in $ACCESS_LINES; do
   first=0
 done
 
+# Idle connections: a fresh milter of each kind on the first fixture, a warm-up, a quiet minute's worth of seconds
+# (QUIET: `milter run` gives the collector's free memory back once it has been quiet for two of its 5 s checks), RSS,
+# IDLE connections held open after negotiation, CONNECT and HELO (`milter bench --idle-connections`), QUIET again, RSS.
+QUIET=${QUIET:-12}
+declare -A IDLE_KIB
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+if [ "$IDLE" -gt 0 ]; then
+  fx="$OUT/fixture-${ACCESS_LINES%% *}"
+  echo "== idle connections: $IDLE per milter"
+  for name in ours libmilter; do
+    spec="inet:$(free_port)@127.0.0.1"
+    start "$name" "$spec" "$fx"; pid=$STARTED_PID
+    "$MILTER" bench --target "$spec" --traffic "$fx/traffic.tsv" --sessions 500 --warmup 0 --concurrency 8 >/dev/null
+    sleep "$QUIET"
+    before=$(rss_kib "$pid")
+    "$MILTER" bench --target "$spec" --idle-connections "$IDLE" >"$OUT/idle-$name.txt" 2>&1 &
+    holder=$!
+    for _ in $(seq 1 600); do
+      grep -q '^idle: .* open' "$OUT/idle-$name.txt" && break
+      sleep 0.1
+    done
+    sleep "$QUIET"
+    after=$(rss_kib "$pid")
+    kill -TERM "$holder" 2>/dev/null || true
+    wait "$holder" || true
+    IDLE_KIB[$name]="$before $after"
+    echo "   $name: $(head -1 "$OUT/idle-$name.txt"); RSS $before KiB -> $after KiB"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+fi
+
 # Medians over the rounds of one metric (jq path) for one point.
 med() { local lines=$1 tr=$2 c=$3 name=$4 path=$5; jq -r "$path" "$OUT"/r-"$lines"-"$tr"-c"$c"-"$name"-*.json | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
@@ -214,6 +249,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     done
     first=0
   done
+  if [ "$IDLE" -gt 0 ]; then
+    echo
+    echo "Idle connections ($IDLE, negotiated + CONNECT + HELO, inet, RSS ${QUIET} s after the last one opened): growth per connection"
+    for name in ours libmilter; do
+      read -r before after <<<"${IDLE_KIB[$name]}"
+      awk -v n="$name" -v b="$before" -v a="$after" -v c="$IDLE" \
+        'BEGIN { printf "  %-9s RSS %7d KiB -> %7d KiB: %+6.2f KiB per idle connection\n", n, b, a, (a - b) / c }'
+    done
+  fi
   echo
   echo "replies verified: $(cat "$OUT"/r-*.json | jq -s 'map(.verifiedReplies) | add'), differing: $(cat "$OUT"/r-*.json | jq -s 'map(.mismatches) | add')"
   echo "raw results: $OUT"

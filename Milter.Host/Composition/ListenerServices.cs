@@ -28,6 +28,7 @@ internal static class ListenerServices
             return () => new PolicyMilterHandler(engine, logger, limits, meters);
         });
         int otherConnections = settings.Admin.MaxConnections + (string.IsNullOrEmpty(settings.Leases.SocketMap.Listen) ? 0 : settings.Leases.SocketMap.MaxConnections);
+        services.AddHostedService<Milter.Host.Memory.IdleMemoryTrimmer>(); // idle connections hold their objects, not the collector's slack
         services.AddHostedService(sp => new MilterListenerService(settings.Listener, otherConnections, sp.GetRequiredService<Func<IMilterHandler>>(), sp.GetRequiredService<ILoggerFactory>()));
 
         // The listener drains for ShutdownTimeoutSeconds; the host must not cut it short (systemd's TimeoutStopSec is longer still).

@@ -14,7 +14,7 @@ namespace Milter.Host;
 //
 // ids          area                                                                     file
 // 3000         decision lines (DecisionEntry.EventId, category Milter.Decisions)        DecisionEntry.cs
-// 3001-3099    host: configuration, the policy adapter, the file descriptor budget      Log.cs
+// 3001-3099    host: configuration, the policy adapter, the fd budget, memory trimming  Log.cs
 // 3100-3199    rules: loading, reloading, diagnostics                                   Log.Rules.cs
 // 3200-3299    limits: exceeded limits, the shared Redis store                          Log.Limits.cs
 // 3300-3319    leases: the table, its stores, the sweeper, the Redis probe              Log.Leases.cs
@@ -42,4 +42,7 @@ internal static partial class Log
 
     [LoggerMessage(3011, LogLevel.Warning, "Milter:Listener:MaxConnections {MaxConnections} plus {Others} for the admin socket and socketmap plus {Reserve} for the process itself ({Open} open now) need {Needed} file descriptors, but RLIMIT_NOFILE is {Soft} (hard limit {Hard}): serving at most {Fitted} milter connections; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower MaxConnections")]
     public static partial void Clamped(ILogger logger, int maxConnections, int others, int reserve, int open, long needed, ulong soft, ulong hard, int fitted);
+
+    [LoggerMessage(3012, LogLevel.Debug, "quiet: the collector's free memory given back ({AllocatedMiB} MiB allocated since the last time, {Milliseconds:F1} ms)")]
+    public static partial void MemoryTrimmed(ILogger logger, long allocatedMiB, double milliseconds);
 }

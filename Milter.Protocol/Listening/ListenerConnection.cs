@@ -21,6 +21,11 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     private int _closeRequested;
     private int _completed;
 
+    // The listener's list of open connections (ConnectionRegistry, under its lock).
+    internal ListenerConnection? PreviousOpen;
+    internal ListenerConnection? NextOpen;
+    internal bool Registered;
+
     internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, bool isTcp, string? peer)
     {
         _listener = listener;
@@ -85,6 +90,8 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
             _listener.Finish(this, error);
         }
     }
+
+    CancellationToken ISessionOwner.Token => Aborted;
 
     void ISessionOwner.SessionEnded(Exception? error) => Complete(error);
 

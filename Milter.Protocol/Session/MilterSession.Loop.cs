@@ -13,7 +13,6 @@ namespace Milter.Protocol.Session;
 /// </summary>
 public sealed partial class MilterSession
 {
-    private CancellationToken _cancellationToken;
     private ISessionOwner? _owner;
     private Action? _resume;
     private Task<ReadResult>? _pendingReadTask; // a pending read of a reader that is not resumable (not Linux, test pipes)
@@ -26,12 +25,11 @@ public sealed partial class MilterSession
 
     /// <summary>
     /// Starts the session; <paramref name="owner"/> hears once when it has ended and both pipes are completed (with the
-    /// exception of a failure that is not the session's to report, else null). <paramref name="cancellationToken"/>
-    /// goes to the handlers; the owner calls <see cref="Abort"/> to end the session at once.
+    /// exception of a failure that is not the session's to report, else null). The owner's token goes to the handlers;
+    /// the owner calls <see cref="Abort"/> to end the session at once.
     /// </summary>
-    internal void Start(ISessionOwner owner, CancellationToken cancellationToken)
+    internal void Start(ISessionOwner owner)
     {
-        _cancellationToken = cancellationToken;
         _owner = owner;
 
         // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read too.
@@ -166,7 +164,7 @@ public sealed partial class MilterSession
                 Log.HandlerTimeout(_logger, ConnectionId, ex.Command, _options.HandlerTimeout);
                 failure = null;
                 break;
-            case OperationCanceledException when _cancellationToken.IsCancellationRequested || _aborted:
+            case OperationCanceledException when _owner!.Token.IsCancellationRequested || _aborted:
                 _reason = "closed by the server";
                 failure = null;
                 break;

@@ -29,7 +29,6 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     private readonly PipeReader _input;
     private readonly MilterSessionOptions _options;
     private readonly ILogger _logger;
-    private byte[] _scratch = [];
     private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
     private int _deadlineState;
 
@@ -79,7 +78,7 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     public Task RunAsync(CancellationToken cancellationToken)
     {
         var run = new Run(this, cancellationToken);
-        Start(run, cancellationToken);
+        Start(run);
         return run.Ended.Task;
     }
 
@@ -94,11 +93,14 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
 
         public Run(MilterSession session, CancellationToken cancellationToken)
         {
+            Token = cancellationToken;
             // Before the session starts: a token cancelled at once ends it at its first read.
             _watch = cancellationToken.UnsafeRegister(static state => ((MilterSession)state!).Abort(), session);
         }
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationToken Token { get; }
 
         public void SessionEnded(Exception? error)
         {
@@ -141,10 +143,22 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
             {
                 consumed = remaining.Start;
                 framed = true;
-                if (!await DispatchAsync((MilterCommandCode)code, Linearize(data), _cancellationToken).ConfigureAwait(false))
+                byte[]? copy = null; // a packet split over segments (test pipes; the socket reader's bytes are one span)
+                try
                 {
-                    _reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
-                    return false;
+                    ReadOnlyMemory<byte> payload = data.IsSingleSegment ? data.First : Linearize(data, out copy);
+                    if (!await DispatchAsync((MilterCommandCode)code, payload, _owner!.Token).ConfigureAwait(false))
+                    {
+                        _reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
+                        return false;
+                    }
+                }
+                finally
+                {
+                    if (copy is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(copy);
+                    }
                 }
             }
 
@@ -173,20 +187,11 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
         return true;
     }
 
-    private ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data)
+    private static ReadOnlyMemory<byte> Linearize(in ReadOnlySequence<byte> data, out byte[] copy)
     {
-        if (data.IsSingleSegment)
-        {
-            return data.First;
-        }
-
         int length = (int)data.Length;
-        if (_scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, Math.Min(Options.MaxDataSize + 1, Math.Max(4096, _scratch.Length * 2)))];
-        }
-
-        data.CopyTo(_scratch);
-        return _scratch.AsMemory(0, length);
+        copy = ArrayPool<byte>.Shared.Rent(length);
+        data.CopyTo(copy);
+        return copy.AsMemory(0, length);
     }
 }

@@ -69,6 +69,6 @@ public sealed class MilterServer : IAsyncDisposable
         var transport = new SocketTransport(connection, _transport);
         var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id);
         connection.OnStop(session); // the session is its own stop hooks, the connection its owner: no delegate, no registration
-        session.Start(connection, connection.Aborted);
+        session.Start(connection);
     }
 }

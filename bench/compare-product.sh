@@ -181,7 +181,9 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 if [ "$IDLE" -gt 0 ]; then
   fx="$OUT/fixture-${ACCESS_LINES%% *}"
   echo "== idle connections: $IDLE per milter"
-  for name in ours libmilter; do
+  idle_names="ours libmilter"
+  [ "$LIMITS" = 1 ] && idle_names="ours ours-limits libmilter"
+  for name in $idle_names; do
     spec="inet:$(free_port)@127.0.0.1"
     start "$name" "$spec" "$fx"; pid=$STARTED_PID
     "$MILTER" bench --target "$spec" --traffic "$fx/traffic.tsv" --sessions 500 --warmup 0 --concurrency 8 >/dev/null
@@ -252,10 +254,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   if [ "$IDLE" -gt 0 ]; then
     echo
     echo "Idle connections ($IDLE, negotiated + CONNECT + HELO, inet, RSS ${QUIET} s after the last one opened): growth per connection"
-    for name in ours libmilter; do
+    for name in $idle_names; do
       read -r before after <<<"${IDLE_KIB[$name]}"
       awk -v n="$name" -v b="$before" -v a="$after" -v c="$IDLE" \
-        'BEGIN { printf "  %-9s RSS %7d KiB -> %7d KiB: %+6.2f KiB per idle connection\n", n, b, a, (a - b) / c }'
+        'BEGIN { printf "  %-11s RSS %7d KiB -> %7d KiB: %+6.2f KiB per idle connection\n", n, b, a, (a - b) / c }'
     done
   fi
   echo

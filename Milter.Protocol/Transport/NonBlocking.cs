@@ -30,13 +30,10 @@ internal static partial class NonBlocking
 
     private static int Call(IConnectedSocket socket, ReadOnlySpan<byte> buffer, bool send, out SocketError error)
     {
-        SafeHandle? handle = null;
-        bool addRef = false;
         try
         {
-            handle = socket.Handle;
-            handle.DangerousAddRef(ref addRef);
-            int fd = (int)handle.DangerousGetHandle();
+            using var use = new DescriptorUse(socket.Handle);
+            int fd = use.Fd;
             while (true)
             {
                 nint count = send
@@ -60,13 +57,6 @@ internal static partial class NonBlocking
         {
             error = SocketError.OperationAborted;
             return 0;
-        }
-        finally
-        {
-            if (addRef)
-            {
-                handle!.DangerousRelease();
-            }
         }
     }
 

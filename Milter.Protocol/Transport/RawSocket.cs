@@ -27,32 +27,20 @@ internal static partial class RawSocket
     /// </summary>
     public static SocketDescriptor? Accept(SafeHandle listener, out int errno)
     {
-        bool addRef = false;
-        try
+        using var use = new DescriptorUse(listener);
+        while (true)
         {
-            listener.DangerousAddRef(ref addRef);
-            int listen = (int)listener.DangerousGetHandle();
-            while (true)
+            int fd = Native.accept4(use.Fd, 0, 0, SockCloexec);
+            if (fd >= 0)
             {
-                int fd = Native.accept4(listen, 0, 0, SockCloexec);
-                if (fd >= 0)
-                {
-                    errno = 0;
-                    return new SocketDescriptor(fd);
-                }
-
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != EIntr)
-                {
-                    return null;
-                }
+                errno = 0;
+                return new SocketDescriptor(fd);
             }
-        }
-        finally
-        {
-            if (addRef)
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr)
             {
-                listener.DangerousRelease();
+                return null;
             }
         }
     }
@@ -82,22 +70,11 @@ internal static partial class RawSocket
 
     private static void SetOption(SafeHandle socket, int level, int name, int value)
     {
-        bool addRef = false;
-        try
+        using var use = new DescriptorUse(socket);
+        if (Native.setsockopt(use.Fd, level, name, ref value, sizeof(int)) != 0)
         {
-            socket.DangerousAddRef(ref addRef);
-            if (Native.setsockopt((int)socket.DangerousGetHandle(), level, name, ref value, sizeof(int)) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                throw new SocketException((int)SocketError.SocketError, $"setsockopt: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
-            }
-        }
-        finally
-        {
-            if (addRef)
-            {
-                socket.DangerousRelease();
-            }
+            int errno = Marshal.GetLastPInvokeError();
+            throw new SocketException((int)SocketError.SocketError, $"setsockopt: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
         }
     }
 

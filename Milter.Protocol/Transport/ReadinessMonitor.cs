@@ -102,22 +102,11 @@ internal sealed partial class ReadinessMonitor
     /// </summary>
     public bool Watch(SafeHandle handle, ulong key)
     {
-        bool addRef = false;
-        try
-        {
-            handle.DangerousAddRef(ref addRef);
-            Span<byte> ev = stackalloc byte[16];
-            BinaryPrimitives.WriteUInt32LittleEndian(ev, EpollIn | EpollRdHup | EpollEdgeTriggered);
-            BinaryPrimitives.WriteUInt64LittleEndian(ev[DataOffset..], key);
-            return Native.epoll_ctl(_epoll, EpollCtlAdd, (int)handle.DangerousGetHandle(), ref MemoryMarshal.GetReference(ev)) == 0;
-        }
-        finally
-        {
-            if (addRef)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var use = new DescriptorUse(handle);
+        Span<byte> ev = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(ev, EpollIn | EpollRdHup | EpollEdgeTriggered);
+        BinaryPrimitives.WriteUInt64LittleEndian(ev[DataOffset..], key);
+        return Native.epoll_ctl(_epoll, EpollCtlAdd, use.Fd, ref MemoryMarshal.GetReference(ev)) == 0;
     }
 
     private static ReadinessMonitor? Create()

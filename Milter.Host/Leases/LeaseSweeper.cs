@@ -21,7 +21,7 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, TimeSpan ttl, ILog
 
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(ttl.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         using var timer = new PeriodicTimer(period);
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
+        while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -35,20 +35,6 @@ internal sealed partial class LeaseSweeper(ILeaseTable table, TimeSpan ttl, ILog
             {
                 Log.SweepFailed(logger, ex.Message);
             }
-        }
-    }
-
-    // A stop (also the one after a failed start, e.g. the listen address in use) ends the loop quietly rather than
-    // as a failed background service.
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
         }
     }
 }

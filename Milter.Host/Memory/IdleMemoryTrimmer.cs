@@ -53,7 +53,7 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
         using var timer = new PeriodicTimer(Interval, _time);
         long last = _allocatedBytes();
         long atTrim = last;
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
+        while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false))
         {
             long now = _allocatedBytes();
             if (ShouldTrim(now - last, now - atTrim))
@@ -70,16 +70,4 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
     }
 
     private static void Collect() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 }

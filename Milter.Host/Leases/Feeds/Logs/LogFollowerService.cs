@@ -39,18 +39,6 @@ internal sealed partial class LogFollowerService(LogFollowerSettings settings, s
                 Log.PollFailed(logger, settings.Path!, ex.Message); // next poll tries again
             }
         }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false));
     }
 }

@@ -78,7 +78,6 @@ public sealed partial class PolicySession
     /// </summary>
     public Verdict Helo(string? helo)
     {
-        _ = helo;
         EnsureConnected();
         if (_connect.IsRefusal)
         {

@@ -56,8 +56,8 @@ internal sealed partial class RedisLeaseStore : ILeaseTable, IDisposable
 
     public TimeSpan Ttl { get; }
 
-    public async ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) =>
-        await CheckAsync(ClientAddress.FromIPAddress(client), cancellationToken).ConfigureAwait(false);
+    public ValueTask<LeaseStatus> CheckAsync(IPAddress client, CancellationToken cancellationToken) =>
+        CheckAsync(ClientAddress.FromIPAddress(client), cancellationToken);
 
     public async ValueTask<LeaseStatus> CheckAsync(ClientAddress key, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
 
 namespace Milter.Protocol.Session;
 
@@ -194,6 +194,7 @@ public sealed partial class MilterSession
             {
                 Log.SessionEnded(_logger, ConnectionId, _reason);
             }
+
             ReadDeadlines.Shared.Remove(this);
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);

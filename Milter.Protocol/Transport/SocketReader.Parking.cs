@@ -19,7 +19,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     private const int Parked = 1;
     private const int Receiving = 2;
 
-    private ReadinessMonitor? _monitor => waitForData ? ReadinessMonitor.Shared : null; // no field: 8 bytes less per connection
+    private ReadinessMonitor? Monitor => waitForData ? ReadinessMonitor.Shared : null; // no field: 8 bytes less per connection
     // Completed with "cancelled?" only: the result is made from the buffer when taken (nothing touches the buffer
     // between completion and the caller's GetResult), so an idle connection does not keep a ReadResult in here.
     private ManualResetValueTaskSourceCore<bool> _parkedRead;
@@ -56,11 +56,11 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         {
             if (!_inMonitor)
             {
-                _monitorKey = _monitor!.Register(this);
+                _monitorKey = Monitor!.Register(this);
                 _inMonitor = true;
             }
 
-            if (!_monitor!.Watch(socket.Handle, _monitorKey))
+            if (!Monitor!.Watch(socket.Handle, _monitorKey))
             {
                 return ReceiveAsync(cancellationToken); // epoll refused this socket: the zero-byte receive then
             }
@@ -200,7 +200,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         if (_inMonitor)
         {
             _inMonitor = false;
-            _monitor!.Unregister(_monitorKey);
+            Monitor!.Unregister(_monitorKey);
         }
     }
 }

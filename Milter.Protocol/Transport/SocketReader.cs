@@ -66,7 +66,7 @@ internal sealed partial class SocketReader(IConnectedSocket socket, bool waitFor
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (waitForData && Buffered == 0 && _monitor is not null)
+        if (waitForData && Buffered == 0 && Monitor is not null)
         {
             return ReceiveOrParkAsync(cancellationToken);
         }

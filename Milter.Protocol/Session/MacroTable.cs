@@ -9,42 +9,54 @@ namespace Milter.Protocol.Session;
 /// stage first (EOM, EOH, DATA, RCPT, MAIL, HELO, CONNECT), so later stages shadow earlier ones; <c>i</c> and
 /// <c>{i}</c> are the same name. CONNECT clears HELO…EOM, HELO clears MAIL…EOM, MAIL clears RCPT…EOM, RCPT
 /// clears DATA…EOM; ABORT clears nothing. Storage is reused between packets: no allocation in steady state.
+/// A value held inside its connection (<see cref="MilterContext.Macros"/>), not an object of its own.
 /// </summary>
-public sealed class MacroTable
+public struct MacroTable
 {
     // Stage letters in storage order; lookups go from the end (latest stage first: E B N L T R M H C, then U). L and B
     // are Postfix's per-header and per-body-chunk stages, U its unknown-command stage, looked up last.
     private static ReadOnlySpan<byte> StorageOrder => "UCHMRTLNBE"u8;
 
-    // Each stage's packet as received (complete pairs only) behind its length, in an array reused by later packets of
-    // the stage; an idle connection (CONNECT, HELO) holds a three-slot table and two arrays the size of what it was sent.
-    private byte[]?[] _slots = [];
+    // Every stage's packet as received (complete pairs only) in one array, in storage order, each behind a header of its
+    // stage's index and its length; an idle connection (CONNECT, HELO) holds one array the size of what it was sent.
+    private const int HeaderSize = 1 + sizeof(int);
+    private byte[]? _data;
+    private int _used;
 
     /// <summary>Stores a MACRO packet's pairs for its stage; stages outside C H M R T L N B E U are ignored.</summary>
     public void Set(in MacroCommand command)
     {
-        int index = StorageOrder.IndexOf(command.Stage);
-        if (index < 0)
+        int stage = StorageOrder.IndexOf(command.Stage);
+        if (stage < 0)
         {
             return;
         }
 
-        if (index >= _slots.Length)
-        {
-            // Up to HELO first (what an idle connection needs), every stage once a message begins.
-            Array.Resize(ref _slots, index <= 2 ? 3 : StorageOrder.Length);
-        }
-
         ReadOnlySpan<byte> pairs = command.Pairs.Span;
         pairs = pairs[..CompletePairsLength(pairs, command.StringCount / 2)];
-        ref byte[]? slot = ref _slots[index];
-        if (slot is null || slot.Length < LengthSize + pairs.Length)
+
+        // The stage's record goes where it is, or before the first later stage's.
+        int at = RecordsFrom(stage);
+        int after = at < _used && _data![at] == stage ? at + HeaderSize + Length(at) : at;
+        int tail = _used - after;
+        int used = at + HeaderSize + pairs.Length + tail;
+        if (_data is null || _data.Length < used)
         {
-            slot = new byte[LengthSize + Math.Max(pairs.Length, slot is null ? 0 : (slot.Length - LengthSize) * 2)];
+            // Exactly what an idle connection needs up to HELO; room to spare once a message begins.
+            var grown = new byte[stage <= 2 || _data is null ? used : Math.Max(used, _data.Length * 2)];
+            _data?.AsSpan(0, at).CopyTo(grown);
+            _data?.AsSpan(after, tail).CopyTo(grown.AsSpan(used - tail));
+            _data = grown;
+        }
+        else
+        {
+            _data.AsSpan(after, tail).CopyTo(_data.AsSpan(used - tail)); // overlapping moves are safe
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(slot, pairs.Length);
-        pairs.CopyTo(slot.AsSpan(LengthSize));
+        _data[at] = (byte)stage;
+        BinaryPrimitives.WriteInt32LittleEndian(_data.AsSpan(at + 1), pairs.Length);
+        pairs.CopyTo(_data.AsSpan(at + HeaderSize));
+        _used = used;
     }
 
     /// <summary>Clears the stages that the arrival of <paramref name="command"/> makes stale.</summary>
@@ -73,21 +85,16 @@ public sealed class MacroTable
     }
 
     /// <summary>Forgets every stage.</summary>
-    public void Clear()
-    {
-        foreach (byte[]? slot in _slots)
-        {
-            Empty(slot);
-        }
-    }
+    public void Clear() => _used = 0;
 
-    /// <summary>Looks a macro up by name, with or without braces; the value is valid until the next MACRO packet for its stage.</summary>
-    public bool TryGetValue(ReadOnlySpan<char> name, out ReadOnlySpan<byte> value)
+    /// <summary>Looks a macro up by name, with or without braces; the value is valid until the next MACRO packet.</summary>
+    public readonly bool TryGetValue(ReadOnlySpan<char> name, out ReadOnlySpan<byte> value)
     {
         name = StripBraces(name);
-        for (int i = _slots.Length - 1; i >= 0; i--)
+        Span<int> records = stackalloc int[StorageOrder.Length];
+        for (int i = Records(records) - 1; i >= 0; i--)
         {
-            ReadOnlySpan<byte> pairs = Pairs(_slots[i]);
+            ReadOnlySpan<byte> pairs = Pairs(records[i]);
             for (int position = 0; position < pairs.Length;)
             {
                 ReadOnlySpan<byte> entryName = Next(pairs, ref position);
@@ -105,17 +112,18 @@ public sealed class MacroTable
     }
 
     /// <summary>The value of a macro as a string, or null when the MTA did not send it.</summary>
-    public string? GetValue(string name) =>
+    public readonly string? GetValue(string name) =>
         TryGetValue(name, out ReadOnlySpan<byte> value) ? Encoding.Latin1.GetString(value) : null;
 
     /// <summary>Every visible macro (shadowed ones left out), for diagnostics.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> ToList()
+    public readonly IReadOnlyList<KeyValuePair<string, string>> ToList()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<KeyValuePair<string, string>>();
-        for (int i = _slots.Length - 1; i >= 0; i--)
+        Span<int> records = stackalloc int[StorageOrder.Length];
+        for (int i = Records(records) - 1; i >= 0; i--)
         {
-            ReadOnlySpan<byte> pairs = Pairs(_slots[i]);
+            ReadOnlySpan<byte> pairs = Pairs(records[i]);
             for (int position = 0; position < pairs.Length;)
             {
                 string name = Encoding.Latin1.GetString(Next(pairs, ref position));
@@ -130,27 +138,35 @@ public sealed class MacroTable
         return result;
     }
 
-    private const int LengthSize = sizeof(int);
+    private void ClearAfter(byte stage) => _used = RecordsFrom(StorageOrder.IndexOf(stage) + 1);
 
-    private void ClearAfter(byte stage)
+    /// <summary>Where the first record of stage <paramref name="stage"/> or later begins (the end when there is none).</summary>
+    private readonly int RecordsFrom(int stage)
     {
-        // Stages later than `stage` come after it in StorageOrder (U, the first, is never cleared by a step).
-        for (int i = StorageOrder.IndexOf(stage) + 1; i < _slots.Length; i++)
+        int offset = 0;
+        while (offset < _used && _data![offset] < stage)
         {
-            Empty(_slots[i]);
+            offset += HeaderSize + Length(offset);
         }
+
+        return offset;
     }
 
-    private static void Empty(byte[]? slot)
+    /// <summary>Fills <paramref name="offsets"/> with where each record begins, in storage order; returns how many.</summary>
+    private readonly int Records(Span<int> offsets)
     {
-        if (slot is not null)
+        int count = 0;
+        for (int offset = 0; offset < _used; offset += HeaderSize + Length(offset))
         {
-            BinaryPrimitives.WriteInt32LittleEndian(slot, 0);
+            offsets[count++] = offset;
         }
+
+        return count;
     }
 
-    private static ReadOnlySpan<byte> Pairs(byte[]? slot) =>
-        slot is null ? default : slot.AsSpan(LengthSize, BinaryPrimitives.ReadInt32LittleEndian(slot));
+    private readonly int Length(int record) => BinaryPrimitives.ReadInt32LittleEndian(_data.AsSpan(record + 1));
+
+    private readonly ReadOnlySpan<byte> Pairs(int record) => _data.AsSpan(record + HeaderSize, Length(record));
 
     /// <summary>The bytes of the first <paramref name="pairCount"/> pairs (a dangling name after them is left out).</summary>
     private static int CompletePairsLength(ReadOnlySpan<byte> pairs, int pairCount)

@@ -33,7 +33,10 @@ public abstract class MilterContext
 
     public NegotiatedOptions Options { get; internal set; } = NegotiatedOptions.Initial;
 
-    public MacroTable Macros { get; } = new();
+    private protected MacroTable _macros;
+
+    /// <summary>The macros the MTA sent, by stage (kept inside the connection, read through this reference).</summary>
+    public ref readonly MacroTable Macros => ref _macros;
 
     /// <summary>The SMTP client, once CONNECT arrived (null with <c>SMFIP_NOCONNECT</c>).</summary>
     public ConnectInfo? Connection { get; internal set; }

@@ -61,12 +61,12 @@ public sealed partial class MilterSession
 
             case MilterCommandCode.Macro:
                 MacroCommand macro = MacroCommand.Parse(data);
-                Macros.Set(macro);
+                _macros.Set(macro);
                 return true;
 
             case MilterCommandCode.Connect:
                 ConnectCommand connect = ConnectCommand.Parse(data);
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 Connection = ConnectInfo.From(connect);
                 _state = next;
                 _smtpSessionOpen = true;
@@ -77,14 +77,14 @@ public sealed partial class MilterSession
                 HeloCommand helo = HeloCommand.Parse(data);
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
                 _state = next;
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyHelo, _handler.HeloAsync(this, helo, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Mail:
                 EnvelopeCommand sender = EnvelopeCommand.Parse(data, "MAIL");
                 await AbortIfInMessageAsync(code, cancellationToken).ConfigureAwait(false);
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 MessageCount++;
                 _state = next;
                 await RespondAsync(code, MilterProtocolFlags.NoReplyMail, _handler.MailAsync(this, sender, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -93,7 +93,7 @@ public sealed partial class MilterSession
             case MilterCommandCode.Rcpt:
                 EnvelopeCommand recipient = EnvelopeCommand.Parse(data, "RCPT");
                 EnterMessageStep(next);
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 await RespondAsync(code, MilterProtocolFlags.NoReplyRcpt, _handler.RcptAsync(this, recipient, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return true;
 
@@ -139,7 +139,7 @@ public sealed partial class MilterSession
 
             case MilterCommandCode.QuitNewConnection:
                 await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 Connection = null;
                 _state = next;
                 _smtpSessionOpen = _state == SessionState.Connected;
@@ -147,7 +147,7 @@ public sealed partial class MilterSession
 
             case MilterCommandCode.Quit:
                 await EndSmtpSessionAsync(abortMessage: SessionStateTable.IsInMessage(_state)).ConfigureAwait(false);
-                Macros.ClearFor(code);
+                _macros.ClearFor(code);
                 _state = next;
                 return false;
 
@@ -161,7 +161,7 @@ public sealed partial class MilterSession
     {
         (OptionNegotiationReply reply, NegotiatedOptions options) = OptionNegotiator.Negotiate(offer, _handler.Negotiation);
         Options = options;
-        Macros.ClearFor(MilterCommandCode.OptionNegotiation);
+        _macros.ClearFor(MilterCommandCode.OptionNegotiation);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             Log.Negotiated(_logger, ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);

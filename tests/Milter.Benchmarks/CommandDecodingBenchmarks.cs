@@ -15,7 +15,7 @@ public class CommandDecodingBenchmarks
 {
     private const int MaxData = ProtocolLimits.DefaultMaxDataSize;
     private readonly byte[] _scratch = new byte[MaxData];
-    private readonly MacroTable _macros = new();
+    private MacroTable _macros;
     private ReadOnlySequence<byte> _optneg;
     private ReadOnlySequence<byte> _macro;
     private ReadOnlySequence<byte> _connect4;

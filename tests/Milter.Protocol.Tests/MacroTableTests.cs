@@ -92,4 +92,50 @@ public class MacroTableTests
         table.Set(Macro('H', "j", "b"));
         table.ToList().Should().Equal(new KeyValuePair<string, string>("j", "b"), new KeyValuePair<string, string>("_", "u"));
     }
+
+    [Test]
+    public void SecondMessage_ReplacesMailStage_WhileLaterStagesWaitForTheirClear()
+    {
+        var table = new MacroTable();
+        table.Set(Macro('C', "j", "mx"));
+        table.Set(Macro('H', "{tls_version}", "TLSv1.3"));
+        table.Set(Macro('M', "i", "Q1", "{mail_addr}", "first@example.org"));
+        table.Set(Macro('R', "{rcpt_addr}", "r1@example.org"));
+        table.Set(Macro('E', "i", "Q1E"));
+
+        table.Set(Macro('M', "{mail_addr}", "a-much-longer-second-sender@example.org"));
+        table.GetValue("{mail_addr}").Should().Be("a-much-longer-second-sender@example.org");
+        table.GetValue("{rcpt_addr}").Should().Be("r1@example.org", "RCPT's set stays until MAIL clears it");
+        table.GetValue("i").Should().Be("Q1E");
+
+        table.ClearFor(MilterCommandCode.Mail);
+        table.GetValue("i").Should().BeNull();
+        table.GetValue("{rcpt_addr}").Should().BeNull();
+        table.GetValue("j").Should().Be("mx");
+        table.GetValue("tls_version").Should().Be("TLSv1.3");
+    }
+
+    [Test]
+    public void StagesSentOutOfOrder_AreEachKeptInTheirPlace()
+    {
+        var table = new MacroTable();
+        table.Set(Macro('R', "x", "rcpt"));
+        table.Set(Macro('C', "x", "conn", "c", "1"));
+        table.Set(Macro('U', "x", "unknown", "u", "2"));
+        table.Set(Macro('H', "h", "3"));
+        table.GetValue("x").Should().Be("rcpt");
+        table.ToList().Should().Equal(
+            new KeyValuePair<string, string>("x", "rcpt"),
+            new KeyValuePair<string, string>("h", "3"),
+            new KeyValuePair<string, string>("c", "1"),
+            new KeyValuePair<string, string>("u", "2"));
+
+        table.Set(Macro('C', "c", "shorter"));
+        table.GetValue("c").Should().Be("shorter");
+        table.GetValue("u").Should().Be("2");
+        table.GetValue("h").Should().Be("3");
+        table.Set(Macro('H'));
+        table.GetValue("h").Should().BeNull();
+        table.GetValue("x").Should().Be("rcpt");
+    }
 }

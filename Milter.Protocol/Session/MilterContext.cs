@@ -15,12 +15,10 @@ public abstract class MilterContext
 {
     private protected readonly PipeWriter _output;
 
-    private readonly string? _connectionId;
     private readonly long _connectionNumber;
 
-    private protected MilterContext(string? connectionId, long connectionNumber, PipeWriter output)
+    private protected MilterContext(long connectionNumber, PipeWriter output)
     {
-        _connectionId = connectionId;
         _connectionNumber = connectionNumber;
         _output = output;
     }
@@ -29,7 +27,10 @@ public abstract class MilterContext
     /// Identifies this milter connection in logs: the name it was given, or its number on its listener in hex (made
     /// when asked for: an idle connection keeps no string for it).
     /// </summary>
-    public string ConnectionId => _connectionId ?? _connectionNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    public string ConnectionId => ConnectionName ?? _connectionNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The name this connection was given, if any (else it goes by its number).</summary>
+    private protected abstract string? ConnectionName { get; }
 
     public NegotiatedOptions Options { get; internal set; } = NegotiatedOptions.Initial;
 

@@ -132,7 +132,7 @@ public sealed partial class MilterSession
                 if (SessionStateTable.IsInMessage(_state))
                 {
                     _state = next;
-                    await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+                    await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _shared.Options.HandlerTimeout).ConfigureAwait(false);
                 }
 
                 return true;
@@ -162,9 +162,9 @@ public sealed partial class MilterSession
         (OptionNegotiationReply reply, NegotiatedOptions options) = OptionNegotiator.Negotiate(offer, _handler.Negotiation);
         Options = options;
         _macros.ClearFor(MilterCommandCode.OptionNegotiation);
-        if (_logger.IsEnabled(LogLevel.Debug))
+        if (_shared.Logger.IsEnabled(LogLevel.Debug))
         {
-            Log.Negotiated(_logger, ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
+            Log.Negotiated(_shared.Logger, ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
         }
         reply.Write(_output);
         await ReplyWriter.FlushAsync(_output, cancellationToken).ConfigureAwait(false);
@@ -177,7 +177,7 @@ public sealed partial class MilterSession
         if (!data.IsEmpty)
         {
             // libmilter hands data carried by BODYEOB to the body callback first.
-            MilterResponse bodyResponse = await HandlerCall.WaitAsync(MilterCommandCode.Body, _handler.BodyAsync(this, data, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            MilterResponse bodyResponse = await HandlerCall.WaitAsync(MilterCommandCode.Body, _handler.BodyAsync(this, data, cancellationToken), _shared.Options.HandlerTimeout).ConfigureAwait(false);
             if (bodyResponse.IsFinal)
             {
                 _state = next;
@@ -190,7 +190,7 @@ public sealed partial class MilterSession
         MilterResponse response;
         try
         {
-            response = await HandlerCall.WaitAsync(MilterCommandCode.EndOfMessage, _handler.EndOfMessageAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            response = await HandlerCall.WaitAsync(MilterCommandCode.EndOfMessage, _handler.EndOfMessageAsync(this, cancellationToken), _shared.Options.HandlerTimeout).ConfigureAwait(false);
         }
         finally
         {
@@ -208,10 +208,10 @@ public sealed partial class MilterSession
 
     private async ValueTask RespondAsync(MilterCommandCode code, MilterProtocolFlags noReplyFlag, ValueTask<MilterResponse> pending, CancellationToken cancellationToken)
     {
-        MilterResponse response = await HandlerCall.WaitAsync(code, pending, _options.HandlerTimeout).ConfigureAwait(false);
+        MilterResponse response = await HandlerCall.WaitAsync(code, pending, _shared.Options.HandlerTimeout).ConfigureAwait(false);
         if (response.Code == MilterResponseCode.Skip && !Options.Has(MilterProtocolFlags.Skip))
         {
-            Log.SkipNotNegotiated(_logger, ConnectionId);
+            Log.SkipNotNegotiated(_shared.Logger, ConnectionId);
             response = MilterResponse.Continue;
         }
 
@@ -220,7 +220,7 @@ public sealed partial class MilterSession
             // The MTA does not wait for this step: a verdict cannot reach it, so the message goes on.
             if (response.Code != MilterResponseCode.Continue)
             {
-                Log.NoReplyDropped(_logger, ConnectionId, code, response);
+                Log.NoReplyDropped(_shared.Logger, ConnectionId, code, response);
             }
 
             return;
@@ -261,9 +261,9 @@ public sealed partial class MilterSession
     {
         if (SessionStateTable.IsInMessage(_state))
         {
-            Log.ImplicitAbort(_logger, ConnectionId, code);
+            Log.ImplicitAbort(_shared.Logger, ConnectionId, code);
             _state = SessionState.Connected;
-            await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _options.HandlerTimeout).ConfigureAwait(false);
+            await HandlerCall.WaitAsync(code, _handler.AbortAsync(this, cancellationToken), _shared.Options.HandlerTimeout).ConfigureAwait(false);
         }
     }
 
@@ -280,14 +280,14 @@ public sealed partial class MilterSession
             // Callbacks at the end of a session run even when the connection is being torn down.
             if (abortMessage)
             {
-                await HandlerCall.WaitAsync(MilterCommandCode.Abort, _handler.AbortAsync(this, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
+                await HandlerCall.WaitAsync(MilterCommandCode.Abort, _handler.AbortAsync(this, CancellationToken.None), _shared.Options.HandlerTimeout).ConfigureAwait(false);
             }
 
-            await HandlerCall.WaitAsync(MilterCommandCode.Quit, _handler.CloseAsync(this, CancellationToken.None), _options.HandlerTimeout).ConfigureAwait(false);
+            await HandlerCall.WaitAsync(MilterCommandCode.Quit, _handler.CloseAsync(this, CancellationToken.None), _shared.Options.HandlerTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HandlerTimeoutException or HandlerFailedException)
         {
-            Log.HandlerFailed(_logger, ex, ConnectionId, MilterCommandCode.Quit);
+            Log.HandlerFailed(_shared.Logger, ex, ConnectionId, MilterCommandCode.Quit);
         }
     }
 

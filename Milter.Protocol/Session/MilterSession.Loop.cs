@@ -33,7 +33,7 @@ public sealed partial class MilterSession
         _owner = owner;
 
         // Read deadlines are kept by the process's one timer (ReadDeadlines), which cancels the pending read too.
-        ReadDeadlines.Shared.Add(this, _options.IdleTimeout < _options.FrameTimeout ? _options.IdleTimeout : _options.FrameTimeout);
+        ReadDeadlines.Shared.Add(this, _shared.Options.IdleTimeout < _shared.Options.FrameTimeout ? _shared.Options.IdleTimeout : _shared.Options.FrameTimeout);
         Pump(resumed: false);
     }
 
@@ -56,7 +56,7 @@ public sealed partial class MilterSession
             while (true)
             {
                 // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
-                _readDeadline = _partial ? _frameStarted + ToTicks(_options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_options.IdleTimeout);
+                _readDeadline = _partial ? _frameStarted + ToTicks(_shared.Options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_shared.Options.IdleTimeout);
                 Volatile.Write(ref _deadlineState, Waiting);
                 ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None);
                 if (!read.IsCompleted)
@@ -115,7 +115,7 @@ public sealed partial class MilterSession
         {
             throw new MilterProtocolException(
                 ProtocolViolation.Timeout,
-                _partial ? $"stalled mid-packet: a packet was not complete {_options.FrameTimeout} after its first byte" : $"no packet for {_options.IdleTimeout}");
+                _partial ? $"stalled mid-packet: a packet was not complete {_shared.Options.FrameTimeout} after its first byte" : $"no packet for {_shared.Options.IdleTimeout}");
         }
 
         if (result.IsCanceled)
@@ -156,12 +156,12 @@ public sealed partial class MilterSession
                 break;
             case MilterProtocolException ex:
                 _reason = ex.Message;
-                Log.ProtocolViolation(_logger, ConnectionId, ex.Violation, ex.Message);
+                Log.ProtocolViolation(_shared.Logger, ConnectionId, ex.Violation, ex.Message);
                 failure = null;
                 break;
             case HandlerTimeoutException ex:
                 _reason = "handler timeout";
-                Log.HandlerTimeout(_logger, ConnectionId, ex.Command, _options.HandlerTimeout);
+                Log.HandlerTimeout(_shared.Logger, ConnectionId, ex.Command, _shared.Options.HandlerTimeout);
                 failure = null;
                 break;
             case OperationCanceledException when _owner!.Token.IsCancellationRequested || _aborted:
@@ -170,12 +170,12 @@ public sealed partial class MilterSession
                 break;
             case HandlerFailedException ex:
                 _reason = "handler failure";
-                Log.HandlerFailed(_logger, ex.InnerException!, ConnectionId, ex.Command);
+                Log.HandlerFailed(_shared.Logger, ex.InnerException!, ConnectionId, ex.Command);
                 failure = null;
                 break;
             case IOException ex:
                 _reason = "connection lost: " + ex.Message;
-                Log.ConnectionLost(_logger, ConnectionId, ex.Message);
+                Log.ConnectionLost(_shared.Logger, ConnectionId, ex.Message);
                 failure = null;
                 break;
         }
@@ -190,9 +190,9 @@ public sealed partial class MilterSession
         }
         finally
         {
-            if (_logger.IsEnabled(LogLevel.Debug))
+            if (_shared.Logger.IsEnabled(LogLevel.Debug))
             {
-                Log.SessionEnded(_logger, ConnectionId, _reason);
+                Log.SessionEnded(_shared.Logger, ConnectionId, _reason);
             }
 
             ReadDeadlines.Shared.Remove(this);

@@ -27,30 +27,30 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     private const int Expired = 2;
 
     private readonly PipeReader _input;
-    private readonly MilterSessionOptions _options;
-    private readonly ILogger _logger;
+    private readonly SessionShared _shared;
     private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
     private int _deadlineState;
 
+    // ReadDeadlines' list of watched sessions runs through them (under its lock).
+    internal MilterSession? PreviousInDeadlines;
+    internal MilterSession? NextInDeadlines;
+    internal bool InDeadlines;
+
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
-        : this(transport, handler, options, logger, connectionId ?? Guid.NewGuid().ToString("N")[..8], 0)
+        : this(transport, handler, new SessionShared(options ?? new MilterSessionOptions(), logger ?? NullLogger.Instance, connectionId ?? Guid.NewGuid().ToString("N")[..8]), 0)
     {
     }
 
-    /// <summary>A session named by its number on its listener (<see cref="MilterContext.ConnectionId"/> in hex).</summary>
-    internal MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions options, ILogger logger, long connectionNumber)
-        : this(transport, handler, options, logger, null, connectionNumber)
-    {
-    }
-
-    private MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options, ILogger? logger, string? connectionId, long connectionNumber)
-        : base(connectionId, connectionNumber, transport.Output)
+    /// <summary>A session of a server (options and logger in <paramref name="shared"/>), named by its number on its listener (<see cref="MilterContext.ConnectionId"/> in hex).</summary>
+    internal MilterSession(IDuplexPipe transport, IMilterHandler handler, SessionShared shared, long connectionNumber)
+        : base(connectionNumber, transport.Output)
     {
         _input = transport.Input;
-        _options = options ?? new MilterSessionOptions();
-        _logger = logger ?? NullLogger.Instance;
+        _shared = shared;
         _handler = handler;
     }
+
+    private protected override string? ConnectionName => _shared.ConnectionName;
 
     /// <summary>What the handlers see of this connection: the session itself.</summary>
     public MilterContext Context => this;

@@ -14,7 +14,7 @@ internal sealed class ReadDeadlines
     private static readonly TimeSpan MaxPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(10);
 
-    private readonly HashSet<MilterSession> _sessions = [];
+    private MilterSession? _first; // the watched sessions, linked through themselves: no entry array per session
     private readonly List<MilterSession> _expired = [];
     private readonly Lock _lock = new();
     private readonly ITimer _timer;
@@ -33,7 +33,18 @@ internal sealed class ReadDeadlines
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, MinPeriod.Ticks, MaxPeriod.Ticks));
         lock (_lock)
         {
-            _sessions.Add(session);
+            if (!session.InDeadlines)
+            {
+                session.InDeadlines = true;
+                session.NextInDeadlines = _first;
+                if (_first is not null)
+                {
+                    _first.PreviousInDeadlines = session;
+                }
+
+                _first = session;
+            }
+
             if (period < _period)
             {
                 _period = period;
@@ -46,7 +57,43 @@ internal sealed class ReadDeadlines
     {
         lock (_lock)
         {
-            _sessions.Remove(session);
+            if (!session.InDeadlines)
+            {
+                return;
+            }
+
+            session.InDeadlines = false;
+            if (session.PreviousInDeadlines is { } previous)
+            {
+                previous.NextInDeadlines = session.NextInDeadlines;
+            }
+            else
+            {
+                _first = session.NextInDeadlines;
+            }
+
+            if (session.NextInDeadlines is { } next)
+            {
+                next.PreviousInDeadlines = session.PreviousInDeadlines;
+            }
+
+            session.PreviousInDeadlines = null;
+            session.NextInDeadlines = null;
+        }
+    }
+
+    /// <summary>The sessions watched now (for tests).</summary>
+    internal List<MilterSession> Snapshot()
+    {
+        lock (_lock)
+        {
+            var sessions = new List<MilterSession>();
+            for (MilterSession? session = _first; session is not null; session = session.NextInDeadlines)
+            {
+                sessions.Add(session);
+            }
+
+            return sessions;
         }
     }
 
@@ -55,7 +102,7 @@ internal sealed class ReadDeadlines
         long now = Stopwatch.GetTimestamp();
         lock (_lock)
         {
-            foreach (MilterSession session in _sessions)
+            for (MilterSession? session = _first; session is not null; session = session.NextInDeadlines)
             {
                 if (session.TryExpire(now))
                 {

@@ -19,12 +19,14 @@ public sealed class MilterServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SocketTransportOptions _transport;
     private readonly SocketListener _listener;
+    private readonly SessionShared _sessions;
 
     public MilterServer(MilterServerOptions options, Func<IMilterHandler> handlerFactory, ILoggerFactory? loggerFactory = null)
     {
         _options = options;
         _handlerFactory = handlerFactory;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Milter.Protocol.Server");
+        _sessions = new SessionShared(options.Session, _logger);
         _transport = new SocketTransportOptions { WriteTimeout = options.Session.WriteTimeout };
         _listener = new SocketListener(
             new SocketListenerOptions
@@ -67,7 +69,7 @@ public sealed class MilterServer : IAsyncDisposable
     private void Serve(ListenerConnection connection)
     {
         var transport = new SocketTransport(connection, _transport);
-        var session = new MilterSession(transport, _handlerFactory(), _options.Session, _logger, connection.Id);
+        var session = new MilterSession(transport, _handlerFactory(), _sessions, connection.Id);
         connection.OnStop(session); // the session is its own stop hooks, the connection its owner: no delegate, no registration
         session.Start(connection);
     }

@@ -156,7 +156,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private static string? ClientAddressOf(ConnectInfo? client) => client switch
     {
         null => UnknownAddress,
-        { Family: ConnectFamily.Inet, IPAddress: { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } address } when IsCanonical(address, client.Address) => client.Address,
+        { Family: ConnectFamily.Inet, IPAddress: { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } address } when IsCanonical(address, client.Value.Address) => client.Value.Address,
         { IPAddress: { } address } => address.ToString(),
         { Family: ConnectFamily.Inet or ConnectFamily.Inet6 } => UnknownAddress,
         _ => null,

@@ -18,20 +18,20 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     private readonly SafeHandle _handle;
     private Socket? _socket;
     private IStopHooks? _hooks; // one object for what a stop does (a milter session is its own): no delegates per connection
-    private int _closeRequested;
-    private int _completed;
+    private const int CloseRequestedFlag = 1;
+    private const int CompletedFlag = 2;
+    private const int RegisteredFlag = 4;
+    private int _flags; // one word for the three, each changed atomically: an idle connection is 8 bytes smaller
 
     // The listener's list of open connections (ConnectionRegistry, under its lock).
     internal ListenerConnection? PreviousOpen;
     internal ListenerConnection? NextOpen;
-    internal bool Registered;
 
-    internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, bool isTcp, string? peer)
+    internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, string? peer)
     {
         _listener = listener;
         _handle = handle;
         _socket = socket;
-        IsTcp = isTcp;
         Id = id;
         Peer = peer;
     }
@@ -43,7 +43,24 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     public Socket Socket => Volatile.Read(ref _socket) ?? MakeSocket();
 
     /// <summary>True for a TCP connection (inet, inet6), false for a unix socket.</summary>
-    public bool IsTcp { get; }
+    public bool IsTcp => _listener.AcceptsTcp;
+
+    /// <summary>In the listener's list of open connections (set and read under the registry's lock).</summary>
+    internal bool Registered
+    {
+        get => (Volatile.Read(ref _flags) & RegisteredFlag) != 0;
+        set
+        {
+            if (value)
+            {
+                Interlocked.Or(ref _flags, RegisteredFlag);
+            }
+            else
+            {
+                Interlocked.And(ref _flags, ~RegisteredFlag);
+            }
+        }
+    }
 
     SafeHandle IConnectedSocket.Handle => _handle;
 
@@ -54,7 +71,7 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     public CancellationToken Aborted => _listener.AbortToken;
 
     /// <summary>True once the listener asked the connection to finish (phase one of a stop).</summary>
-    public bool CloseRequested => Volatile.Read(ref _closeRequested) == 1;
+    public bool CloseRequested => (Volatile.Read(ref _flags) & CloseRequestedFlag) != 0;
 
     /// <summary>
     /// Sets what to do when the listener stops gracefully: end at the next point where the peer loses nothing (a
@@ -85,13 +102,15 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     /// </summary>
     public void Complete(Exception? error = null)
     {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        if (SetFlag(CompletedFlag))
         {
             _listener.Finish(this, error);
         }
     }
 
     CancellationToken ISessionOwner.Token => Aborted;
+
+    long ISessionOwner.ConnectionNumber => Id;
 
     void ISessionOwner.SessionEnded(Exception? error) => Complete(error);
 
@@ -125,13 +144,16 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
 
     internal void RequestClose()
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+        if (SetFlag(CloseRequestedFlag))
         {
             Volatile.Read(ref _hooks)?.CloseRequested();
         }
     }
 
     internal void Abort() => Volatile.Read(ref _hooks)?.Abort();
+
+    /// <summary>Sets <paramref name="flag"/>; true when this call set it (it was clear).</summary>
+    private bool SetFlag(int flag) => (Interlocked.Or(ref _flags, flag) & flag) == 0;
 
     private sealed class DelegateHooks(Action<object?> closeRequested, Action<object?>? abort, object? state) : IStopHooks
     {

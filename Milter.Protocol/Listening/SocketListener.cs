@@ -95,6 +95,9 @@ public sealed class SocketListener : IAsyncDisposable
     public long AcceptedCount => Interlocked.Read(ref _accepted);
 
     /// <summary>Where the listener listens, in spec syntax with the actual port.</summary>
+    /// <summary>True when this listener is on TCP (inet, inet6): its connections are TCP connections.</summary>
+    internal bool AcceptsTcp => _spec is { IsUnix: false };
+
     public string DescribeEndpoint() => ListenSocket.Describe(_socket, _spec, _options.Listen);
 
     /// <summary>Binds (a stale unix socket file is replaced, a live one or any other file refused) and starts accepting.</summary>
@@ -285,8 +288,7 @@ public sealed class SocketListener : IAsyncDisposable
             return;
         }
 
-        bool isTcp = socket is not null ? socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 : _spec is { IsUnix: false };
-        var connection = new ListenerConnection(this, id, handle, socket, isTcp, peer);
+        var connection = new ListenerConnection(this, id, handle, socket, peer);
         switch (_registry.TryAdd(connection))
         {
             case Admission.ListenerFull:

@@ -15,11 +15,8 @@ public abstract class MilterContext
 {
     private protected readonly PipeWriter _output;
 
-    private readonly long _connectionNumber;
-
-    private protected MilterContext(long connectionNumber, PipeWriter output)
+    private protected MilterContext(PipeWriter output)
     {
-        _connectionNumber = connectionNumber;
         _output = output;
     }
 
@@ -27,20 +24,28 @@ public abstract class MilterContext
     /// Identifies this milter connection in logs: the name it was given, or its number on its listener in hex (made
     /// when asked for: an idle connection keeps no string for it).
     /// </summary>
-    public string ConnectionId => ConnectionName ?? _connectionNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    public string ConnectionId => ConnectionName ?? ConnectionNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The name this connection was given, if any (else it goes by its number).</summary>
     private protected abstract string? ConnectionName { get; }
 
+    /// <summary>This connection's number on its listener (the owner's, once started).</summary>
+    private protected abstract long ConnectionNumber { get; }
+
     public NegotiatedOptions Options { get; internal set; } = NegotiatedOptions.Initial;
 
     private protected MacroTable _macros;
+    private ConnectInfo _connection; // Hostname null: no CONNECT yet (the property's null), without Nullable's flag
 
     /// <summary>The macros the MTA sent, by stage (kept inside the connection, read through this reference).</summary>
     public ref readonly MacroTable Macros => ref _macros;
 
     /// <summary>The SMTP client, once CONNECT arrived (null with <c>SMFIP_NOCONNECT</c>).</summary>
-    public ConnectInfo? Connection { get; internal set; }
+    public ConnectInfo? Connection
+    {
+        get => _connection.Hostname is null ? null : _connection;
+        internal set => _connection = value.GetValueOrDefault();
+    }
 
     /// <summary>Counts messages begun on this connection (MAIL commands).</summary>
     public int MessageCount { get; internal set; }

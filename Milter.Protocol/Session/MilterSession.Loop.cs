@@ -19,7 +19,6 @@ public sealed partial class MilterSession
     private ValueTask<bool> _pendingStep;
     private bool _waitingForStep;
     private bool _partial; // a packet is incomplete in the buffer
-    private long _frameStarted; // when the first byte of the packet in progress arrived (Stopwatch ticks)
     private volatile bool _aborted;
     private string _reason = "end of stream";
 
@@ -55,8 +54,13 @@ public sealed partial class MilterSession
 
             while (true)
             {
-                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in.
-                _readDeadline = _partial ? _frameStarted + ToTicks(_shared.Options.FrameTimeout) : Stopwatch.GetTimestamp() + ToTicks(_shared.Options.IdleTimeout);
+                // A packet has FrameTimeout from its first byte, however steadily the rest trickles in: while one is
+                // incomplete, the deadline stays the one set when its first byte came (ProcessBuffer).
+                if (!_partial)
+                {
+                    _readDeadline = Stopwatch.GetTimestamp() + ToTicks(_shared.Options.IdleTimeout);
+                }
+
                 Volatile.Write(ref _deadlineState, Waiting);
                 ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None);
                 if (!read.IsCompleted)

@@ -28,7 +28,7 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
 
     private readonly PipeReader _input;
     private readonly SessionShared _shared;
-    private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting
+    private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting (the packet's while one is incomplete)
     private int _deadlineState;
 
     // ReadDeadlines' list of watched sessions runs through them (under its lock).
@@ -37,13 +37,13 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     internal bool InDeadlines;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
-        : this(transport, handler, new SessionShared(options ?? new MilterSessionOptions(), logger ?? NullLogger.Instance, connectionId ?? Guid.NewGuid().ToString("N")[..8]), 0)
+        : this(transport, handler, new SessionShared(options ?? new MilterSessionOptions(), logger ?? NullLogger.Instance, connectionId ?? Guid.NewGuid().ToString("N")[..8]))
     {
     }
 
     /// <summary>A session of a server (options and logger in <paramref name="shared"/>), named by its number on its listener (<see cref="MilterContext.ConnectionId"/> in hex).</summary>
-    internal MilterSession(IDuplexPipe transport, IMilterHandler handler, SessionShared shared, long connectionNumber)
-        : base(connectionNumber, transport.Output)
+    internal MilterSession(IDuplexPipe transport, IMilterHandler handler, SessionShared shared)
+        : base(transport.Output)
     {
         _input = transport.Input;
         _shared = shared;
@@ -51,6 +51,8 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     }
 
     private protected override string? ConnectionName => _shared.ConnectionName;
+
+    private protected override long ConnectionNumber => _owner?.ConnectionNumber ?? 0;
 
     /// <summary>What the handlers see of this connection: the session itself.</summary>
     public MilterContext Context => this;
@@ -101,6 +103,8 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public CancellationToken Token { get; }
+
+        public long ConnectionNumber => 0;
 
         public void SessionEnded(Exception? error)
         {
@@ -164,7 +168,7 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
 
             if (!remaining.IsEmpty && (!_partial || framed))
             {
-                _frameStarted = Stopwatch.GetTimestamp(); // a new packet began in this read
+                _readDeadline = Stopwatch.GetTimestamp() + ToTicks(_shared.Options.FrameTimeout); // a new packet began in this read
             }
 
             _partial = !remaining.IsEmpty;

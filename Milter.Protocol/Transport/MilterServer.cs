@@ -69,7 +69,7 @@ public sealed class MilterServer : IAsyncDisposable
     private void Serve(ListenerConnection connection)
     {
         var transport = new SocketTransport(connection, _transport);
-        var session = new MilterSession(transport, _handlerFactory(), _sessions, connection.Id);
+        var session = new MilterSession(transport, _handlerFactory(), _sessions);
         connection.OnStop(session); // the session is its own stop hooks, the connection its owner: no delegate, no registration
         session.Start(connection);
     }

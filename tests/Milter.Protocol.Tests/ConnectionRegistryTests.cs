@@ -59,5 +59,5 @@ public class ConnectionRegistryTests
     }
 
     private ListenerConnection Connection(long id, string? peer = null) =>
-        new(_listener, id, new SafeFileHandle(IntPtr.Zero, ownsHandle: false), socket: null, isTcp: false, peer);
+        new(_listener, id, new SafeFileHandle(IntPtr.Zero, ownsHandle: false), socket: null, peer);
 }

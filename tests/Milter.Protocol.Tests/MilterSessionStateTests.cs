@@ -1,8 +1,10 @@
 using System.Net;
 using FluentAssertions;
 using Milter.Protocol.Client;
+using Milter.Protocol.Commands;
 using Milter.Protocol.Negotiation;
 using Milter.Protocol.Responses;
+using Milter.Protocol.Session;
 using Milter.Protocol.Tests.Support;
 using NUnit.Framework;
 using static Milter.Protocol.Tests.Support.Frames;
@@ -121,7 +123,18 @@ public class MilterSessionStateTests
         (await c.Client.HeloAsync("x")).IsContinue.Should().BeTrue();
         handler.Calls.Should().ContainInOrder("MAIL <a@b> []", "ABORT", "CLOSE", "CONNECT two 4 2 192.0.2.2 ip=192.0.2.2");
         handler.Macros.Should().Contain("CONNECT:j=(null)", "QUIT_NC forgets every macro");
-        c.Session.Context.Connection!.Hostname.Should().Be("two");
+        c.Session.Context.Connection!.Value.Hostname.Should().Be("two");
+    }
+
+    [TestCase("client.example")]
+    [TestCase("")]
+    public async Task Connection_IsNullUntilConnect_ThenHoldsTheClient_EvenWithAnEmptyHostname(string hostname)
+    {
+        await using var c = new InMemoryConnection(new ScriptedHandler());
+        await c.Client.NegotiateAsync(default);
+        c.Session.Context.Connection.Should().BeNull();
+        (await c.Client.ConnectAsync(hostname, IPAddress.Parse("192.0.2.7"), 2525, [])).IsContinue.Should().BeTrue();
+        c.Session.Context.Connection.Should().Be(new ConnectInfo(hostname, ConnectFamily.Inet, 2525, "192.0.2.7"));
     }
 
     [Test]

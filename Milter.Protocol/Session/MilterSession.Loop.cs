@@ -20,7 +20,7 @@ public sealed partial class MilterSession
     private bool _waitingForStep;
     private bool _partial; // a packet is incomplete in the buffer
     private volatile bool _aborted;
-    private string _reason = "end of stream";
+    private EndedBy _endedBy; // why the session ends when no exception says it (a byte, not a string per connection)
 
     /// <summary>
     /// Starts the session; <paramref name="owner"/> hears once when it has ended and both pipes are completed (with the
@@ -124,7 +124,7 @@ public sealed partial class MilterSession
 
         if (result.IsCanceled)
         {
-            _reason = _aborted ? "closed by the server" : "graceful stop";
+            _endedBy = _aborted ? EndedBy.Server : EndedBy.GracefulStop;
             _ = EndAsync(null);
             return false;
         }
@@ -154,31 +154,39 @@ public sealed partial class MilterSession
     /// <summary>Says why the session ended, lets the handler hear of it, completes both pipes and tells the owner.</summary>
     private async Task EndAsync(Exception? failure)
     {
+        string reason = _endedBy switch
+        {
+            EndedBy.Quit => "QUIT",
+            EndedBy.QuitNewConnection => "graceful stop at QUIT_NC",
+            EndedBy.Server => "closed by the server",
+            EndedBy.GracefulStop => "graceful stop",
+            _ => "end of stream",
+        };
         switch (failure)
         {
             case null:
                 break;
             case MilterProtocolException ex:
-                _reason = ex.Message;
+                reason = ex.Message;
                 Log.ProtocolViolation(_shared.Logger, ConnectionId, ex.Violation, ex.Message);
                 failure = null;
                 break;
             case HandlerTimeoutException ex:
-                _reason = "handler timeout";
+                reason = "handler timeout";
                 Log.HandlerTimeout(_shared.Logger, ConnectionId, ex.Command, _shared.Options.HandlerTimeout);
                 failure = null;
                 break;
             case OperationCanceledException when _owner!.Token.IsCancellationRequested || _aborted:
-                _reason = "closed by the server";
+                reason = "closed by the server";
                 failure = null;
                 break;
             case HandlerFailedException ex:
-                _reason = "handler failure";
+                reason = "handler failure";
                 Log.HandlerFailed(_shared.Logger, ex.InnerException!, ConnectionId, ex.Command);
                 failure = null;
                 break;
             case IOException ex:
-                _reason = "connection lost: " + ex.Message;
+                reason = "connection lost: " + ex.Message;
                 Log.ConnectionLost(_shared.Logger, ConnectionId, ex.Message);
                 failure = null;
                 break;
@@ -196,7 +204,7 @@ public sealed partial class MilterSession
         {
             if (_shared.Logger.IsEnabled(LogLevel.Debug))
             {
-                Log.SessionEnded(_shared.Logger, ConnectionId, _reason);
+                Log.SessionEnded(_shared.Logger, ConnectionId, reason);
             }
 
             ReadDeadlines.Shared.Remove(this);
@@ -204,5 +212,14 @@ public sealed partial class MilterSession
             await _output.CompleteAsync().ConfigureAwait(false);
             _owner!.SessionEnded(failure);
         }
+    }
+
+    private enum EndedBy : byte
+    {
+        EndOfStream,
+        Quit,
+        QuitNewConnection,
+        Server,
+        GracefulStop,
     }
 }

@@ -153,7 +153,7 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
                     ReadOnlyMemory<byte> payload = data.IsSingleSegment ? data.First : Linearize(data, out copy);
                     if (!await DispatchAsync((MilterCommandCode)code, payload, _owner!.Token).ConfigureAwait(false))
                     {
-                        _reason = _state == SessionState.Closed ? "QUIT" : "graceful stop at QUIT_NC";
+                        _endedBy = _state == SessionState.Closed ? EndedBy.Quit : EndedBy.QuitNewConnection;
                         return false;
                     }
                 }

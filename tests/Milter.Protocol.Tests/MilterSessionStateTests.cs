@@ -126,6 +126,46 @@ public class MilterSessionStateTests
         c.Session.Context.Connection!.Value.Hostname.Should().Be("two");
     }
 
+    [TestCase("quit", "QUIT")]
+    [TestCase("stop at quit_nc", "graceful stop at QUIT_NC")]
+    [TestCase("idle stop", "graceful stop")]
+    [TestCase("hang up", "end of stream")]
+    public async Task SessionEnd_IsLoggedWithItsReason(string how, string reason)
+    {
+        var log = new ListLogger();
+        await using var c = new InMemoryConnection(new ScriptedHandler(), logger: log);
+        await c.OpenAsync();
+        switch (how)
+        {
+            case "quit":
+                await c.Client.QuitAsync();
+                break;
+            case "stop at quit_nc":
+                c.Session.RequestStop();
+                await c.Client.QuitNewConnectionAsync();
+                break;
+            case "idle stop":
+                await c.Client.QuitNewConnectionAsync();
+                await WaitUntil(() => c.Session.IsIdle);
+                c.Session.RequestStop();
+                break;
+            default:
+                await c.MtaSide.Output.CompleteAsync();
+                break;
+        }
+
+        await c.SessionTask.WaitAsync(TimeSpan.FromSeconds(5));
+        log.Entries.Where(e => e.EventId == 1007).Select(e => e.Message).Should().Equal($"Milter connection test ended: {reason}");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+    }
+
     [TestCase("client.example")]
     [TestCase("")]
     public async Task Connection_IsNullUntilConnect_ThenHoldsTheClient_EvenWithAnEmptyHostname(string hostname)

@@ -23,7 +23,6 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
     // Completed with "cancelled?" only: the result is made from the buffer when taken (nothing touches the buffer
     // between completion and the caller's GetResult), so an idle connection does not keep a ReadResult in here.
     private ManualResetValueTaskSourceCore<bool> _parkedRead;
-    private CancellationTokenRegistration _parkedRegistration;
     private ulong _monitorKey;
     private bool _inMonitor;
     private bool _watched;
@@ -69,9 +68,14 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         }
 
         _parkedRead.Reset();
-        _parkedRegistration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static state => ((SocketReader)state!).TryCancelParked(byToken: true), this)
-            : default;
+        if (cancellationToken.CanBeCanceled)
+        {
+            CancellationState().Parked = cancellationToken.UnsafeRegister(static state => ((SocketReader)state!).TryCancelParked(byToken: true), this);
+        }
+        else if (_cancellation is { } cancellation)
+        {
+            cancellation.Parked = default;
+        }
         Volatile.Write(ref _parked, Parked);
         ServeParked(); // bytes that came since the receive above: their arrival was reported while not parked
         if (cancellationToken.IsCancellationRequested)
@@ -114,7 +118,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
             Volatile.Write(ref _arrived, 0);
             if (TryReceiveNow(out Exception? error))
             {
-                _parkedRegistration.Unregister();
+                _cancellation?.Parked.Unregister();
                 Volatile.Write(ref _parked, Idle);
                 if (error is null)
                 {
@@ -130,7 +134,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
 
             // Nothing after all (those bytes were taken already): wait on, and honour a cancellation that came meanwhile.
             Volatile.Write(ref _parked, Parked);
-            if (_parkedRegistration.Token.IsCancellationRequested)
+            if (_cancellation is { } cancellation && cancellation.Parked.Token.IsCancellationRequested)
             {
                 TryCancelParked(byToken: true);
                 return;
@@ -180,8 +184,8 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
             return false;
         }
 
-        CancellationToken token = _parkedRegistration.Token;
-        _parkedRegistration.Unregister();
+        CancellationToken token = _cancellation?.Parked.Token ?? default;
+        _cancellation?.Parked.Unregister();
         if (byToken)
         {
             _parkedRead.SetException(new OperationCanceledException(token));

@@ -46,10 +46,8 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private bool _open;
     private long _stageStarted;
 
-    // The current message, for its summary line: accepted recipients (the first one and its rule); its sender is Sender.
-    private string? _firstRecipient;
-    private string? _acceptedBy;
-    private int _accepted;
+    // The current message, for its summary line; null until the connection's first accepted recipient.
+    private MessageSummary? _summary;
 
     public MilterNegotiation Negotiation => PolicyNegotiation;
 
@@ -105,11 +103,11 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             context.Quarantine(quarantine);
         }
 
-        if (_accepted > 0)
+        if (_summary is { Accepted: > 0 } summary)
         {
             Log(LogLevel.Information, new DecisionEntry(
-                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, _firstRecipient, _accepted,
-                quarantine is null ? "accept" : "quarantine: " + quarantine, _acceptedBy ?? "-"));
+                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, summary.FirstRecipient, summary.Accepted,
+                quarantine is null ? "accept" : "quarantine: " + quarantine, summary.AcceptedBy ?? "-"));
         }
 
         ForgetMessage();
@@ -237,9 +235,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         bool blocks = verdict.Action is VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Discard or VerdictAction.Quarantine;
         if (verdict.Stage == PolicyStage.Rcpt && !verdict.IsRefusal && verdict.Action != VerdictAction.Discard)
         {
-            _accepted++;
-            _firstRecipient ??= recipient;
-            _acceptedBy ??= rule;
+            (_summary ??= new MessageSummary()).Accept(recipient, rule);
         }
 
         LogLevel level = blocks && !verdict.IsWithheld ? LogLevel.Information : LogLevel.Debug;
@@ -253,12 +249,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
 
     private void Log(LogLevel level, in DecisionEntry entry) => logger.Log(level, DecisionEvent, entry, null, DecisionEntry.Formatter);
 
-    private void ForgetMessage()
-    {
-        _firstRecipient = null;
-        _acceptedBy = null;
-        _accepted = 0;
-    }
+    private void ForgetMessage() => _summary?.Clear();
 
     /// <summary>The reply line, or the action's word: constant strings, nothing built per decision.</summary>
     private static string VerdictText(in Verdict verdict) => verdict.Action switch

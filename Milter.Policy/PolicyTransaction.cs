@@ -13,18 +13,31 @@ namespace Milter.Policy;
 /// <see cref="ConnectAsync"/>; <see cref="Close"/> gives the open-connection slot back. Not thread-safe. Not sealed: an
 /// adapter may derive from it, so that its connection holds one object, not an adapter and a transaction.
 /// </summary>
-public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
+public class PolicyTransaction
 {
     /// <summary>The <see cref="Verdict.Reason"/> of a refusal by the flood limits.</summary>
     public const string LimitsReason = "limits";
 
     private const string DefaultQuarantine = "quarantined by policy";
 
+    private readonly TransactionEngines _engines;
     private PolicySession? _session;
     private LimitGate? _gate;
 
+    /// <summary>A transaction with engines of its own (one object more per connection than <see cref="PolicyTransaction(TransactionEngines)"/>).</summary>
+    public PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
+        : this(new TransactionEngines(engine, limits))
+    {
+    }
+
+    /// <summary>A transaction asking <paramref name="engines"/>, shared by the listener's connections (one reference per connection).</summary>
+    public PolicyTransaction(TransactionEngines engines) => _engines = engines ?? throw new ArgumentNullException(nameof(engines));
+
     /// <summary>A session is open (<see cref="ConnectAsync"/> or <see cref="Open"/> was called).</summary>
     public bool IsOpen => _session is not null;
+
+    /// <summary>The shared engines this transaction asks (an adapter reaches its own shared services through them).</summary>
+    protected TransactionEngines Engines => _engines;
 
     /// <summary>The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>.</summary>
     public string? Quarantine { get; private set; }
@@ -40,8 +53,8 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     {
         _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
         _gate = null;
-        _session = engine.OpenSession(client);
-        if (limits is not null)
+        _session = _engines.Engine.OpenSession(client);
+        if (_engines.Limits is { } limits)
         {
             _gate = limits.Open(_session);
             _gate.Register(); // before check_relay, as Sendmail's daemon counts
@@ -52,7 +65,7 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     }
 
     /// <summary>A session for a client whose connect stage was never seen: no limits apply to it.</summary>
-    public void Open(ClientFacts client) => _session = engine.OpenSession(client);
+    public void Open(ClientFacts client) => _session = _engines.Engine.OpenSession(client);
 
     /// <summary>HELO/EHLO: a connect-stage refusal is delivered here.</summary>
     public Verdict Helo(string? name) => Session.Helo(name);

@@ -160,14 +160,24 @@ public sealed partial class PolicySession
     private async ValueTask<Verdict> DelayedChecksAsync(ValueTask<Verdict> checkRcpt, RuleSet rules, EnvelopeAddress rcpt, PolicyTrace? trace) =>
         DelayedChecks(rules, rcpt, trace, await checkRcpt.ConfigureAwait(false));
 
-    /// <summary>End of a transaction (RSET, end of message): the sender is forgotten, AUTH facts stay.</summary>
+    /// <summary>End of a transaction (RSET, end of message): the sender (and a transaction's quarantine) is forgotten, AUTH facts stay.</summary>
     public void Reset()
     {
         if (_message is { } message)
         {
             message.Sender = default;
+            message.Quarantine = null;
         }
     }
+
+    /// <summary>
+    /// The quarantine reason a <see cref="PolicyTransaction"/> carries to the end of the message, kept with the message's
+    /// facts (no field per idle connection); forgotten by <see cref="Reset"/>.
+    /// </summary>
+    internal string? Quarantine => _message?.Quarantine;
+
+    /// <summary>Keeps <paramref name="reason"/> as the message's <see cref="Quarantine"/>.</summary>
+    internal void Quarantined(string reason) => Message.Quarantine = reason;
 
     private void EnsureConnected()
     {

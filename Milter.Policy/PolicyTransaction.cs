@@ -39,8 +39,11 @@ public class PolicyTransaction
     /// <summary>The shared engines this transaction asks (an adapter reaches its own shared services through them).</summary>
     protected TransactionEngines Engines => _engines;
 
-    /// <summary>The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>.</summary>
-    public string? Quarantine { get; private set; }
+    /// <summary>
+    /// The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>
+    /// or the next MAIL (held by the session's message facts: no field per idle connection); a new session starts without one.
+    /// </summary>
+    public string? Quarantine => _session?.Quarantine;
 
     /// <summary>The sender of the current message as given to <see cref="MailAsync"/>; null before MAIL and after <see cref="EndMessage"/>.</summary>
     public string? Sender => _session?.Sender;
@@ -74,8 +77,7 @@ public class PolicyTransaction
     public ValueTask<Verdict> MailAsync(string sender, AuthFacts auth, CancellationToken cancellationToken)
     {
         PolicySession session = Session;
-        session.Reset();
-        Quarantine = null;
+        session.Reset(); // the quarantine too
         ValueTask<Verdict> pending = session.MailAsync(sender, auth, cancellationToken);
         return pending.IsCompletedSuccessfully ? MailLimits(pending.Result, sender, auth, cancellationToken) : MailAfterDnsAsync(pending, sender, auth, cancellationToken);
     }
@@ -95,8 +97,7 @@ public class PolicyTransaction
     /// <summary>End of message, RSET or abort: the sender, the quarantine and the recipient count are forgotten.</summary>
     public void EndMessage()
     {
-        Quarantine = null;
-        _session?.Reset();
+        _session?.Reset(); // the quarantine too
         _gate?.EndMessage();
     }
 
@@ -147,7 +148,7 @@ public class PolicyTransaction
     {
         if (verdict.Action == VerdictAction.Quarantine && !verdict.IsWithheld)
         {
-            Quarantine = string.IsNullOrEmpty(verdict.QuarantineReason) ? DefaultQuarantine : verdict.QuarantineReason;
+            Session.Quarantined(string.IsNullOrEmpty(verdict.QuarantineReason) ? DefaultQuarantine : verdict.QuarantineReason);
         }
 
         return verdict;

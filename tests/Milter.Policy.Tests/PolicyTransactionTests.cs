@@ -197,6 +197,19 @@ public sealed class PolicyTransactionTests
     }
 
     [Test]
+    public void NewSessionOnTheConnection_StartsWithoutTheQuarantineOfTheLast()
+    {
+        var transaction = Transaction();
+        Connect(transaction);
+        Mail(transaction, "<a@quarantine.example>");
+        transaction.Quarantine.Should().Be("sender held");
+
+        Connect(transaction); // QUIT_NC: a new SMTP session, no end of message seen
+
+        transaction.Quarantine.Should().BeNull();
+    }
+
+    [Test]
     public void ConnectQuarantine_IsWithheldAtConnect_AndKeptFromMail()
     {
         var transaction = Transaction();

@@ -91,7 +91,7 @@ public sealed partial class PolicySession
             return recipientVerdict;
         }
 
-        if (Compiled.IsTrusted(_authMechanism))
+        if (Compiled.IsTrusted(AuthMechanism))
         {
             trace?.Note(TraceMaps.Check, "delay_checks", "sender and client checks skipped: trusted SMTP AUTH");
             return recipientVerdict;
@@ -116,9 +116,9 @@ public sealed partial class PolicySession
             }
         }
 
-        if (HasSender)
+        if (_message is { HasSender: true } message)
         {
-            var mail = CheckMail(rules, PolicyStage.Rcpt, _sender, trace, out var accepted);
+            var mail = CheckMail(rules, PolicyStage.Rcpt, message.Sender, trace, out var accepted);
             if (mail.Blocks)
             {
                 return mail;

@@ -16,8 +16,6 @@ namespace Milter.Policy;
 public sealed partial class PolicySession
 {
     private DnsblResult[]? _dnsbl;
-    private string? _senderDomain;
-    private DomainResolution _senderResolution;
 
     /// <summary>check_relay (see <see cref="Connect"/>) with the DNS lists asked first when the ruleset will reach them.</summary>
     public async ValueTask<Verdict> ConnectAsync(CancellationToken cancellationToken = default)
@@ -34,13 +32,14 @@ public sealed partial class PolicySession
     public async ValueTask<Verdict> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
     {
         var parsed = EnvelopeAddress.Parse(sender);
-        if (!_connect.IsRefusal && ResolvesSenderDomain(parsed) && _engine.Resolver is { } resolver)
+        if (!ConnectRefused && ResolvesSenderDomain(parsed) && _engine.Resolver is { } resolver)
         {
             // Asked for every MAIL (the resolver's cache answers repeats): a temporary failure is not kept.
             var domain = parsed.Domain.ToString();
-            _senderDomain = null;
-            _senderResolution = await SenderDomainCheck.ResolveAsync(resolver, domain, cancellationToken).ConfigureAwait(false);
-            _senderDomain = domain;
+            var message = Message;
+            message.SenderDomain = null;
+            message.SenderResolution = await SenderDomainCheck.ResolveAsync(resolver, domain, cancellationToken).ConfigureAwait(false);
+            message.SenderDomain = domain;
         }
 
         return Mail(sender, auth);
@@ -62,7 +61,7 @@ public sealed partial class PolicySession
     }
 
     private bool DnsblPendingAtRcpt(RuleSet rules) =>
-        Compiled.DelayChecks != DelayChecksMode.Off && !Compiled.IsTrusted(_authMechanism) && DnsblPending(rules);
+        Compiled.DelayChecks != DelayChecksMode.Off && !Compiled.IsTrusted(AuthMechanism) && DnsblPending(rules);
 
     /// <summary>
     /// The end of check_relay when no <c>Connect:</c> entry decided (proto.m4 Basic_check_relay): RateControl,
@@ -151,7 +150,7 @@ public sealed partial class PolicySession
             return null;
         }
 
-        if (_senderDomain is null || !sender.Domain.Equals(_senderDomain, StringComparison.OrdinalIgnoreCase))
+        if (_message is not { SenderDomain: { } resolved } message || !sender.Domain.Equals(resolved, StringComparison.OrdinalIgnoreCase))
         {
             if (_engine.Resolver is not null)
             {
@@ -161,8 +160,8 @@ public sealed partial class PolicySession
             return null; // offline (check, test): no DNS
         }
 
-        trace?.Note(TraceMaps.Check, "resolve " + _senderDomain, _senderResolution.ToString());
-        return _senderResolution switch
+        trace?.Note(TraceMaps.Check, "resolve " + resolved, message.SenderResolution.ToString());
+        return message.SenderResolution switch
         {
             DomainResolution.DoesNotExist => Refuse(stage,
                 new PolicyReply(553, "5.1.8", "Domain of sender address " + SenderText(sender) + " does not exist"), "sender domain does not resolve (PERM)", rules, trace),

@@ -175,9 +175,9 @@ public sealed partial class PolicySession
             }
         }
 
-        if (Compiled.IsTrusted(_authMechanism))
+        if (Compiled.IsTrusted(AuthMechanism))
         {
-            trace?.Note(TraceMaps.Check, "{auth_type}", _authMechanism + " is trusted (TRUST_AUTH_MECH)");
+            trace?.Note(TraceMaps.Check, "{auth_type}", AuthMechanism + " is trusted (TRUST_AUTH_MECH)");
             return Allow(PolicyStage.Rcpt, VerdictAction.Accept, "authenticated with a trusted mechanism", rules, trace);
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Milter.Policy.Access;
 using Milter.Policy.Engine;
 using Milter.Policy.Model;
@@ -8,15 +9,20 @@ namespace Milter.Policy;
 /// <summary>
 /// The policy state of one SMTP connection: evaluates each stage in Sendmail's order and remembers what later
 /// stages need (the connect verdict to deliver, the sender, the AUTH facts). Not thread-safe (one per connection).
+/// An idle connection holds no verdict and no message: a connect verdict is kept only when it blocks (rare), the
+/// message's facts from the connection's first MAIL on (<see cref="SessionMessage"/>, reused by later messages).
 /// </summary>
 public sealed partial class PolicySession
 {
+    /// <summary><see cref="ConnectVerdict"/> of a connect that did not block: such a verdict is not kept.</summary>
+    private static readonly Verdict s_connectContinued =
+        new(PolicyStage.Connect, VerdictAction.Continue, null, null, null, "connect did not block (its verdict is not kept)", 0, null);
+
     private readonly PolicyEngine _engine;
     private readonly bool _trace;
-    private Verdict _connect;
+    private StrongBox<Verdict>? _blockingConnect; // null unless the connect verdict blocks: delivered again later
     private bool _connected;
-    private EnvelopeAddress _sender; // default (no Raw) until MAIL: a parsed sender's Raw is never null
-    private string? _authMechanism; // {auth_type} of MAIL: all the session reads of its AuthFacts
+    private SessionMessage? _message; // null until the connection's first MAIL
 
     // check_relay's walks on the client name and address, kept for Relay_ok at RCPT (same client, same snapshot).
     private RuleSet? _walkedRules;
@@ -35,10 +41,14 @@ public sealed partial class PolicySession
     public ClientFacts Client { get; }
 
     /// <summary>The sender of the current message as given to <see cref="Mail"/>; null before MAIL and after <see cref="Reset"/>.</summary>
-    public string? Sender => _sender.Raw;
+    public string? Sender => _message?.Sender.Raw;
 
-    /// <summary>The verdict computed at connect (what <see cref="Connect"/> returned).</summary>
-    public Verdict ConnectVerdict => _connect;
+    /// <summary>
+    /// The verdict computed at connect when it blocks (what <see cref="Connect"/> returned, delivered again later); for a
+    /// connect that did not block, or before connect, a plain continue verdict (reason only, no rule, version 0, no trace):
+    /// a verdict that delivers nothing later is not kept.
+    /// </summary>
+    public Verdict ConnectVerdict => _blockingConnect?.Value ?? s_connectContinued;
 
     /// <summary>
     /// check_relay (proto.m4 Basic_check_relay): <c>Connect:</c> walk on the client name, then on the address (CIDR extension included).
@@ -51,25 +61,19 @@ public sealed partial class PolicySession
         var trace = NewTrace();
         _connected = true;
         _walkedRules = null;
+        _blockingConnect = null;
         if (ClientControl(PolicyStage.Connect, rules, trace, immediate: true) is { } immediate)
         {
-            _connect = immediate.Deferred(); // FEATURE(ratecontrol/conncontrol, nodelay): before the access lookups
-            return _connect;
+            return Hold(immediate.Deferred()); // FEATURE(ratecontrol/conncontrol, nodelay): before the access lookups
         }
 
         if (Compiled.DelayChecks != DelayChecksMode.Off)
         {
-            _connect = Allow(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
-            return _connect;
+            return Allow(PolicyStage.Connect, VerdictAction.Continue, "Connect: check deferred to RCPT (delay_checks)", rules, trace);
         }
 
-        _connect = CheckRelay(rules, PolicyStage.Connect, trace);
-        if (_connect.Blocks)
-        {
-            _connect = _connect.Deferred();
-        }
-
-        return _connect;
+        var verdict = CheckRelay(rules, PolicyStage.Connect, trace);
+        return verdict.Blocks ? Hold(verdict.Deferred()) : verdict;
     }
 
     /// <summary>
@@ -79,9 +83,9 @@ public sealed partial class PolicySession
     public Verdict Helo(string? helo)
     {
         EnsureConnected();
-        if (_connect.IsRefusal)
+        if (ConnectRefused)
         {
-            return _connect.At(PolicyStage.Helo);
+            return HeldConnectAt(PolicyStage.Helo);
         }
 
         var rules = _engine.Rules.Current;
@@ -95,11 +99,13 @@ public sealed partial class PolicySession
     public Verdict Mail(string? sender, AuthFacts auth = default)
     {
         EnsureConnected();
-        _sender = EnvelopeAddress.Parse(sender);
-        _authMechanism = auth.Mechanism;
-        if (_connect.IsRefusal)
+        var message = Message;
+        var parsed = EnvelopeAddress.Parse(sender);
+        message.Sender = parsed;
+        message.AuthMechanism = auth.Mechanism;
+        if (ConnectRefused)
         {
-            return _connect.At(PolicyStage.Mail);
+            return HeldConnectAt(PolicyStage.Mail);
         }
 
         var rules = _engine.Rules.Current;
@@ -109,11 +115,11 @@ public sealed partial class PolicySession
             return Allow(PolicyStage.Mail, VerdictAction.Continue, "From: check deferred to RCPT (delay_checks)", rules, trace);
         }
 
-        var verdict = CheckMail(rules, PolicyStage.Mail, _sender, trace, out _);
-        if (!verdict.Blocks && _connect.Blocks)
+        var verdict = CheckMail(rules, PolicyStage.Mail, parsed, trace, out _);
+        if (!verdict.Blocks && _blockingConnect is not null)
         {
             // Connect: DISCARD / QUARANTINE applies to every message of the connection.
-            return _connect.At(PolicyStage.Mail);
+            return HeldConnectAt(PolicyStage.Mail);
         }
 
         return verdict;
@@ -127,9 +133,9 @@ public sealed partial class PolicySession
     public ValueTask<Verdict> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
         EnsureConnected();
-        if (_connect.IsRefusal)
+        if (ConnectRefused)
         {
-            return new ValueTask<Verdict>(_connect.At(PolicyStage.Rcpt));
+            return new ValueTask<Verdict>(HeldConnectAt(PolicyStage.Rcpt));
         }
 
         var rules = _engine.Rules.Current;
@@ -154,11 +160,24 @@ public sealed partial class PolicySession
     private async ValueTask<Verdict> DelayedChecksAsync(ValueTask<Verdict> checkRcpt, RuleSet rules, EnvelopeAddress rcpt, PolicyTrace? trace) =>
         DelayedChecks(rules, rcpt, trace, await checkRcpt.ConfigureAwait(false));
 
-    /// <summary>End of a transaction (RSET, end of message): the sender is forgotten, AUTH facts stay.</summary>
+    /// <summary>End of a transaction (RSET, end of message): the sender (and a transaction's quarantine) is forgotten, AUTH facts stay.</summary>
     public void Reset()
     {
-        _sender = default;
+        if (_message is { } message)
+        {
+            message.Sender = default;
+            message.Quarantine = null;
+        }
     }
+
+    /// <summary>
+    /// The quarantine reason a <see cref="PolicyTransaction"/> carries to the end of the message, kept with the message's
+    /// facts (no field per idle connection); forgotten by <see cref="Reset"/>.
+    /// </summary>
+    internal string? Quarantine => _message?.Quarantine;
+
+    /// <summary>Keeps <paramref name="reason"/> as the message's <see cref="Quarantine"/>.</summary>
+    internal void Quarantined(string reason) => Message.Quarantine = reason;
 
     private void EnsureConnected()
     {
@@ -171,8 +190,24 @@ public sealed partial class PolicySession
     /// <summary>The engine's options (read through the engine: one field less per session).</summary>
     private CompiledPolicy Compiled => _engine.Policy;
 
-    /// <summary>A sender was given at MAIL and not forgotten since (<see cref="Reset"/>).</summary>
-    private bool HasSender => _sender.Raw is not null;
+    /// <summary>The message's facts, made at the connection's first MAIL and reused by its later messages.</summary>
+    private SessionMessage Message => _message ??= new SessionMessage();
+
+    /// <summary><c>{auth_type}</c> of the last MAIL (kept after the end of its message, as the AUTH facts are); null before MAIL.</summary>
+    private string? AuthMechanism => _message?.AuthMechanism;
+
+    /// <summary>The connect verdict refuses: HELO, MAIL and RCPT deliver it again (<see cref="HeldConnectAt"/>).</summary>
+    private bool ConnectRefused => _blockingConnect is { Value.IsRefusal: true };
+
+    /// <summary>Keeps a blocking connect verdict (the only kind later stages need) and returns it.</summary>
+    private Verdict Hold(in Verdict blocking)
+    {
+        _blockingConnect = new StrongBox<Verdict>(blocking);
+        return blocking;
+    }
+
+    /// <summary>The kept blocking connect verdict, delivered at <paramref name="stage"/>.</summary>
+    private Verdict HeldConnectAt(PolicyStage stage) => _blockingConnect!.Value.At(stage);
 
     private PolicyTrace? NewTrace() => _trace ? new PolicyTrace() : null;
 

@@ -13,21 +13,37 @@ namespace Milter.Policy;
 /// <see cref="ConnectAsync"/>; <see cref="Close"/> gives the open-connection slot back. Not thread-safe. Not sealed: an
 /// adapter may derive from it, so that its connection holds one object, not an adapter and a transaction.
 /// </summary>
-public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
+public class PolicyTransaction
 {
     /// <summary>The <see cref="Verdict.Reason"/> of a refusal by the flood limits.</summary>
     public const string LimitsReason = "limits";
 
     private const string DefaultQuarantine = "quarantined by policy";
 
+    private readonly TransactionEngines _engines;
     private PolicySession? _session;
     private LimitGate? _gate;
+
+    /// <summary>A transaction with engines of its own (one object more per connection than <see cref="PolicyTransaction(TransactionEngines)"/>).</summary>
+    public PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
+        : this(new TransactionEngines(engine, limits))
+    {
+    }
+
+    /// <summary>A transaction asking <paramref name="engines"/>, shared by the listener's connections (one reference per connection).</summary>
+    public PolicyTransaction(TransactionEngines engines) => _engines = engines ?? throw new ArgumentNullException(nameof(engines));
 
     /// <summary>A session is open (<see cref="ConnectAsync"/> or <see cref="Open"/> was called).</summary>
     public bool IsOpen => _session is not null;
 
-    /// <summary>The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>.</summary>
-    public string? Quarantine { get; private set; }
+    /// <summary>The shared engines this transaction asks (an adapter reaches its own shared services through them).</summary>
+    protected TransactionEngines Engines => _engines;
+
+    /// <summary>
+    /// The quarantine reason of the current message, kept from the stage that decided it until <see cref="EndMessage"/>
+    /// or the next MAIL (held by the session's message facts: no field per idle connection); a new session starts without one.
+    /// </summary>
+    public string? Quarantine => _session?.Quarantine;
 
     /// <summary>The sender of the current message as given to <see cref="MailAsync"/>; null before MAIL and after <see cref="EndMessage"/>.</summary>
     public string? Sender => _session?.Sender;
@@ -40,8 +56,8 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     {
         _gate?.Close(); // a previous SMTP session on this connection (QUIT_NC) that was not closed
         _gate = null;
-        _session = engine.OpenSession(client);
-        if (limits is not null)
+        _session = _engines.Engine.OpenSession(client);
+        if (_engines.Limits is { } limits)
         {
             _gate = limits.Open(_session);
             _gate.Register(); // before check_relay, as Sendmail's daemon counts
@@ -52,7 +68,7 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     }
 
     /// <summary>A session for a client whose connect stage was never seen: no limits apply to it.</summary>
-    public void Open(ClientFacts client) => _session = engine.OpenSession(client);
+    public void Open(ClientFacts client) => _session = _engines.Engine.OpenSession(client);
 
     /// <summary>HELO/EHLO: a connect-stage refusal is delivered here.</summary>
     public Verdict Helo(string? name) => Session.Helo(name);
@@ -61,8 +77,7 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     public ValueTask<Verdict> MailAsync(string sender, AuthFacts auth, CancellationToken cancellationToken)
     {
         PolicySession session = Session;
-        session.Reset();
-        Quarantine = null;
+        session.Reset(); // the quarantine too
         ValueTask<Verdict> pending = session.MailAsync(sender, auth, cancellationToken);
         return pending.IsCompletedSuccessfully ? MailLimits(pending.Result, sender, auth, cancellationToken) : MailAfterDnsAsync(pending, sender, auth, cancellationToken);
     }
@@ -82,8 +97,7 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     /// <summary>End of message, RSET or abort: the sender, the quarantine and the recipient count are forgotten.</summary>
     public void EndMessage()
     {
-        Quarantine = null;
-        _session?.Reset();
+        _session?.Reset(); // the quarantine too
         _gate?.EndMessage();
     }
 
@@ -134,7 +148,7 @@ public class PolicyTransaction(PolicyEngine engine, LimitEngine? limits = null)
     {
         if (verdict.Action == VerdictAction.Quarantine && !verdict.IsWithheld)
         {
-            Quarantine = string.IsNullOrEmpty(verdict.QuarantineReason) ? DefaultQuarantine : verdict.QuarantineReason;
+            Session.Quarantined(string.IsNullOrEmpty(verdict.QuarantineReason) ? DefaultQuarantine : verdict.QuarantineReason);
         }
 
         return verdict;

@@ -20,10 +20,10 @@ namespace Milter.Host.Adapters;
 /// QUIT_NC, hang-up, error, timeout), gives the open-connection slot back.
 /// Every decision is counted in <see cref="MilterMetrics"/>, with its latency from the stage's command, and logged as
 /// Sendmail does: one line (Information) per refusal, discard or quarantine, one summary line per accepted message at
-/// its end, every other decision at Debug (<see cref="DecisionEntry"/>, written without allocation).
+/// its end, every other decision at Debug (<see cref="DecisionEntry"/>, written without allocation). The engines, logger
+/// and metrics are reached through one reference shared by the listener's handlers (<see cref="HandlerServices"/>).
 /// </summary>
-internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null, MilterMetrics? metrics = null)
-    : PolicyTransaction(engine, limits), IMilterHandler
+internal sealed partial class PolicyMilterHandler : PolicyTransaction, IMilterHandler
 {
     /// <summary>Connect to RCPT only; the macros the relay decision needs; nothing sent after DATA.</summary>
     public static readonly MilterNegotiation PolicyNegotiation = new()
@@ -46,17 +46,27 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private bool _open;
     private long _stageStarted;
 
-    // The current message, for its summary line: accepted recipients (the first one and its rule); its sender is Sender.
-    private string? _firstRecipient;
-    private string? _acceptedBy;
-    private int _accepted;
+    // The current message, for its summary line; null until the connection's first accepted recipient.
+    private MessageSummary? _summary;
+
+    /// <summary>A handler sharing <paramref name="services"/> with the listener's other handlers.</summary>
+    public PolicyMilterHandler(HandlerServices services)
+        : base(services)
+    {
+    }
+
+    /// <summary>A handler with services of its own (tests, one-off uses).</summary>
+    public PolicyMilterHandler(PolicyEngine engine, ILogger logger, LimitEngine? limits = null, MilterMetrics? metrics = null)
+        : this(new HandlerServices(engine, logger, limits, metrics))
+    {
+    }
 
     public MilterNegotiation Negotiation => PolicyNegotiation;
 
     public ValueTask<MilterResponse> ConnectAsync(MilterContext context, ConnectCommand connect, CancellationToken cancellationToken)
     {
         _stageStarted = Stopwatch.GetTimestamp();
-        if (metrics is not null)
+        if (Services.Metrics is { } metrics)
         {
             if (_open)
             {
@@ -105,11 +115,11 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
             context.Quarantine(quarantine);
         }
 
-        if (_accepted > 0)
+        if (_summary is { Accepted: > 0 } summary)
         {
             Log(LogLevel.Information, new DecisionEntry(
-                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, _firstRecipient, _accepted,
-                quarantine is null ? "accept" : "quarantine: " + quarantine, _acceptedBy ?? "-"));
+                MessageStage, context.GetMacro("i"), context.Connection?.Address, Sender, summary.FirstRecipient, summary.Accepted,
+                quarantine is null ? "accept" : "quarantine: " + quarantine, summary.AcceptedBy ?? "-"));
         }
 
         ForgetMessage();
@@ -129,7 +139,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         if (_open)
         {
             _open = false;
-            metrics?.SessionClosed();
+            Services.Metrics?.SessionClosed();
         }
 
         Close();
@@ -184,7 +194,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
     private MilterResponse Answer(MilterContext context, in Verdict verdict, string? recipient = null)
     {
         string rule = verdict.DecidedBy?.Location ?? verdict.Reason;
-        metrics?.Decision(verdict.Stage, verdict.Action, rule, _stageStarted);
+        Services.Metrics?.Decision(verdict.Stage, verdict.Action, rule, _stageStarted);
         Note(context, verdict, rule, recipient);
         if (verdict.IsWithheld)
         {
@@ -215,7 +225,7 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         }
         catch (ArgumentException ex)
         {
-            Host.Log.UnsendableReply(logger, reply.Line, ex.Message);
+            Host.Log.UnsendableReply(Services.Logger, reply.Line, ex.Message);
             return reply.IsTemporary ? MilterResponse.TempFail : MilterResponse.Reject;
         }
     }
@@ -237,13 +247,11 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         bool blocks = verdict.Action is VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Discard or VerdictAction.Quarantine;
         if (verdict.Stage == PolicyStage.Rcpt && !verdict.IsRefusal && verdict.Action != VerdictAction.Discard)
         {
-            _accepted++;
-            _firstRecipient ??= recipient;
-            _acceptedBy ??= rule;
+            (_summary ??= new MessageSummary()).Accept(recipient, rule);
         }
 
         LogLevel level = blocks && !verdict.IsWithheld ? LogLevel.Information : LogLevel.Debug;
-        if (logger.IsEnabled(level))
+        if (Services.Logger.IsEnabled(level))
         {
             Log(level, new DecisionEntry(
                 StageNames[(int)verdict.Stage], context.GetMacro("i"), context.Connection?.Address,
@@ -251,14 +259,12 @@ internal sealed partial class PolicyMilterHandler(PolicyEngine engine, ILogger l
         }
     }
 
-    private void Log(LogLevel level, in DecisionEntry entry) => logger.Log(level, DecisionEvent, entry, null, DecisionEntry.Formatter);
+    private void Log(LogLevel level, in DecisionEntry entry) => Services.Logger.Log(level, DecisionEvent, entry, null, DecisionEntry.Formatter);
 
-    private void ForgetMessage()
-    {
-        _firstRecipient = null;
-        _acceptedBy = null;
-        _accepted = 0;
-    }
+    private void ForgetMessage() => _summary?.Clear();
+
+    /// <summary>The listener's shared services: the engines given to the base are always a <see cref="HandlerServices"/>.</summary>
+    private HandlerServices Services => (HandlerServices)Engines;
 
     /// <summary>The reply line, or the action's word: constant strings, nothing built per decision.</summary>
     private static string VerdictText(in Verdict verdict) => verdict.Action switch

@@ -25,7 +25,8 @@ internal static class ListenerServices
             ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Milter.Decisions");
             Milter.Policy.Limits.LimitEngine? limits = sp.GetRequiredService<LimitHolder>().Engine;
             MilterMetrics meters = sp.GetRequiredService<MilterMetrics>();
-            return () => new PolicyMilterHandler(engine, logger, limits, meters);
+            var shared = new HandlerServices(engine, logger, limits, meters); // one reference per connection, not four
+            return () => new PolicyMilterHandler(shared);
         });
         int otherConnections = settings.Admin.MaxConnections + (string.IsNullOrEmpty(settings.Leases.SocketMap.Listen) ? 0 : settings.Leases.SocketMap.MaxConnections);
         services.AddHostedService<Milter.Host.Memory.IdleMemoryTrimmer>(); // idle connections hold their objects, not the collector's slack

@@ -21,19 +21,11 @@ public sealed class LimitGate
     private readonly LimitEngine _engine;
     private readonly ILimitedSession _session;
 
-    // The keys of the current message, kept as their hashes (the key's text is made from the sender or user on demand);
-    // the client and network keys are made from the session's client address when a limit asks for them.
-    private string? _sender;
-    private string? _user; // {auth_authen} when the user key exists: authenticated and not empty
-    private ulong _senderHi;
-    private ulong _senderLo;
-    private ulong _userHi;
-    private ulong _userLo;
-    private bool _hasSenderKey; // false for the null sender <>
-    private bool _authenticated;
+    // The current message's keys and recipient count, from the session's first MAIL on (reused by later messages); the
+    // client and network keys are made from the session's client address when a limit asks for them.
+    private LimitMessage? _message;
     private bool? _connectOk;
     private bool? _leased;
-    private int _recipients;
     private int _state;
 
     internal LimitGate(LimitEngine engine, ILimitedSession session)
@@ -131,15 +123,7 @@ public sealed class LimitGate
     /// <summary>Message rates by user, sender, client, network, server. <paramref name="auth"/> decides the Authenticated exemption.</summary>
     public async ValueTask<PolicyReply?> MailAsync(string? sender, AuthFacts auth = default, CancellationToken cancellationToken = default)
     {
-        _sender = sender;
-        _authenticated = auth.IsAuthenticated;
-        _recipients = 0;
-        var senderKey = LimitKey.ForSender(sender);
-        _hasSenderKey = senderKey.HasValue;
-        (_senderHi, _senderLo) = senderKey is { } s ? (s.Hi, s.Lo) : default;
-        var userKey = auth.IsAuthenticated ? LimitKey.ForUser(auth.User) : null;
-        _user = userKey.HasValue ? auth.User : null;
-        (_userHi, _userLo) = userKey is { } u ? (u.Hi, u.Lo) : default;
+        Message.Begin(sender, auth);
         var limits = Limits;
         var reply = limits.RateReply;
         return await CheckAsync(limits.UserMessageRate, LimitScope.User, PolicyStage.Mail, reply, cancellationToken).ConfigureAwait(false)
@@ -152,16 +136,17 @@ public sealed class LimitGate
     /// <summary>Recipients per message, then recipient rates by user, sender, client, network, server, then the mail bomb.</summary>
     public async ValueTask<PolicyReply?> RcptAsync(string? recipient, CancellationToken cancellationToken = default)
     {
-        _recipients++;
+        var message = Message;
+        var recipients = ++message.Recipients;
         var limits = Limits;
-        if (limits.RecipientsPerMessage is { Max: > 0 } perMessage && _recipients > perMessage.Max
+        if (limits.RecipientsPerMessage is { Max: > 0 } perMessage && recipients > perMessage.Max
             && !await IsExemptAsync(perMessage.Exempt, cancellationToken).ConfigureAwait(false))
         {
             var audit = perMessage.Audit || limits.Audit;
-            Report(perMessage.Name, PolicyStage.Rcpt, KeyOf(LimitScope.Sender) ?? ClientKey ?? LimitKey.Server, _recipients, perMessage.Max, TimeSpan.Zero, audit);
+            Report(perMessage.Name, PolicyStage.Rcpt, KeyOf(LimitScope.Sender) ?? ClientKey ?? LimitKey.Server, recipients, perMessage.Max, TimeSpan.Zero, audit);
             if (!audit)
             {
-                _recipients--;
+                message.Recipients--;
                 return limits.RecipientsReply;
             }
         }
@@ -174,19 +159,25 @@ public sealed class LimitGate
             ?? await CheckAsync(limits.ServerRecipientRate, LimitScope.Server, PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
         if (refusal is null && limits.MailBomb is { } bomb)
         {
-            refusal = await CheckAsync(bomb, LimitKey.ForPair(_sender, recipient), PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
+            refusal = await CheckAsync(bomb, LimitKey.ForPair(message.Sender, recipient), PolicyStage.Rcpt, reply, cancellationToken).ConfigureAwait(false);
         }
 
         if (refusal is not null)
         {
-            _recipients--;
+            message.Recipients--;
         }
 
         return refusal;
     }
 
     /// <summary>The message ended (end of message, RSET, abort): the recipient count starts again.</summary>
-    public void EndMessage() => _recipients = 0;
+    public void EndMessage()
+    {
+        if (_message is { } message)
+        {
+            message.Recipients = 0;
+        }
+    }
 
     /// <summary>The session ended (QUIT, QUIT_NC, hang-up, error): gives the open-connection slot back, once.</summary>
     public void Close()
@@ -209,6 +200,9 @@ public sealed class LimitGate
 
     private FloodLimits Limits => _engine.Limits;
 
+    /// <summary>The message's keys and count, made at the session's first MAIL (or RCPT) and reused by its later messages.</summary>
+    private LimitMessage Message => _message ??= new LimitMessage();
+
     private bool IsClosed => (Volatile.Read(ref _state) & Closed) != 0;
 
     /// <summary>The client's address; null for a local client (no address). Made again for each use: a few instructions, no field per session.</summary>
@@ -219,8 +213,8 @@ public sealed class LimitGate
     {
         LimitScope.Client => ClientKey,
         LimitScope.Network => LimitKey.ForNetwork(_session.Client.Address, Limits.NetworkPrefixV4, Limits.NetworkPrefixV6),
-        LimitScope.Sender => _hasSenderKey ? LimitKey.FromHash(LimitScope.Sender, _senderHi, _senderLo, _sender) : null,
-        LimitScope.User => _user is null ? null : LimitKey.FromHash(LimitScope.User, _userHi, _userLo, _user),
+        LimitScope.Sender => _message?.SenderKey,
+        LimitScope.User => _message?.UserKey,
         _ => LimitKey.Server,
     };
 
@@ -267,7 +261,7 @@ public sealed class LimitGate
             return new ValueTask<bool>(true);
         }
 
-        if ((exempt & LimitExemptions.Authenticated) != 0 && _authenticated)
+        if ((exempt & LimitExemptions.Authenticated) != 0 && _message is { Authenticated: true })
         {
             return new ValueTask<bool>(true);
         }

@@ -37,6 +37,24 @@ public sealed class PolicyTransactionTests
         Sync(transaction.RcptAsync(recipient, CancellationToken.None));
 
     [Test]
+    public void TransactionsSharingOneEngines_AskTheSameRulesAndLimits()
+    {
+        var shared = new TransactionEngines(TestPolicy.Engine(Access), Limits(new FloodLimits
+        {
+            AccessEntries = false,
+            ClientConnections = new CountLimit("ClientConnections", 1),
+        }));
+        var first = new PolicyTransaction(shared);
+        var second = new PolicyTransaction(shared);
+
+        Connect(first).IsRefusal.Should().BeFalse();
+        Connect(second).Reason.Should().Be(PolicyTransaction.LimitsReason, "the first connection holds the client's one slot");
+        Connect(new PolicyTransaction(shared), name: "refused.example").IsWithheld.Should().BeTrue("the rules refuse first, withheld until HELO");
+        first.Close();
+        Connect(second).IsRefusal.Should().BeFalse();
+    }
+
+    [Test]
     public void Sender_IsTheOneGivenAtMail_RefusedOrNot_UntilTheMessageEnds()
     {
         var transaction = Transaction();
@@ -175,6 +193,19 @@ public sealed class PolicyTransactionTests
         transaction.EndMessage();
         transaction.Quarantine.Should().BeNull();
         Mail(transaction);
+        transaction.Quarantine.Should().BeNull();
+    }
+
+    [Test]
+    public void NewSessionOnTheConnection_StartsWithoutTheQuarantineOfTheLast()
+    {
+        var transaction = Transaction();
+        Connect(transaction);
+        Mail(transaction, "<a@quarantine.example>");
+        transaction.Quarantine.Should().Be("sender held");
+
+        Connect(transaction); // QUIT_NC: a new SMTP session, no end of message seen
+
         transaction.Quarantine.Should().BeNull();
     }
 

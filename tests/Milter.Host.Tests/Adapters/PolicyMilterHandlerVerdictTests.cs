@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Milter.Host.Adapters;
 using Milter.Policy;
 using Milter.Policy.Access;
@@ -109,6 +111,21 @@ public class PolicyMilterHandlerVerdictTests
     }
 
     [Test]
+    public async Task SecondMessageOnOneConnection_HasItsOwnSummary()
+    {
+        var log = new FakeLogger();
+        await using (var mta = new Mta(logger: log))
+        {
+            await mta.StepsAsync("client.example", "<a@sender.example>", "<u@local.example>", "<v@local.example>", endOfMessage: true, quit: false);
+            await mta.MessageAsync("<b@sender.example>", "<w@local.example>", endOfMessage: true);
+        }
+
+        log.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Information).Select(r => r.Message).Should().Equal(
+            "decision qid=Q1 client=192.0.2.5 stage=Message from=<a@sender.example> rcpt=<u@local.example> rcpts=2 verdict=\"accept\" rule=local-host-names:1",
+            "decision qid=Q1 client=192.0.2.5 stage=Message from=<b@sender.example> rcpt=<w@local.example> rcpts=1 verdict=\"accept\" rule=local-host-names:1");
+    }
+
+    [Test]
     public async Task LimitRefusalAtConnect_IsSentAtConnect()
     {
         var limits = new LimitEngine(new FloodLimits { AccessEntries = false, ClientConnections = new CountLimit("ClientConnections", 1) }, new MemoryRateLimitStore());
@@ -163,12 +180,12 @@ public class PolicyMilterHandlerVerdictTests
         private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
         private readonly MilterClient _client;
 
-        public Mta(LimitEngine? limits = null)
+        public Mta(LimitEngine? limits = null, ILogger? logger = null)
         {
             RuleSetLoadResult rules = new RuleSetLoader().Load(
                 PolicyFile.FromText("access", Access), PolicyFile.FromText("relay-domains", string.Empty), PolicyFile.FromText("local-host-names", "local.example\n"));
             var engine = new PolicyEngine(new RuleSetHolder(rules.RuleSet), new PolicyOptions { BlocklistRecipients = true });
-            var handler = new PolicyMilterHandler(engine, NullLogger.Instance, limits);
+            var handler = new PolicyMilterHandler(engine, logger ?? NullLogger.Instance, limits);
             _session = new MilterSession(new Duplex(_toMilter.Reader, _toMta.Writer), handler).RunAsync(_timeout.Token);
             _client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), new MilterClientOptions());
         }

@@ -9,8 +9,7 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
 {
     private readonly Dictionary<string, int> _perPeer = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private ListenerConnection? _first;
-    private int _count;
+    private readonly IntrusiveList<ListenerConnection> _open = new();
 
     public int Count
     {
@@ -18,7 +17,7 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
         {
             lock (_lock)
             {
-                return _count;
+                return _open.Count;
             }
         }
     }
@@ -27,12 +26,12 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
     {
         lock (_lock)
         {
-            if (connection.Registered)
+            if (((IListLinks<ListenerConnection>)connection).Linked)
             {
                 throw new InvalidOperationException($"connection {connection.Id} is registered already");
             }
 
-            if (_count >= maxConnections)
+            if (_open.Count >= maxConnections)
             {
                 return Admission.ListenerFull;
             }
@@ -48,11 +47,7 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
                 _perPeer[peer] = count + 1;
             }
 
-            connection.Registered = true;
-            connection.NextOpen = _first;
-            _first?.PreviousOpen = connection;
-            _first = connection;
-            _count++;
+            _open.Add(connection);
             return Admission.Admitted;
         }
     }
@@ -62,9 +57,9 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
     {
         lock (_lock)
         {
-            if (!Unlink(connection) || connection.Peer is not { } peer || maxPerPeer <= 0)
+            if (!_open.Remove(connection) || connection.Peer is not { } peer || maxPerPeer <= 0)
             {
-                return _count;
+                return _open.Count;
             }
 
             int count = _perPeer.GetValueOrDefault(peer) - 1;
@@ -77,7 +72,7 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
                 _perPeer.Remove(peer);
             }
 
-            return _count;
+            return _open.Count;
         }
     }
 
@@ -85,40 +80,8 @@ internal sealed class ConnectionRegistry(int maxConnections, int maxPerPeer)
     {
         lock (_lock)
         {
-            var open = new ListenerConnection[_count];
-            int i = 0;
-            for (ListenerConnection? connection = _first; connection is not null; connection = connection.NextOpen)
-            {
-                open[i++] = connection;
-            }
-
-            return open;
+            return _open.ToArray();
         }
-    }
-
-    /// <summary>Takes <paramref name="connection"/> out of the list; false when it was not in it (already removed).</summary>
-    private bool Unlink(ListenerConnection connection)
-    {
-        if (!connection.Registered)
-        {
-            return false;
-        }
-
-        if (connection.PreviousOpen is { } previous)
-        {
-            previous.NextOpen = connection.NextOpen;
-        }
-        else
-        {
-            _first = connection.NextOpen;
-        }
-
-        connection.NextOpen?.PreviousOpen = connection.PreviousOpen;
-        connection.PreviousOpen = null;
-        connection.NextOpen = null;
-        connection.Registered = false;
-        _count--;
-        return true;
     }
 }
 

@@ -12,7 +12,7 @@ namespace Milter.Protocol.Listening;
 /// A connection accepted on Linux is its descriptor: the <see cref="Socket"/> object is made the first time it is
 /// asked for (a <see cref="SocketTransport"/> asks only when it must wait for the peer).
 /// </summary>
-public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
+public sealed class ListenerConnection : IConnectedSocket, ISessionOwner, IListLinks<ListenerConnection>
 {
     private readonly SocketListener _listener;
     private readonly SafeHandle _handle;
@@ -23,9 +23,9 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     private const int RegisteredFlag = 4;
     private int _flags; // one word for the three, each changed atomically: an idle connection is 8 bytes smaller
 
-    // The listener's list of open connections (ConnectionRegistry, under its lock).
-    internal ListenerConnection? PreviousOpen;
-    internal ListenerConnection? NextOpen;
+    // The listener's list of open connections (ConnectionRegistry's IntrusiveList, under its lock).
+    private ListenerConnection? _previousOpen;
+    private ListenerConnection? _nextOpen;
 
     internal ListenerConnection(SocketListener listener, long id, SafeHandle handle, Socket? socket, string? peer)
     {
@@ -45,8 +45,12 @@ public sealed class ListenerConnection : IConnectedSocket, ISessionOwner
     /// <summary>True for a TCP connection (inet, inet6), false for a unix socket.</summary>
     public bool IsTcp => _listener.AcceptsTcp;
 
+    ListenerConnection? IListLinks<ListenerConnection>.Previous { get => _previousOpen; set => _previousOpen = value; }
+
+    ListenerConnection? IListLinks<ListenerConnection>.Next { get => _nextOpen; set => _nextOpen = value; }
+
     /// <summary>In the listener's list of open connections (set and read under the registry's lock).</summary>
-    internal bool Registered
+    bool IListLinks<ListenerConnection>.Linked
     {
         get => (Volatile.Read(ref _flags) & RegisteredFlag) != 0;
         set

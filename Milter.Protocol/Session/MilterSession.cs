@@ -20,7 +20,7 @@ namespace Milter.Protocol.Session;
 /// libmilter's is a struct in a poll set (MilterSession.Loop.cs), so an idle connection holds no suspended state
 /// machine, no task and no cancellation registration.
 /// </summary>
-public sealed partial class MilterSession : MilterContext, IStopHooks
+public sealed partial class MilterSession : MilterContext, IStopHooks, IListLinks<MilterSession>
 {
     private const int NotWaiting = 0;
     private const int Waiting = 1;
@@ -31,10 +31,10 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     private long _readDeadline; // Stopwatch ticks; watched by ReadDeadlines while _deadlineState is Waiting (the packet's while one is incomplete)
     private int _deadlineState;
 
-    // ReadDeadlines' list of watched sessions runs through them (under its lock).
-    internal MilterSession? PreviousInDeadlines;
-    internal MilterSession? NextInDeadlines;
-    internal bool InDeadlines;
+    // ReadDeadlines' list of watched sessions runs through them (its IntrusiveList, under its lock).
+    private MilterSession? _previousWatched;
+    private MilterSession? _nextWatched;
+    private bool _watched;
 
     public MilterSession(IDuplexPipe transport, IMilterHandler handler, MilterSessionOptions? options = null, ILogger? logger = null, string? connectionId = null)
         : this(transport, handler, new SessionShared(options ?? new MilterSessionOptions(), logger ?? NullLogger.Instance, connectionId ?? Guid.NewGuid().ToString("N")[..8]))
@@ -53,6 +53,12 @@ public sealed partial class MilterSession : MilterContext, IStopHooks
     private protected override string? ConnectionName => _shared.ConnectionName;
 
     private protected override long ConnectionNumber => _owner?.ConnectionNumber ?? 0;
+
+    MilterSession? IListLinks<MilterSession>.Previous { get => _previousWatched; set => _previousWatched = value; }
+
+    MilterSession? IListLinks<MilterSession>.Next { get => _nextWatched; set => _nextWatched = value; }
+
+    bool IListLinks<MilterSession>.Linked { get => _watched; set => _watched = value; }
 
     /// <summary>What the handlers see of this connection: the session itself.</summary>
     public MilterContext Context => this;

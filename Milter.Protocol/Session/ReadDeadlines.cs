@@ -14,7 +14,7 @@ internal sealed class ReadDeadlines
     private static readonly TimeSpan MaxPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(10);
 
-    private MilterSession? _first; // the watched sessions, linked through themselves: no entry array per session
+    private readonly IntrusiveList<MilterSession> _sessions = new(); // linked through the sessions: no entry per session
     private readonly List<MilterSession> _expired = [];
     private readonly Lock _lock = new();
     private readonly ITimer _timer;
@@ -33,18 +33,7 @@ internal sealed class ReadDeadlines
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, MinPeriod.Ticks, MaxPeriod.Ticks));
         lock (_lock)
         {
-            if (!session.InDeadlines)
-            {
-                session.InDeadlines = true;
-                session.NextInDeadlines = _first;
-                if (_first is not null)
-                {
-                    _first.PreviousInDeadlines = session;
-                }
-
-                _first = session;
-            }
-
+            _sessions.Add(session); // once: a second Add changes nothing
             if (period < _period)
             {
                 _period = period;
@@ -57,43 +46,16 @@ internal sealed class ReadDeadlines
     {
         lock (_lock)
         {
-            if (!session.InDeadlines)
-            {
-                return;
-            }
-
-            session.InDeadlines = false;
-            if (session.PreviousInDeadlines is { } previous)
-            {
-                previous.NextInDeadlines = session.NextInDeadlines;
-            }
-            else
-            {
-                _first = session.NextInDeadlines;
-            }
-
-            if (session.NextInDeadlines is { } next)
-            {
-                next.PreviousInDeadlines = session.PreviousInDeadlines;
-            }
-
-            session.PreviousInDeadlines = null;
-            session.NextInDeadlines = null;
+            _sessions.Remove(session);
         }
     }
 
     /// <summary>The sessions watched now (for tests).</summary>
-    internal List<MilterSession> Snapshot()
+    internal MilterSession[] Snapshot()
     {
         lock (_lock)
         {
-            var sessions = new List<MilterSession>();
-            for (MilterSession? session = _first; session is not null; session = session.NextInDeadlines)
-            {
-                sessions.Add(session);
-            }
-
-            return sessions;
+            return _sessions.ToArray();
         }
     }
 
@@ -102,7 +64,7 @@ internal sealed class ReadDeadlines
         long now = Stopwatch.GetTimestamp();
         lock (_lock)
         {
-            for (MilterSession? session = _first; session is not null; session = session.NextInDeadlines)
+            for (MilterSession? session = _sessions.First; session is not null; session = ((IListLinks<MilterSession>)session).Next)
             {
                 if (session.TryExpire(now))
                 {

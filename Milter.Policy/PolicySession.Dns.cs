@@ -42,7 +42,7 @@ public sealed partial class PolicySession
             message.SenderDomain = domain;
         }
 
-        return Mail(sender, auth);
+        return MailParsed(parsed, auth);
     }
 
     /// <summary>The DNS lists will be asked by check_relay: lists and a resolver exist, nothing asked yet, no <c>Connect:</c> entry decides.</summary>

@@ -96,11 +96,13 @@ public sealed partial class PolicySession
     /// MAIL FROM: check_mail (proto.m4 Basic_check_mail) on the sender as the client wrote it (<c>&lt;&gt;</c> included).
     /// <paramref name="auth"/> = <c>{auth_type}</c>/<c>{auth_authen}</c>, sent with envfrom; used at RCPT.
     /// </summary>
-    public Verdict Mail(string? sender, AuthFacts auth = default)
+    public Verdict Mail(string? sender, AuthFacts auth = default) => MailParsed(EnvelopeAddress.Parse(sender), auth);
+
+    /// <summary><see cref="Mail(string?, AuthFacts)"/> for a sender parsed already (by <see cref="MailAsync"/>: parsed once per MAIL).</summary>
+    private Verdict MailParsed(in EnvelopeAddress parsed, AuthFacts auth)
     {
         EnsureConnected();
         var message = Message;
-        var parsed = EnvelopeAddress.Parse(sender);
         message.Sender = parsed;
         message.AuthMechanism = auth.Mechanism;
         if (ConnectRefused)

@@ -94,10 +94,10 @@ public sealed class SocketListener : IAsyncDisposable
     /// <summary>Connections accepted since start, the refused ones included.</summary>
     public long AcceptedCount => Interlocked.Read(ref _accepted);
 
-    /// <summary>Where the listener listens, in spec syntax with the actual port.</summary>
     /// <summary>True when this listener is on TCP (inet, inet6): its connections are TCP connections.</summary>
     internal bool AcceptsTcp => _spec is { IsUnix: false };
 
+    /// <summary>Where the listener listens, in spec syntax with the actual port.</summary>
     public string DescribeEndpoint() => ListenSocket.Describe(_socket, _spec, _options.Listen);
 
     /// <summary>Binds (a stale unix socket file is replaced, a live one or any other file refused) and starts accepting.</summary>

@@ -166,6 +166,7 @@ public sealed partial class MilterSession
         {
             Log.Negotiated(_shared.Logger, ConnectionId, options.Version, (uint)options.Actions, (uint)options.Flags);
         }
+
         reply.Write(_output);
         await ReplyWriter.FlushAsync(_output, cancellationToken).ConfigureAwait(false);
         SessionStateTable.TryNext(_state, MilterCommandCode.OptionNegotiation, options, out _state); // where to go depends on what was negotiated

@@ -76,6 +76,7 @@ internal sealed partial class SocketReader : IValueTaskSource<ReadResult>, IRead
         {
             cancellation.Parked = default;
         }
+
         Volatile.Write(ref _parked, Parked);
         ServeParked(); // bytes that came since the receive above: their arrival was reported while not parked
         if (cancellationToken.IsCancellationRequested)

@@ -14,11 +14,13 @@
 # then, at each concurrency, ROUNDS rounds of `milter bench --traffic` (a new connection per session; CONNECT,
 # HELO, MAIL, 1 RCPT, with mixed verdicts; every reply checked: any difference or error fails the run), rotating
 # the order of the milters from round to round, with each milter's CPU time read from /proc/PID/stat around the
-# measured window. Prints the medians: sessions/s, ratios, CPU microseconds per session and p99 per command.
+# measured window (and the load tool's, to show when it rather than the milter set the pace). Prints the medians:
+# sessions/s, ratios, CPU microseconds per session, the load tool's CPU, and p99 per command.
 #
 # Settings (environment): DURATION=10 WARMUP=3 ROUNDS=3 CONCURRENCY="1 8 64 512" TRANSPORTS="inet unix"
 #   ACCESS_LINES="800 100000" BIG_CONCURRENCY="8 64" (concurrencies for the access sizes after the first)
 #   LIMITS=1 PIN=1 MILTER_CPU=0 LOAD_CPU=1 OUT=<new temp dir>
+#   LOAD_INLINE=1: the pinned load tool runs its socket continuations on the runtime's epoll thread (0: on pool threads)
 #   SESSIONS=N: measure N sessions per point instead of DURATION seconds (however long they take)
 #   IDLE=10000: then resident memory per idle connection, ours against libmilter (0 skips it; see below)
 #   SHORT=1: a smoke run for CI (200 sessions per point, 1 round, c=1 and 8, unix socket, 800 lines, no idle
@@ -43,6 +45,7 @@ BIG_CONCURRENCY=${BIG_CONCURRENCY:-"8 64"}
 LIMITS=${LIMITS:-1}
 IDLE=${IDLE:-10000}
 PIN=${PIN:-1}
+LOAD_INLINE=${LOAD_INLINE:-1}
 MILTER_CPU=${MILTER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/milter-product.XXXXXX")}
@@ -60,8 +63,11 @@ LOAD_PIN=()
 PINNING="none"
 if [ "$PIN" = 1 ] && command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
   MILTER_PIN=(taskset -c "$MILTER_CPU")
-  LOAD_PIN=(taskset -c "$LOAD_CPU")
-  PINNING="milters on CPU $MILTER_CPU, load tool on CPU $LOAD_CPU"
+  # On its one CPU the load tool runs every socket continuation on the runtime's epoll thread instead of handing it
+  # to a pool thread (a context switch per reply on that CPU): about 50 us less of the load tool's CPU per session,
+  # so that it is less often what sets the pace (see "tool%" in the summary).
+  LOAD_PIN=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="$LOAD_INLINE" taskset -c "$LOAD_CPU")
+  PINNING="milters on CPU $MILTER_CPU, load tool on CPU $LOAD_CPU (inline socket completions: $LOAD_INLINE)"
 fi
 
 echo "== building into $OUT"
@@ -107,7 +113,7 @@ start() {
   exit 1
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # run NAME PID SPEC FIXTURE FILE: one measured run into FILE (JSON, with the milter's CPU over the window).
 run() {
@@ -116,14 +122,15 @@ run() {
   if [ -n "${SESSIONS:-}" ]; then length=(--sessions "$SESSIONS"); else length=(--duration "$DURATION"); fi
   "${LOAD_PIN[@]}" "$MILTER" bench --target "$spec" --traffic "$fx/traffic.tsv" "${expect[@]}" --concurrency "$conc" \
     "${length[@]}" --warmup "$WARMUP" --json >"$file.tmp" 2>"$file.err" &
-  local bench=$!
+  local bench=$! b0 b1
   sleep "$WARMUP"
-  t0=$(cpu_ticks "$pid")
+  t0=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$bench")
   if [ -n "${SESSIONS:-}" ]; then
     wait "$bench" && status=0 || status=$?
+    b1=$b0 # (the load tool has exited: its CPU is not read in this mode)
   else
     sleep "$DURATION"
-    t1=$(cpu_ticks "$pid")
+    t1=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$bench")
     wait "$bench" && status=0 || status=$?
   fi
   [ -n "${SESSIONS:-}" ] && t1=$(cpu_ticks "$pid")
@@ -132,8 +139,9 @@ run() {
     jq -r '"  sessions \(.sessions), errors \(.errors), mismatches \(.mismatches)", (.firstErrors[] | "  " + .)' "$file.tmp" >&2 || cat "$file.tmp" "$file.err" >&2
     exit 1
   fi
-  jq --argjson ticks $((t1 - t0)) --argjson hz "$CLK_TCK" \
-    '. + { milterCpuMicrosPerSession: (if .sessions > 0 then $ticks / $hz * 1e6 / .sessions else 0 end) }' "$file.tmp" >"$file"
+  jq --argjson ticks $((t1 - t0)) --argjson load $((b1 - b0)) --argjson hz "$CLK_TCK" \
+    '. + { milterCpuMicrosPerSession: (if .sessions > 0 then $ticks / $hz * 1e6 / .sessions else 0 end),
+           loadToolCpuMicrosPerSession: (if .sessions > 0 then $load / $hz * 1e6 / .sessions else 0 end) }' "$file.tmp" >"$file"
   rm -f "$file.tmp"
 }
 
@@ -244,6 +252,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
           "$o" "$ou" "$ol" "$olu" "$l" "$lu" "$n" "$nu" "$(ratio "$o" "$l")" "$(ratio "$o" "$n")" "$(ratio "$ol" "$o")"
       done
     done
+    if [ -z "${SESSIONS:-}" ]; then
+      echo "load tool: its CPU microseconds per session and how busy its CPU was (tool%; near 100 it, not the milter, set the pace):"
+      for transport in $TRANSPORTS; do
+        for conc in $concs; do
+          line="  $transport c=$conc:"
+          names_here="ours libmilter"
+          [ "$LIMITS" = 1 ] && names_here="ours ours-limits libmilter"
+          [ $first = 1 ] && names_here="$names_here null"
+          for name in $names_here; do
+            tu=$(med "$lines" "$transport" "$conc" "$name" ".loadToolCpuMicrosPerSession // 0")
+            ts=$(med "$lines" "$transport" "$conc" "$name" ".sessionsPerSecond")
+            line="$line $name $(awk -v u="$tu" -v s="$ts" 'BEGIN { printf "%.0f us %.0f%%", u, u * s / 1e4 }')"
+          done
+          echo "$line"
+        done
+      done
+    fi
     echo "p99 per command, microseconds, ours | libmilter (medians over the rounds):"
     for transport in $TRANSPORTS; do
       for conc in $concs; do

@@ -180,6 +180,30 @@ public class MilterLoggerProviderTests
         target.Lines.Should().HaveCount(200);
     }
 
+    [Test]
+    [CancelAfter(30_000)]
+    public void WriterThread_RunsTenNiceValuesBehindTheSessions()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "nice values per thread are Linux's");
+        var target = new MemoryLogTarget();
+        using var provider = new MilterLoggerProvider(new LoggingSettings(), LogFormat.Console, target);
+        SpinWait.SpinUntil(() => provider.Sink.WriterThreadId != 0, TimeSpan.FromSeconds(20)).Should().BeTrue("the writer thread starts with the sink");
+        int process = NiceOf("/proc/self/stat");
+        SpinWait.SpinUntil(() => NiceOf($"/proc/self/task/{provider.Sink.WriterThreadId}/stat") != process, TimeSpan.FromSeconds(20));
+
+        NiceOf($"/proc/self/task/{provider.Sink.WriterThreadId}/stat").Should().Be(Math.Min(19, process + 10),
+            "a session whose command arrives during a write must get the processor first");
+        NiceOf($"/proc/self/task/{Environment.ProcessId}/stat").Should().Be(process, "only the writer is made nicer");
+    }
+
+    /// <summary>Field 19 (nice) of a /proc stat file; the thread's name, in parentheses, may hold spaces.</summary>
+    private static int NiceOf(string statPath)
+    {
+        string stat = File.ReadAllText(statPath);
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A factory over a new provider; disposing it disposes the provider (as the host's container does).</summary>
     private static ILoggerFactory Factory(string format, MemoryLogTarget target, TimeSpan? batchDelay = null) =>
         Factory(Enum.Parse<LogFormat>(format), target, batchDelay);

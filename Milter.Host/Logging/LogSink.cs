@@ -24,7 +24,7 @@ internal sealed class LogSink : IDisposable
     // Neither wait spins (spin count 0): the writer shares the sessions' processor, and where the milter has one (a
     // container, a pinned benchmark) a spinning or yielding writer takes it from the session whose reply is due.
     private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
-    private readonly ManualResetEventSlim _stop = new(false, spinCount: 0);
+    private readonly ManualResetEventSlim _cutShort = new(false, spinCount: 0); // a full chunk or the stop ends the batch wait
     private readonly Queue<Chunk> _ready = new();
     private readonly Stack<Chunk> _free = new();
     private readonly Thread _thread;
@@ -38,6 +38,7 @@ internal sealed class LogSink : IDisposable
     private long _lines;
     private int _commitLength; // of the line being written (under the lock)
     private bool _batching;
+    private int _writerThreadId;
 
     /// <param name="target">Where the batches go (written from the background thread only, and at dispose).</param>
     /// <param name="chunkBytes">Bytes per chunk, at least <see cref="MaxLineBytes"/>.</param>
@@ -64,7 +65,7 @@ internal sealed class LogSink : IDisposable
     internal bool Batching => Volatile.Read(ref _batching);
 
     /// <summary>The writer thread's id on Linux once it runs (0 before, or elsewhere).</summary>
-    internal int WriterThreadId { get; private set; }
+    internal int WriterThreadId => Volatile.Read(ref _writerThreadId);
 
     /// <summary>Lines accepted into the queue, since start.</summary>
     public long Lines => Interlocked.Read(ref _lines);
@@ -133,7 +134,7 @@ internal sealed class LogSink : IDisposable
             _stopping = true;
         }
 
-        _stop.Set();
+        _cutShort.Set();
         _signal.Set();
         if (!_thread.Join(TimeSpan.FromSeconds(10)))
         {
@@ -155,6 +156,7 @@ internal sealed class LogSink : IDisposable
             _ready.Enqueue(_current);
             _current = null;
             Signal();
+            _cutShort.Set();
         }
 
         if (_current is null)
@@ -210,7 +212,7 @@ internal sealed class LogSink : IDisposable
     private void Run()
     {
         WriterPriority.LowerCurrentThread();
-        WriterThreadId = WriterPriority.CurrentThreadIdOrZero();
+        Volatile.Write(ref _writerThreadId, WriterPriority.CurrentThreadIdOrZero());
         var batch = new List<Chunk>(_maxChunks);
         byte[] report = new byte[MaxLineBytes];
         long reported = 0;
@@ -227,12 +229,12 @@ internal sealed class LogSink : IDisposable
             }
 
             // After a quiet spell the first line goes out at once; while lines keep coming, they gather for the rest of
-            // the batch delay (one write for many). A full chunk or a stop cuts the wait short.
+            // the batch delay (one write for many). A chunk filled meanwhile, or the stop, cuts the wait short.
             long wait = lastWrite + (long)_batchDelay.TotalMilliseconds - Environment.TickCount64;
             if (!stopping && !full && wait > 0)
             {
                 Volatile.Write(ref _batching, true);
-                _stop.Wait(TimeSpan.FromMilliseconds(wait));
+                _cutShort.Wait(TimeSpan.FromMilliseconds(wait));
                 Volatile.Write(ref _batching, false);
             }
 
@@ -252,6 +254,10 @@ internal sealed class LogSink : IDisposable
                 _signalled = false;
                 stopping = _stopping;
                 _signal.Reset(); // the lines of every signal so far are in this batch (signals are sent under the lock)
+                if (!stopping)
+                {
+                    _cutShort.Reset(); // every full chunk so far is in this batch too
+                }
             }
 
             foreach (Chunk chunk in batch)

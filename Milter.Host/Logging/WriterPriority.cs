@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Milter.Host.Logging;
 
 /// <summary>
-/// The log writer's place behind the sessions: on Linux its thread runs <see cref="Step"/> nice values below the
-/// thread that starts it, so a session whose command arrives while a batch is being written takes the processor at
+/// The log writer's place behind the sessions: on Linux its thread's nice value is raised by <see cref="Step"/> over
+/// the one it started with (the process's), so a session whose command arrives while a batch is being written takes the processor at
 /// once instead of waiting for the write (on a milter with one processor: a container, a pinned benchmark). The
 /// writer still gets its share when both want the processor; if it falls behind, the bounded queue drops and counts
 /// lines, as it does for a slow output. Raising one's own nice value needs no privilege.

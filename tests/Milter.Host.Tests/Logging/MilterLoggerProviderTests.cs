@@ -182,6 +182,41 @@ public class MilterLoggerProviderTests
 
     [Test]
     [CancelAfter(30_000)]
+    public void FullChunk_IsWrittenAtOnce_WithoutWaitingForTheBatchDelay()
+    {
+        var target = new MemoryLogTarget();
+        var provider = new MilterLoggerProvider(new LoggingSettings(), LogFormat.Console, target, chunkBytes: 8192, batchDelay: TimeSpan.FromHours(1));
+        using (ILoggerFactory factory = new OwningFactory(provider))
+        {
+            ILogger logger = factory.CreateLogger(DecisionEntry.Category);
+            Decide(logger, Refusal); // written at once: the output was quiet
+            SpinWait.SpinUntil(() => target.Writes == 1, TimeSpan.FromSeconds(20)).Should().BeTrue("the first line after a quiet spell goes out at once");
+            Decide(logger, Refusal);
+            SpinWait.SpinUntil(() => provider.Sink.Batching, TimeSpan.FromSeconds(20)).Should().BeTrue("the second line gathers others for an hour");
+            for (int i = 2; i < 60; i++)
+            {
+                Decide(logger, Refusal); // about 36 lines of ~230 bytes fill an 8 KiB chunk
+            }
+
+            SpinWait.SpinUntil(() => target.Writes >= 2, TimeSpan.FromSeconds(20)).Should().BeTrue("a full chunk ends the batch wait: under a burst the chunks must not all fill before the delay is over");
+            target.Lines.Length.Should().BeGreaterThan(30);
+
+            Thread.Sleep(200); // the writer is done with the cut batch
+            int writes = target.Writes;
+            for (int i = 0; i < 10; i++)
+            {
+                Decide(logger, Refusal);
+                Thread.Sleep(20);
+            }
+
+            target.Writes.Should().BeLessThan(writes + 3, "after the cut, lines gather again for the batch delay instead of going out one by one");
+        }
+
+        target.Lines.Should().HaveCount(70);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public void WriterThread_RunsTenNiceValuesBehindTheSessions()
     {
         Assume.That(OperatingSystem.IsLinux(), "nice values per thread are Linux's");

@@ -167,10 +167,7 @@ public class MilterLoggerProviderTests
         using (ILoggerFactory factory = new OwningFactory(provider))
         {
             ILogger logger = factory.CreateLogger(DecisionEntry.Category);
-            Decide(logger, Refusal); // written at once: the output was quiet
-            SpinWait.SpinUntil(() => target.Writes == 1, TimeSpan.FromSeconds(20)).Should().BeTrue("the first line after a quiet spell goes out at once");
-            Decide(logger, Refusal);
-            SpinWait.SpinUntil(() => provider.Sink.Batching, TimeSpan.FromSeconds(20)).Should().BeTrue("the second line gathers others for an hour");
+            StartBatching(logger, target, provider);
             for (int i = 2; i < 200; i++)
             {
                 Decide(logger, Refusal); // 200 lines fill no chunk: nothing more is written before the stop
@@ -189,10 +186,7 @@ public class MilterLoggerProviderTests
         using (ILoggerFactory factory = new OwningFactory(provider))
         {
             ILogger logger = factory.CreateLogger(DecisionEntry.Category);
-            Decide(logger, Refusal); // written at once: the output was quiet
-            SpinWait.SpinUntil(() => target.Writes == 1, TimeSpan.FromSeconds(20)).Should().BeTrue("the first line after a quiet spell goes out at once");
-            Decide(logger, Refusal);
-            SpinWait.SpinUntil(() => provider.Sink.Batching, TimeSpan.FromSeconds(20)).Should().BeTrue("the second line gathers others for an hour");
+            StartBatching(logger, target, provider);
             for (int i = 2; i < 60; i++)
             {
                 Decide(logger, Refusal); // about 36 lines of ~230 bytes fill an 8 KiB chunk
@@ -229,6 +223,15 @@ public class MilterLoggerProviderTests
         NiceOf($"/proc/self/task/{provider.Sink.WriterThreadId}/stat").Should().Be(Math.Min(19, process + 10),
             "a session whose command arrives during a write must get the processor first");
         NiceOf($"/proc/self/task/{Environment.ProcessId}/stat").Should().Be(process, "only the writer is made nicer");
+    }
+
+    /// <summary>Logs two lines: the first goes out at once (the output was quiet), the second waits for the batch delay.</summary>
+    private static void StartBatching(ILogger logger, MemoryLogTarget target, MilterLoggerProvider provider)
+    {
+        Decide(logger, Refusal);
+        SpinWait.SpinUntil(() => target.Writes == 1, TimeSpan.FromSeconds(20)).Should().BeTrue("the first line after a quiet spell goes out at once");
+        Decide(logger, Refusal);
+        SpinWait.SpinUntil(() => provider.Sink.Batching, TimeSpan.FromSeconds(20)).Should().BeTrue("the second line gathers others for the batch delay");
     }
 
     /// <summary>Field 19 (nice) of a /proc stat file; the thread's name, in parentheses, may hold spaces.</summary>

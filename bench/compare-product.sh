@@ -113,7 +113,7 @@ start() {
   exit 1
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # run NAME PID SPEC FIXTURE FILE: one measured run into FILE (JSON, with the milter's CPU over the window).
 run() {
@@ -124,13 +124,13 @@ run() {
     "${length[@]}" --warmup "$WARMUP" --json >"$file.tmp" 2>"$file.err" &
   local bench=$! b0 b1
   sleep "$WARMUP"
-  t0=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$bench")
+  t0=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$bench" 2>/dev/null || echo 0) # (a short SESSIONS run may be over already)
   if [ -n "${SESSIONS:-}" ]; then
     wait "$bench" && status=0 || status=$?
     b1=$b0 # (the load tool has exited: its CPU is not read in this mode)
   else
     sleep "$DURATION"
-    t1=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$bench")
+    t1=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$bench" 2>/dev/null || echo 0)
     wait "$bench" && status=0 || status=$?
   fi
   [ -n "${SESSIONS:-}" ] && t1=$(cpu_ticks "$pid")
